@@ -1,0 +1,58 @@
+//! The data both binaries speak: what travels between the `provider` and the `client`.
+//!
+//! Pure serde, no web framework, so the shapes on the wire are written down once.
+//! Field docs start with REQUIRED / OPTIONAL / RECOMMENDED, as the RFCs do.
+//!
+//! Read in this order: [`scope`] (what can be asked for), [`token`] (RFC 6749 §5.1),
+//! [`error`] (RFC 6749 §5.2 and RFC 6750 §3.1), [`metadata`] (RFC 8414),
+//! [`introspection`] (RFC 7662), then the resource server's types [`profile`], [`team`]
+//! and [`demo`]. [`secret`] keeps tokens out of `Debug` output.
+
+pub mod demo;
+pub mod env;
+pub mod error;
+pub mod introspection;
+pub mod metadata;
+pub mod profile;
+pub mod scope;
+pub mod secret;
+pub mod style;
+pub mod team;
+pub mod token;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use secret::Secret;
+
+/// Masks a secret for display: its first four characters, then `…` (the flow inspector and
+/// the service example both show secrets this way).
+pub fn mask(secret: &str) -> String {
+    let head: String = secret.chars().take(4).collect();
+    format!("{head}…")
+}
+
+/// A token's short fingerprint: the first 8 hex digits of its SHA-256.
+///
+/// Both binaries log tokens only by this, and the flow inspector shows it, so a learner can
+/// follow one token across both terminals without the token itself ever being printed.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.as_bytes());
+    digest[..4]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_fingerprint_is_eight_hex_digits_of_the_sha256() {
+        // SHA-256("abc") = ba7816bf...
+        assert_eq!(super::fingerprint("abc"), "ba7816bf");
+    }
+
+    #[test]
+    fn a_masked_secret_shows_four_characters() {
+        assert_eq!(super::mask("testsecret"), "test…");
+    }
+}
