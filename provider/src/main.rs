@@ -1,1 +1,38 @@
-fn main() {}
+//! `cargo run -p provider`: load settings, start logging, serve until Ctrl-C.
+//! A bad setting stops start-up with one line naming the key and the value.
+
+use provider::config::Settings;
+use provider::startup::Application;
+
+#[tokio::main]
+async fn main() {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1);
+        }
+    };
+    provider::telemetry::init();
+    let summary = format!(
+        "provider listening on http://{} (issuer {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
+        settings.bind,
+        settings.issuer,
+        settings.client_id,
+        settings.redirect_uri,
+        settings.public_client_id,
+        settings.username,
+    );
+    let app = match Application::build(settings) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!("{summary}");
+    if let Err(error) = app.run_until_stopped().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,137 @@
+//! Bearer token extraction and scope checks (RFC 6750 §2 and §3).
+//!
+//! A handler asks for `Authorized<TeamsWrite>` and runs only for an active token carrying
+//! that scope. The token comes from `Authorization: Bearer` (§2.1). From the query string
+//! (§2.3) only with `ALLOW_BEARER_IN_QUERY=true`: URLs are logged by servers and proxies,
+//! kept in browser history and sent in `Referer`, so a token there leaks (§5.3, RFC 9700 §4.3.2).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use shared::scope::Scope;
+
+use crate::domain::grant::TokenRecord;
+use crate::domain::now_millis;
+use crate::domain::token::TokenHash;
+use crate::error::BearerError;
+use crate::oauth::params::Params;
+use crate::state::AppState;
+
+/// The scope a handler needs, named as a type.
+pub trait RequiredScope {
+    /// `None`: any valid access token will do.
+    const SCOPE: Option<Scope>;
+}
+
+/// `profile:read`.
+pub struct ProfileRead;
+/// `teams:read`.
+pub struct TeamsRead;
+/// `teams:write`.
+pub struct TeamsWrite;
+/// Any active access token.
+pub struct AnyScope;
+
+impl RequiredScope for ProfileRead {
+    const SCOPE: Option<Scope> = Some(Scope::ProfileRead);
+}
+impl RequiredScope for TeamsRead {
+    const SCOPE: Option<Scope> = Some(Scope::TeamsRead);
+}
+impl RequiredScope for TeamsWrite {
+    const SCOPE: Option<Scope> = Some(Scope::TeamsWrite);
+}
+impl RequiredScope for AnyScope {
+    const SCOPE: Option<Scope> = None;
+}
+
+/// A request carrying an active access token with scope `S`.
+pub struct Authorized<S> {
+    pub token: TokenRecord,
+    _scope: PhantomData<S>,
+}
+
+impl<S> Authorized<S> {
+    /// The resource owner's id, or `None` for a client acting for itself.
+    pub fn user_id(&self) -> Option<&Arc<str>> {
+        self.token.user_id.as_ref()
+    }
+}
+
+impl<S: RequiredScope> FromRequest for Authorized<S> {
+    type Error = BearerError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(authorize::<S>(req))
+    }
+}
+
+fn authorize<S: RequiredScope>(req: &HttpRequest) -> Result<Authorized<S>, BearerError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or(BearerError::InvalidToken(
+            "the resource server is not configured",
+        ))?;
+    let token = presented_token(req, state.settings.allow_bearer_in_query)?;
+    let record = state
+        .store
+        .find_active(&TokenHash::of(&token), now_millis())
+        .filter(|record| record.kind == crate::domain::grant::TokenKind::Access)
+        .ok_or(BearerError::InvalidToken(
+            "the access token is expired, revoked or unknown",
+        ))?;
+    if let Some(scope) = S::SCOPE
+        && !record.scopes.contains(scope)
+    {
+        return Err(BearerError::InsufficientScope(scope.as_str()));
+    }
+    Ok(Authorized {
+        token: record,
+        _scope: PhantomData,
+    })
+}
+
+/// The token from the `Authorization` header, or (when allowed) the `access_token` query
+/// parameter. Both at once is `invalid_request` (§2: "MUST NOT use more than one method").
+fn presented_token(req: &HttpRequest, allow_query: bool) -> Result<String, BearerError> {
+    let from_header = match req.headers().get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let value = value.to_str().map_err(|_| {
+                BearerError::InvalidRequest("the Authorization header is not ASCII")
+            })?;
+            match value.split_once(' ') {
+                Some((scheme, token))
+                    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+                {
+                    Some(token.trim().to_owned())
+                }
+                _ => {
+                    return Err(BearerError::InvalidRequest(
+                        "use Authorization: Bearer <token>",
+                    ));
+                }
+            }
+        }
+    };
+    let query = Params::parse(req.query_string().as_bytes());
+    let from_query = query.get("access_token").map(str::to_owned);
+    match (from_header, from_query) {
+        (Some(_), Some(_)) => Err(BearerError::InvalidRequest(
+            "the token was sent twice (header and query): use one method",
+        )),
+        (Some(token), None) => Ok(token),
+        (None, Some(_)) if !allow_query => Err(BearerError::InvalidRequest(
+            "access_token in the query string is disabled (ALLOW_BEARER_IN_QUERY=false): URLs leak into logs, history and Referer",
+        )),
+        (None, Some(_)) if query.is_repeated("access_token") => Err(BearerError::InvalidRequest(
+            "access_token was sent more than once",
+        )),
+        (None, Some(token)) => Ok(token),
+        (None, None) => Err(BearerError::Missing),
+    }
+}

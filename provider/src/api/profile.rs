@@ -1,0 +1,23 @@
+//! GET `/api/auth/me` (scope `profile:read`): who the token's resource owner is.
+
+use actix_web::{HttpResponse, web};
+
+use crate::api::bearer::{Authorized, ProfileRead};
+use crate::error::BearerError;
+use crate::state::AppState;
+
+/// GET `/api/auth/me`.
+pub async fn me(
+    auth: Authorized<ProfileRead>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, BearerError> {
+    let user_id = auth.user_id().ok_or(BearerError::InvalidToken(
+        "this token was issued to a client for itself (client_credentials): it has no user",
+    ))?;
+    if **user_id != *state.user.id {
+        return Err(BearerError::InvalidToken(
+            "the token's user no longer exists",
+        ));
+    }
+    Ok(HttpResponse::Ok().json(state.user.profile()))
+}

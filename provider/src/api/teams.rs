@@ -1,0 +1,123 @@
+//! The team API: list teams (`teams:read`), list, add and remove members (`teams:read`,
+//! `teams:write`). JSON errors: 400 malformed body, 404 unknown team or member, 409
+//! already a member.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use shared::ErrorCode;
+use shared::team::TeamMember;
+
+use crate::api::bearer::{Authorized, TeamsRead, TeamsWrite};
+use crate::domain::teams::TeamError;
+use crate::error::{ApiError, BearerError};
+use crate::state::AppState;
+
+fn username_of<S>(auth: &Authorized<S>, state: &AppState) -> Result<String, BearerError> {
+    match auth.user_id() {
+        Some(id) if **id == *state.user.id => Ok(state.user.username.clone()),
+        Some(_) => Err(BearerError::InvalidToken(
+            "the token's user no longer exists",
+        )),
+        None => Err(BearerError::InvalidToken(
+            "this token was issued to a client for itself (client_credentials): it has no user",
+        )),
+    }
+}
+
+impl From<TeamError> for ApiError {
+    fn from(error: TeamError) -> Self {
+        let (status, code) = match error {
+            TeamError::UnknownTeam(_) | TeamError::NotAMember(_) => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
+            TeamError::AlreadyMember(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+        };
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+/// Either a bearer refusal or a team error.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamApiError {
+    #[error(transparent)]
+    Bearer(#[from] BearerError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl actix_web::ResponseError for TeamApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            TeamApiError::Bearer(error) => error.status_code(),
+            TeamApiError::Api(error) => error.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            TeamApiError::Bearer(error) => error.error_response(),
+            TeamApiError::Api(error) => error.error_response(),
+        }
+    }
+}
+
+/// GET `/api/user/teams`.
+pub async fn list_teams(
+    auth: Authorized<TeamsRead>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, BearerError> {
+    let username = username_of(&auth, &state)?;
+    Ok(HttpResponse::Ok().json(state.teams.teams_of(&username)))
+}
+
+/// GET `/api/user/teams/{team_id}/members`.
+pub async fn list_members(
+    auth: Authorized<TeamsRead>,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TeamApiError> {
+    let username = username_of(&auth, &state)?;
+    let members = state
+        .teams
+        .members(&username, &path)
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(members))
+}
+
+/// POST `/api/user/teams/{team_id}/members` with JSON `{username, role}`.
+pub async fn add_member(
+    auth: Authorized<TeamsWrite>,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TeamApiError> {
+    let username = username_of(&auth, &state)?;
+    let new_member: TeamMember = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "the body must be JSON {\"username\": \"…\", \"role\": \"member\" | \"admin\"}",
+        )
+    })?;
+    let added = state
+        .teams
+        .add_member(&username, &path, new_member)
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Created().json(added))
+}
+
+/// DELETE `/api/user/teams/{team_id}/members/{username}`.
+pub async fn remove_member(
+    auth: Authorized<TeamsWrite>,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TeamApiError> {
+    let username = username_of(&auth, &state)?;
+    let (team_id, removed) = path.into_inner();
+    state
+        .teams
+        .remove_member(&username, &team_id, &removed)
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,103 @@
+//! Scope parsing and sets (RFC 6749 §3.3): "a list of space-delimited, case-sensitive strings".
+
+use shared::scope::Scope;
+
+/// A set of granted or requested scopes, one bit per [`Scope`]: copying it is free, and a
+/// token record carries it in a single byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ScopeSet(u8);
+
+/// Why a scope string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("unknown scope {0:?}")]
+    Unknown(String),
+}
+
+fn bit(scope: Scope) -> u8 {
+    match scope {
+        Scope::ProfileRead => 1,
+        Scope::TeamsRead => 2,
+        Scope::TeamsWrite => 4,
+    }
+}
+
+impl ScopeSet {
+    /// What a request with no `scope` gets (the contract's default).
+    pub const DEFAULT: ScopeSet = ScopeSet(1);
+    /// Every scope this provider knows.
+    pub const ALL: ScopeSet = ScopeSet(7);
+
+    /// Parses a scope parameter. Repeated names collapse; any unknown name is an error.
+    /// Empty or whitespace-only input gives the empty set (the caller decides the default).
+    pub fn parse(value: &str) -> Result<ScopeSet, ScopeError> {
+        value
+            .split(' ')
+            .filter(|name| !name.is_empty())
+            .try_fold(ScopeSet(0), |set, name| {
+                Scope::from_name(name)
+                    .map(|scope| set.with(scope))
+                    .ok_or_else(|| ScopeError::Unknown(name.chars().take(64).collect()))
+            })
+    }
+
+    pub fn with(self, scope: Scope) -> ScopeSet {
+        ScopeSet(self.0 | bit(scope))
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & bit(scope) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every scope of `self` is also in `other` (used to allow narrowing only).
+    pub fn is_subset_of(self, other: ScopeSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(move |scope| self.contains(*scope))
+    }
+
+    /// The space-delimited wire form, in a stable order.
+    pub fn to_wire(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_delimited_names_parse_into_a_set() {
+        let set = ScopeSet::parse("teams:read profile:read").expect("known scopes");
+        assert!(set.contains(Scope::ProfileRead) && set.contains(Scope::TeamsRead));
+        assert!(!set.contains(Scope::TeamsWrite));
+        assert_eq!(set.to_wire(), "profile:read teams:read");
+    }
+
+    #[test]
+    fn an_unknown_or_differently_cased_name_is_refused() {
+        assert!(ScopeSet::parse("profile:read admin").is_err());
+        assert!(
+            ScopeSet::parse("Profile:Read").is_err(),
+            "scopes are case-sensitive"
+        );
+    }
+
+    #[test]
+    fn empty_input_is_the_empty_set_and_subsets_allow_narrowing_only() {
+        assert!(ScopeSet::parse("").expect("empty is fine").is_empty());
+        let granted = ScopeSet::parse("profile:read teams:read").expect("known");
+        let narrower = ScopeSet::parse("teams:read").expect("known");
+        let wider = ScopeSet::parse("teams:read teams:write").expect("known");
+        assert!(narrower.is_subset_of(granted));
+        assert!(!wider.is_subset_of(granted));
+    }
+}

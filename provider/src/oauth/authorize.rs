@@ -1,0 +1,291 @@
+//! The authorization endpoint, GET `/oauth/authorize` (RFC 6749 §4.1.1, RFC 7636 §4.3,
+//! RFC 9207).
+//!
+//! The request is validated as an ordered list of small checks. The order matters: until
+//! the client and its redirect URI are verified, an error must be shown here and never
+//! sent anywhere (§4.1.2.1), because an unverified redirect URI may be an attacker's.
+//!
+//! 1. [`check_client`]: the client is registered.
+//! 2. [`check_redirect_uri`]: the redirect URI matches a registered one exactly.
+//!    From here on, errors are redirected to the client, with `state` and `iss`.
+//! 3. [`check_no_repeats`]: no parameter is sent twice (§3.1).
+//! 4. [`check_response_type`]: `code`, the only flow served.
+//! 5. [`check_scope`]: known scopes the client may ask for; none means `profile:read`.
+//! 6. [`check_pkce`]: an S256 `code_challenge` (RFC 7636; RFC 9700 §2.1.1).
+//!
+//! A valid request is kept in the browser's session and the user is shown the login page
+//! (no provider session yet) or the consent page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use shared::ErrorCode;
+
+use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
+use crate::domain::now_millis;
+use crate::domain::pkce::{CodeChallenge, S256};
+use crate::domain::scope::ScopeSet;
+use crate::error::{AuthorizeError, ErrorRedirect, PageError};
+use crate::oauth::params::Params;
+use crate::state::AppState;
+use crate::web::pages::{ConsentPage, LoginPage, ScopeLine};
+use crate::web::session::{PendingAuthorization, ProviderSession};
+
+/// A request that passed every check.
+#[derive(Debug)]
+pub struct ValidatedRequest {
+    pub pending: PendingAuthorization,
+}
+
+/// GET `/oauth/authorize`: validate the request, then ask the user to log in or consent.
+/// With only `request_id`, it resumes a request this browser already started (after login).
+pub async fn authorize(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: ProviderSession,
+) -> Result<HttpResponse, AuthorizeFlowError> {
+    let params = Params::parse(req.query_string().as_bytes());
+    let now = now_millis();
+    if params.get("client_id").is_none()
+        && let Some(request_id) = params.get("request_id")
+    {
+        return Ok(resume(&state, &session, request_id, now)?);
+    }
+    let validated = validate(&params, &state)?;
+    let request_id = session.save_pending(validated.pending.clone(), now)?;
+    Ok(ask_user(&state, &session, &validated.pending, request_id)?)
+}
+
+/// Continues a pending request once the user has logged in.
+fn resume(
+    state: &AppState,
+    session: &ProviderSession,
+    request_id: &str,
+    now: u64,
+) -> Result<HttpResponse, PageError> {
+    let pending = session.pending(request_id, now).ok_or_else(|| {
+        PageError::bad_request(
+            "This sign-in request has expired",
+            "The request is no longer waiting (it was already decided, or is more than ten \
+             minutes old). Go back to the application and start again.",
+        )
+    })?;
+    ask_user(state, session, &pending, request_id.to_owned())
+}
+
+/// The login page if nobody is logged in here, otherwise the consent page.
+fn ask_user(
+    state: &AppState,
+    session: &ProviderSession,
+    pending: &PendingAuthorization,
+    request_id: String,
+) -> Result<HttpResponse, PageError> {
+    let client_name = state
+        .clients
+        .find(&pending.client_id)
+        .map(|client| client.name.clone())
+        .unwrap_or_else(|| pending.client_id.clone());
+    let csrf_token = session.csrf_token()?;
+    if session.user_id().is_none() {
+        return Ok(LoginPage {
+            csrf_token,
+            request_id: Some(request_id),
+            client_name: Some(client_name),
+            username: String::new(),
+            error: None,
+        }
+        .into_response(StatusCode::OK));
+    }
+    let scopes = ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT);
+    Ok(ConsentPage {
+        csrf_token,
+        request_id,
+        client_name,
+        client_id: pending.client_id.clone(),
+        redirect_uri: pending
+            .redirect_uri
+            .clone()
+            .unwrap_or_else(|| "the application's registered address".into()),
+        display_name: state.user.display_name.clone(),
+        scopes: scopes
+            .iter()
+            .map(|scope| ScopeLine {
+                name: scope.as_str(),
+                description: scope.description(),
+            })
+            .collect(),
+    }
+    .into_response())
+}
+
+/// Runs the checks in order (see the module docs). Pure: no session, no store.
+pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, AuthorizeError> {
+    let client = check_client(params, state)?;
+    let redirect_uri = check_redirect_uri(params, client)?;
+    let fail = |error: ErrorCode, description: &str| {
+        AuthorizeError::Redirect(ErrorRedirect {
+            redirect_uri: redirect_uri.clone(),
+            error,
+            description: description.to_owned(),
+            state: params
+                .get("state")
+                .filter(|s| is_printable_ascii(s))
+                .map(str::to_owned),
+            issuer: state.settings.issuer.clone(),
+        })
+    };
+    check_no_repeats(params).map_err(|d| fail(ErrorCode::InvalidRequest, &d))?;
+    check_state(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    check_response_type(params).map_err(|(code, d)| fail(code, d))?;
+    let scopes = check_scope(params, client).map_err(|d| fail(ErrorCode::InvalidScope, &d))?;
+    let challenge = check_pkce(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    Ok(ValidatedRequest {
+        pending: PendingAuthorization {
+            client_id: client.id.to_string(),
+            redirect_uri: params.get("redirect_uri").map(str::to_owned),
+            scopes: scopes.to_wire(),
+            state: params.get("state").map(str::to_owned),
+            code_challenge: challenge.as_str().to_owned(),
+            created_at: now_millis(),
+        },
+    })
+}
+
+/// Check 1: the client must be registered (§4.1.2.1: otherwise show an error, never redirect).
+fn check_client<'a>(
+    params: &Params,
+    state: &'a AppState,
+) -> Result<&'a RegisteredClient, AuthorizeError> {
+    if params.is_repeated("client_id") {
+        return Err(AuthorizeError::CannotRedirect(
+            "The request names its application (client_id) more than once.".into(),
+        ));
+    }
+    let client_id = params.get("client_id").ok_or_else(|| {
+        AuthorizeError::CannotRedirect(
+            "The request does not say which application is asking (client_id is missing).".into(),
+        )
+    })?;
+    state.clients.find(client_id).map(|client| client.as_ref()).ok_or_else(|| {
+        AuthorizeError::CannotRedirect(
+            "The application that sent you here (client_id) is not registered with this provider.".into(),
+        )
+    })
+}
+
+/// Check 2: the redirect URI must equal a registered one, character for character
+/// (§3.1.2.3, RFC 9700 §4.1.3). Until this passes, nothing may be redirected.
+fn check_redirect_uri(
+    params: &Params,
+    client: &RegisteredClient,
+) -> Result<VerifiedRedirectUri, AuthorizeError> {
+    if params.is_repeated("redirect_uri") {
+        return Err(AuthorizeError::CannotRedirect(
+            "The request names its return address (redirect_uri) more than once.".into(),
+        ));
+    }
+    client
+        .verify_redirect_uri(params.get("redirect_uri"))
+        .ok_or_else(|| {
+            AuthorizeError::CannotRedirect(
+                "The return address (redirect_uri) is not one registered for this application, so \
+             you were not sent there: it could be an attacker's page."
+                    .into(),
+            )
+        })
+}
+
+/// Check 3: "Request and response parameters MUST NOT be included more than once" (§3.1).
+fn check_no_repeats(params: &Params) -> Result<(), String> {
+    match params.any_repeated() {
+        Some(name) => Err(format!("the parameter {name} was sent more than once")),
+        None => Ok(()),
+    }
+}
+
+/// `state` must be printable ASCII (Appendix A.5) so it can be echoed exactly.
+fn check_state(params: &Params) -> Result<(), &'static str> {
+    match params.get("state") {
+        Some(state) if !is_printable_ascii(state) => {
+            Err("state must be printable ASCII (RFC 6749 Appendix A.5)")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_printable_ascii(value: &str) -> bool {
+    value.bytes().all(|byte| (0x20..=0x7e).contains(&byte))
+}
+
+/// Check 4: only the authorization code flow is served (§4.1.1: `response_type` REQUIRED, `code`).
+fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)> {
+    match params.get("response_type") {
+        Some("code") => Ok(()),
+        None => Err((
+            ErrorCode::InvalidRequest,
+            "response_type is required and must be code",
+        )),
+        Some(_) => Err((
+            ErrorCode::UnsupportedResponseType,
+            "only response_type=code is supported (the implicit flow is not: RFC 9700 §2.1.2)",
+        )),
+    }
+}
+
+/// Check 5: known scopes the client may ask for; none asked means the default (§3.3).
+fn check_scope(params: &Params, client: &RegisteredClient) -> Result<ScopeSet, String> {
+    let requested = ScopeSet::parse(params.get("scope").unwrap_or_default())
+        .map_err(|error| error.to_string())?;
+    let scopes = if requested.is_empty() {
+        ScopeSet::DEFAULT
+    } else {
+        requested
+    };
+    if !scopes.is_subset_of(client.allowed_scopes) {
+        return Err("this application may not ask for that scope".into());
+    }
+    Ok(scopes)
+}
+
+/// Check 6: PKCE with S256 is required of every client (RFC 7636 §4.4.1; RFC 9700 §2.1.1:
+/// "MUST use PKCE"). `plain`, or no method (which means `plain`, §4.3), is refused.
+fn check_pkce(params: &Params) -> Result<CodeChallenge, &'static str> {
+    let challenge = params
+        .get("code_challenge")
+        .ok_or("code_challenge is required (PKCE, RFC 7636)")?;
+    match params.get("code_challenge_method") {
+        Some(S256) => {}
+        None => {
+            return Err(
+                "code_challenge_method is required and must be S256 (plain is not accepted)",
+            );
+        }
+        Some(_) => return Err("code_challenge_method must be S256 (plain is not accepted)"),
+    }
+    CodeChallenge::parse(challenge)
+        .ok_or("code_challenge must be 43 base64url characters (the S256 of the verifier)")
+}
+
+/// The authorization endpoint's errors: either the protocol's own, or a page problem.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizeFlowError {
+    #[error(transparent)]
+    Authorize(#[from] AuthorizeError),
+    #[error(transparent)]
+    Page(#[from] PageError),
+}
+
+impl actix_web::ResponseError for AuthorizeFlowError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AuthorizeFlowError::Authorize(error) => error.status_code(),
+            AuthorizeFlowError::Page(error) => error.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AuthorizeFlowError::Authorize(error) => error.error_response(),
+            AuthorizeFlowError::Page(error) => error.error_response(),
+        }
+    }
+}

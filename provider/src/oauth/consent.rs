@@ -1,0 +1,139 @@
+//! The consent decision, POST `/oauth/authorize` (RFC 6749 §4.1.2, RFC 9207).
+//!
+//! The logged-in user approved or denied a pending request. Approve: a grant is started
+//! with a fresh single-use code, and the browser goes back to the client with `code`,
+//! `state` and `iss`. Deny: back with `error=access_denied` (§4.1.2.1).
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use shared::ErrorCode;
+
+use crate::domain::client::VerifiedRedirectUri;
+use crate::domain::grant::AuthorizationCode;
+use crate::domain::now_millis;
+use crate::domain::pkce::CodeChallenge;
+use crate::domain::scope::ScopeSet;
+use crate::domain::token::{mint, random_id};
+use crate::error::{ErrorRedirect, PageError, redirect_location, see_other};
+use crate::state::AppState;
+use crate::web::session::{PendingAuthorization, ProviderSession};
+
+/// The consent form.
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    pub csrf_token: Option<String>,
+    pub request_id: Option<String>,
+    pub decision: Option<String>,
+}
+
+/// POST `/oauth/authorize`: record the user's decision and send the browser back.
+pub async fn decide(
+    form: web::Form<ConsentForm>,
+    state: web::Data<AppState>,
+    session: ProviderSession,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(form.csrf_token.as_deref())?;
+    let user_id = session.user_id().ok_or_else(|| {
+        PageError::bad_request(
+            "You are not signed in",
+            "Sign in to the provider first, then decide.",
+        )
+    })?;
+    let now = now_millis();
+    let pending = match form.request_id.as_deref() {
+        Some(id) => session.take_pending(id, now)?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        PageError::bad_request(
+            "This request was already decided or has expired",
+            "Go back to the application and start signing in again.",
+        )
+    })?;
+    let redirect_uri = reverify(&state, &pending)?;
+    let location = match form.decision.as_deref() {
+        Some("approve") => {
+            let code = issue_code(&state, &pending, &user_id, now)?;
+            redirect_location(
+                &redirect_uri,
+                &[
+                    ("code", Some(code.expose())),
+                    ("state", pending.state.as_deref()),
+                    ("iss", Some(&state.settings.issuer)),
+                ],
+            )
+        }
+        Some("deny") => ErrorRedirect {
+            redirect_uri,
+            error: ErrorCode::AccessDenied,
+            description: "the resource owner denied the request".into(),
+            state: pending.state.clone(),
+            issuer: state.settings.issuer.clone(),
+        }
+        .location(),
+        _ => {
+            return Err(PageError::bad_request(
+                "No decision",
+                "The form must say approve or deny.",
+            ));
+        }
+    };
+    Ok(see_other(&location))
+}
+
+/// Verifies the redirect URI again: the pending request was checked when it arrived, and
+/// only a [`VerifiedRedirectUri`] may be redirected to.
+fn reverify(
+    state: &AppState,
+    pending: &PendingAuthorization,
+) -> Result<VerifiedRedirectUri, PageError> {
+    state
+        .clients
+        .find(&pending.client_id)
+        .and_then(|client| client.verify_redirect_uri(pending.redirect_uri.as_deref()))
+        .ok_or_else(|| {
+            PageError::bad_request(
+                "Unknown application",
+                "This application is no longer registered.",
+            )
+        })
+}
+
+/// Starts a grant and mints its authorization code: single-use, short-lived, bound to
+/// client, redirect URI and PKCE challenge (§4.1.2, RFC 7636 §4.4).
+fn issue_code(
+    state: &AppState,
+    pending: &PendingAuthorization,
+    user_id: &str,
+    now: u64,
+) -> Result<shared::Secret, PageError> {
+    let code_challenge = CodeChallenge::parse(&pending.code_challenge).ok_or_else(|| {
+        PageError::Internal(anyhow::anyhow!(
+            "a pending request holds a malformed challenge"
+        ))
+    })?;
+    let minted = mint();
+    let code = AuthorizationCode {
+        grant_id: random_id().into(),
+        client_id: pending.client_id.as_str().into(),
+        user_id: user_id.into(),
+        redirect_uri: pending.redirect_uri.clone(),
+        scopes: ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT),
+        code_challenge,
+        expires_at: now + millis(state.settings.code_ttl),
+    };
+    tracing::info!(
+        client_id = %code.client_id,
+        code = %minted.hash.fingerprint(),
+        scope = %code.scopes.to_wire(),
+        "authorization code issued"
+    );
+    state.store.start_grant(minted.hash, code, now);
+    Ok(minted.value)
+}
+
+pub(crate) fn millis(duration: Duration) -> u64 {
+    duration.as_millis() as u64
+}

@@ -1,0 +1,63 @@
+//! Token introspection, POST `/oauth/introspect` (RFC 7662).
+//!
+//! A resource server (here: any confidential client) asks whether a token is active and
+//! what it allows. §2.1 requires the caller to be authorized, so public clients, which
+//! cannot authenticate, are refused. An inactive token gets only `{"active": false}`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use shared::introspection::IntrospectionResponse;
+
+use crate::domain::client::ClientKind;
+use crate::domain::now_millis;
+use crate::domain::token::TokenHash;
+use crate::error::{TokenError, no_store};
+use crate::oauth::token::{client_auth, parse_form};
+use crate::state::AppState;
+
+/// POST `/oauth/introspect`.
+pub async fn introspect(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TokenError> {
+    let params = parse_form(&req, &body)?;
+    let client = client_auth::authenticate(&req, &params, &state)?;
+    if client.kind == ClientKind::Public {
+        return Err(TokenError::invalid_client(
+            "introspection needs an authenticated (confidential) client",
+        ));
+    }
+    let token = params
+        .get("token")
+        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let answer = match state.store.find_active(&TokenHash::of(token), now_millis()) {
+        None => IntrospectionResponse::inactive(),
+        Some(record) => {
+            let username = record
+                .user_id
+                .as_deref()
+                .filter(|id| *id == state.user.id)
+                .map(|_| state.user.username.clone());
+            IntrospectionResponse {
+                active: true,
+                scope: Some(record.scopes.to_wire()),
+                client_id: Some(record.client_id.to_string()),
+                username,
+                token_type: Some(record.kind.hint().to_owned()),
+                exp: Some(record.expires_at / 1000),
+                iat: Some(record.issued_at / 1000),
+                sub: Some(
+                    record
+                        .user_id
+                        .as_deref()
+                        .unwrap_or(&record.client_id)
+                        .to_owned(),
+                ),
+                iss: Some(state.settings.issuer.clone()),
+            }
+        }
+    };
+    let mut response = HttpResponse::Ok().json(answer);
+    no_store(&mut response);
+    Ok(response)
+}

@@ -1,0 +1,13 @@
+//! The authorization server (RFC 6749), one file per endpoint.
+//!
+//! In flow order: [`authorize`] (§4.1.1, the request), then `web::login`, [`consent`]
+//! (§4.1.2, the decision and the redirect with the code), [`token`] (§4.1.3 and the other
+//! grants), [`revoke`] (RFC 7009), [`introspect`] (RFC 7662), [`metadata`] (RFC 8414).
+
+pub mod authorize;
+pub mod consent;
+pub mod introspect;
+pub mod metadata;
+pub mod params;
+pub mod revoke;
+pub mod token;

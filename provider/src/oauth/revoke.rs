@@ -1,0 +1,39 @@
+//! Token revocation, POST `/oauth/revoke` (RFC 7009).
+//!
+//! The client says it no longer needs a token. Revoking a refresh token ends its whole
+//! grant (§2.1: "SHOULD also invalidate all access tokens based on the same authorization
+//! grant"); revoking an access token ends just that token. Unknown tokens, other clients'
+//! tokens and unknown `token_type_hint` values all get 200: §2.2 "invalid tokens do not
+//! cause an error response", and a 200 tells an attacker nothing about which tokens exist.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::domain::token::TokenHash;
+use crate::error::{TokenError, no_store};
+use crate::oauth::token::{client_auth, parse_form};
+use crate::state::AppState;
+
+/// POST `/oauth/revoke`.
+pub async fn revoke(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TokenError> {
+    let params = parse_form(&req, &body)?;
+    let client = client_auth::authenticate(&req, &params, &state)?;
+    let token = params
+        .get("token")
+        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let hash = TokenHash::of(token);
+    // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here.
+    let owned_by_caller = state
+        .store
+        .find_active(&hash, crate::domain::now_millis())
+        .is_some_and(|record| *record.client_id == *client.id);
+    if owned_by_caller && let Some(record) = state.store.revoke_token(&hash) {
+        tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = record.kind.hint(), "token revoked");
+    }
+    let mut response = HttpResponse::Ok().finish();
+    no_store(&mut response);
+    Ok(response)
+}

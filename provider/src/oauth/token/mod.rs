@@ -1,0 +1,184 @@
+//! The token endpoint, POST `/oauth/token` (RFC 6749 §3.2).
+//!
+//! Parse the form, authenticate the client ([`client_auth`]), then hand the request to its
+//! grant: [`authorization_code`] (§4.1.3), [`refresh_token`] (§6) or
+//! [`client_credentials`] (§4.4). Every answer carries `Cache-Control: no-store`.
+
+pub mod authorization_code;
+pub mod client_auth;
+pub mod client_credentials;
+pub mod refresh_token;
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use shared::ErrorCode;
+use shared::token::{BEARER, TokenResponse};
+
+use crate::domain::client::GrantType;
+use crate::domain::grant::{GrantId, TokenKind, TokenRecord};
+use crate::domain::scope::ScopeSet;
+use crate::domain::token::{TokenHash, mint};
+use crate::error::{TokenError, no_store};
+use crate::oauth::consent::millis;
+use crate::oauth::params::Params;
+use crate::state::AppState;
+
+/// POST `/oauth/token`.
+pub async fn token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, TokenError> {
+    let params = parse_form(&req, &body)?;
+    let client = client_auth::authenticate(&req, &params, &state)?;
+    let grant_type = params
+        .get("grant_type")
+        .ok_or_else(|| TokenError::invalid_request("grant_type is required"))?;
+    let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
+        TokenError::new(
+            ErrorCode::UnsupportedGrantType,
+            "grant_type must be authorization_code, refresh_token or client_credentials",
+        )
+    })?;
+    if !client.may_use(grant_type) {
+        return Err(TokenError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("this client may not use the {} grant", grant_type.as_str()),
+        ));
+    }
+    let response = match grant_type {
+        GrantType::AuthorizationCode => {
+            authorization_code::exchange_code(&state, &client, &params)?
+        }
+        GrantType::RefreshToken => refresh_token::refresh(&state, &client, &params)?,
+        GrantType::ClientCredentials => {
+            client_credentials::issue_client_token(&state, &client, &params)?
+        }
+    };
+    let mut http = HttpResponse::Ok().json(response);
+    no_store(&mut http);
+    Ok(http)
+}
+
+/// The form of a token, revocation or introspection request: `application/x-www-form-urlencoded`
+/// only (§3.2), with no parameter repeated (§3.1). Any other body is `invalid_request`.
+pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(TokenError::invalid_request(
+            "the body must be application/x-www-form-urlencoded (RFC 6749 §3.2)",
+        ));
+    }
+    let params = Params::parse(body);
+    if let Some(name) = params.any_repeated() {
+        return Err(TokenError::invalid_request(format!(
+            "the parameter {name} was sent more than once"
+        )));
+    }
+    Ok(params)
+}
+
+/// The token pair an authorization produces: an access token and its refresh token.
+pub struct IssuedPair {
+    pub access: (shared::Secret, TokenHash, TokenRecord),
+    pub refresh: (shared::Secret, TokenHash, TokenRecord),
+}
+
+/// Mints an access token (scopes `access_scopes`) and a refresh token (scopes
+/// `refresh_scopes`) for one grant.
+pub fn mint_pair(
+    state: &AppState,
+    grant_id: &GrantId,
+    client_id: &Arc<str>,
+    user_id: &Arc<str>,
+    access_scopes: ScopeSet,
+    refresh_scopes: ScopeSet,
+    now: u64,
+) -> IssuedPair {
+    let record = |kind, scopes, ttl| TokenRecord {
+        kind,
+        grant_id: Some(grant_id.clone()),
+        client_id: client_id.clone(),
+        user_id: Some(user_id.clone()),
+        scopes,
+        issued_at: now,
+        expires_at: now + millis(ttl),
+    };
+    let access = mint();
+    let refresh = mint();
+    IssuedPair {
+        access: (
+            access.value,
+            access.hash,
+            record(
+                TokenKind::Access,
+                access_scopes,
+                state.settings.access_token_ttl,
+            ),
+        ),
+        refresh: (
+            refresh.value,
+            refresh.hash,
+            record(
+                TokenKind::Refresh,
+                refresh_scopes,
+                state.settings.refresh_token_ttl,
+            ),
+        ),
+    }
+}
+
+impl IssuedPair {
+    /// The records to store, by hash.
+    pub fn records(&self) -> Vec<(TokenHash, TokenRecord)> {
+        vec![
+            (self.access.1, self.access.2.clone()),
+            (self.refresh.1, self.refresh.2.clone()),
+        ]
+    }
+
+    /// The §5.1 response.
+    pub fn response(self, state: &AppState) -> TokenResponse {
+        tracing::info!(
+            client_id = %self.access.2.client_id,
+            access_token = %self.access.1.fingerprint(),
+            refresh_token = %self.refresh.1.fingerprint(),
+            scope = %self.access.2.scopes.to_wire(),
+            "tokens issued"
+        );
+        TokenResponse {
+            access_token: self.access.0,
+            token_type: BEARER.into(),
+            expires_in: state.settings.access_token_ttl.as_secs(),
+            refresh_token: Some(self.refresh.0),
+            scope: self.access.2.scopes.to_wire(),
+        }
+    }
+}
+
+/// The requested `scope` of a token request, checked against what may be had: absent means
+/// all of `ceiling`; anything outside it is `invalid_scope` (§3.3, §6).
+pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, TokenError> {
+    let Some(scope) = params.get("scope") else {
+        return Ok(ceiling);
+    };
+    let requested = ScopeSet::parse(scope)
+        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?;
+    if requested.is_empty() {
+        return Ok(ceiling);
+    }
+    if !requested.is_subset_of(ceiling) {
+        return Err(TokenError::new(
+            ErrorCode::InvalidScope,
+            "the requested scope exceeds what was granted",
+        ));
+    }
+    Ok(requested)
+}

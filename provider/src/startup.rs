@@ -1,0 +1,280 @@
+//! Builds the provider from [`Settings`] and runs it.
+//!
+//! Each area contributes its routes through a `configure` function below. Anything shared
+//! between workers (store, sessions, cookie key, rate limiters) is made once here, outside
+//! the per-worker factory of `HttpServer::new`, or each worker would get its own copy.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_governor::Governor;
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::domain::now_millis;
+use crate::error::{PageError, see_other};
+use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
+use crate::rate_limit::{login_limit, token_limit};
+use crate::state::AppState;
+use crate::store::Store;
+use crate::web::pages::ErrorPage;
+use crate::web::session_store::MemorySessionStore;
+use crate::{api, oauth, web as pages};
+
+/// The provider's session cookie. Named for the provider: the client runs on the same
+/// host, and browsers share cookies across ports of one host.
+pub const SESSION_COOKIE: &str = "provider_session";
+
+/// A provider bound to its address, ready to run.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    state: web::Data<AppState>,
+    sessions: MemorySessionStore,
+}
+
+impl Application {
+    /// Binds `PROVIDER_BIND` and builds the server. A bind failure names the setting.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on PROVIDER_BIND={}", settings.bind))?;
+        Self::from_listener(settings, listener)
+    }
+
+    /// Builds the server on an already bound listener (tests bind 127.0.0.1:0).
+    pub fn from_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let address = listener
+            .local_addr()
+            .context("the listener has no local address")?;
+        let workers = settings.workers.max(1);
+        let state = web::Data::new(AppState::new(settings));
+        let sessions = MemorySessionStore::default();
+        let cookie_key = Key::generate();
+        let login_limiter = login_limit(state.settings.login_per_minute);
+        let token_limiter = token_limit(state.settings.token_per_second);
+        let rate_limit = state.settings.rate_limit;
+
+        let app_state = state.clone();
+        let app_sessions = sessions.clone();
+        let server =
+            HttpServer::new(move || {
+                let settings = &app_state.settings;
+                let session = SessionMiddleware::builder(app_sessions.clone(), cookie_key.clone())
+                    .cookie_name(SESSION_COOKIE.into())
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_secure(settings.is_https())
+                    .cookie_content_security(CookieContentSecurity::Private)
+                    .build();
+                App::new()
+                    .app_data(app_state.clone())
+                    .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                    .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
+                        |error, _| {
+                            let status = match error {
+                                actix_web::error::UrlencodedError::Overflow { .. } => {
+                                    StatusCode::PAYLOAD_TOO_LARGE
+                                }
+                                _ => StatusCode::BAD_REQUEST,
+                            };
+                            PageError::Shown {
+                                status,
+                                title: "This form could not be read".into(),
+                                message: "Send the page's own form again.".into(),
+                            }
+                            .into()
+                        },
+                    ))
+                    .wrap(security_headers())
+                    .wrap(session)
+                    .wrap(from_fn(refuse_large_bodies))
+                    .wrap(from_fn(log_requests))
+                    .configure(|cfg| {
+                        configure_authorization_server(
+                            cfg,
+                            settings,
+                            rate_limit,
+                            &login_limiter,
+                            &token_limiter,
+                        )
+                    })
+                    .configure(|cfg| configure_resource_server(cfg, settings))
+                    .route("/static/style.css", web::get().to(stylesheet))
+                    .route("/", web::get().to(|| async { see_other("/account") }))
+                    .default_service(web::to(not_found))
+            })
+            .workers(workers)
+            .shutdown_timeout(5)
+            .listen(listener)
+            .with_context(|| format!("cannot serve on {address}"))?
+            .run();
+        Ok(Self {
+            server,
+            address,
+            state,
+            sessions,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The store, for benchmarks and tests that measure it.
+    pub fn store(&self) -> Arc<Store> {
+        self.state.store.clone()
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Runs until the server stops (Ctrl-C or SIGTERM: in-flight requests finish first),
+    /// purging expired entries in the background meanwhile.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let purge = tokio::spawn(purge_periodically(
+            Arc::downgrade(&self.state.store),
+            self.sessions.clone(),
+            self.state.settings.purge_interval,
+        ));
+        let result = self.server.await;
+        purge.abort();
+        result
+    }
+}
+
+/// Drops expired codes, tokens and sessions every `interval`, until the store is gone.
+async fn purge_periodically(store: Weak<Store>, sessions: MemorySessionStore, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        let Some(store) = store.upgrade() else { break };
+        let purged = store.purge_expired(now_millis());
+        let sessions_purged = sessions.purge_expired();
+        if purged.tokens + purged.codes + purged.grants + sessions_purged > 0 {
+            tracing::debug!(
+                tokens = purged.tokens,
+                codes = purged.codes,
+                grants = purged.grants,
+                sessions = sessions_purged,
+                "purged expired entries"
+            );
+        }
+    }
+}
+
+/// CORS for the endpoints a browser app (the public client) calls: the origins of
+/// `ALLOWED_ORIGINS` and no other, no credentials (cookies) ever.
+fn cors(settings: &Settings) -> Cors {
+    settings
+        .allowed_origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET, Method::POST, Method::DELETE])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(600)
+}
+
+/// The authorization server's routes (RFC 6749, 7009, 7662, 8414) and its pages.
+fn configure_authorization_server(
+    cfg: &mut web::ServiceConfig,
+    settings: &Settings,
+    rate_limit: bool,
+    login_limiter: &actix_governor::GovernorConfig<
+        crate::rate_limit::LoginKey,
+        actix_governor::governor::middleware::NoOpMiddleware<
+            actix_governor::governor::clock::QuantaInstant,
+        >,
+    >,
+    token_limiter: &actix_governor::GovernorConfig<
+        crate::rate_limit::TokenKey,
+        actix_governor::governor::middleware::NoOpMiddleware<
+            actix_governor::governor::clock::QuantaInstant,
+        >,
+    >,
+) {
+    cfg.route(
+        "/.well-known/oauth-authorization-server",
+        web::get().to(oauth::metadata::metadata),
+    )
+    .service(
+        web::resource("/oauth/authorize")
+            .route(web::get().to(oauth::authorize::authorize))
+            .route(web::post().to(oauth::consent::decide)),
+    )
+    .service(
+        web::resource("/oauth/token")
+            .wrap(Condition::new(rate_limit, Governor::new(token_limiter)))
+            .wrap(cors(settings))
+            .route(web::post().to(oauth::token::token)),
+    )
+    .service(
+        web::resource("/oauth/revoke")
+            .wrap(cors(settings))
+            .route(web::post().to(oauth::revoke::revoke)),
+    )
+    .route(
+        "/oauth/introspect",
+        web::post().to(oauth::introspect::introspect),
+    )
+    .service(
+        web::resource("/login")
+            .wrap(Condition::new(rate_limit, Governor::new(login_limiter)))
+            .route(web::get().to(pages::login::show_login))
+            .route(web::post().to(pages::login::submit_login)),
+    )
+    .route("/logout", web::post().to(pages::logout::logout))
+    .service(
+        web::resource("/account")
+            .route(web::get().to(pages::account::show_account))
+            .route(web::post().to(pages::account::revoke_grant)),
+    );
+}
+
+/// The resource server's routes (RFC 6750).
+fn configure_resource_server(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    cfg.service(
+        web::scope("/api")
+            .wrap(cors(settings))
+            .route("/auth/me", web::get().to(api::profile::me))
+            .route("/user/teams", web::get().to(api::teams::list_teams))
+            .service(
+                web::resource("/user/teams/{team_id}/members")
+                    .route(web::get().to(api::teams::list_members))
+                    .route(web::post().to(api::teams::add_member)),
+            )
+            .route(
+                "/user/teams/{team_id}/members/{username}",
+                web::delete().to(api::teams::remove_member),
+            ),
+    )
+    .route("/protected", web::get().to(api::demo::protected))
+    .route("/resource", web::get().to(api::demo::protected))
+    .route("/public", web::get().to(api::demo::public));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(shared::style::STYLESHEET)
+}
+
+async fn not_found() -> HttpResponse {
+    ErrorPage::new(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no page at this address on the provider.",
+    )
+    .into_response()
+}

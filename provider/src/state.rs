@@ -1,0 +1,49 @@
+//! What every handler can reach: settings, the registered clients, the demo user, the store.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::domain::client::{ClientRegistry, RegisteredClient};
+use crate::domain::teams::Teams;
+use crate::domain::user::DemoUser;
+use crate::store::Store;
+
+/// The provider's shared state, built once from [`Settings`].
+pub struct AppState {
+    pub settings: Settings,
+    pub clients: ClientRegistry,
+    pub user: DemoUser,
+    pub teams: Teams,
+    pub store: Arc<Store>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings) -> Self {
+        let clients = ClientRegistry::new([
+            RegisteredClient::confidential(
+                &settings.client_id,
+                &settings.client_name,
+                settings.client_secret.expose(),
+                &settings.redirect_uri,
+            ),
+            RegisteredClient::public(
+                &settings.public_client_id,
+                "Browser app (public client)",
+                &settings.public_redirect_uri,
+            ),
+        ]);
+        let user = DemoUser::new(
+            &settings.user_id,
+            &settings.username,
+            settings.password.expose(),
+        );
+        let teams = Teams::demo(&settings.username);
+        Self {
+            settings,
+            clients,
+            user,
+            teams,
+            store: Arc::new(Store::new()),
+        }
+    }
+}

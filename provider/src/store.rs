@@ -1,0 +1,544 @@
+//! The in-memory store: codes, tokens and grants, keyed by hash.
+//!
+//! A small vocabulary, each operation atomic, so that a second implementation (Redis)
+//! can keep the same promises:
+//!
+//! | operation | promise |
+//! |---|---|
+//! | [`Store::start_grant`] | a new family exists; tokens can only be added to a live grant |
+//! | [`Store::save_code`] / [`Store::redeem_code`] | a code is redeemed at most once; a second use reports the grant so it can be revoked |
+//! | [`Store::save_tokens`] | tokens join a grant only while it is not revoked |
+//! | [`Store::find_active`] | O(1) by hash; expired, retired or revoked tokens are never returned |
+//! | [`Store::rotate_refresh`] | a refresh token is exchanged at most once; a second use reports reuse |
+//! | [`Store::revoke_grant`] | every token of the family is gone when it returns |
+//! | [`Store::purge_expired`] | memory follows live tokens, not tokens ever issued |
+//!
+//! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken grants first,
+//! then tokens, so two operations can never wait on each other in a cycle.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::scope::ScopeSet;
+use crate::domain::token::TokenHash;
+
+/// A code and whether it has been used.
+#[derive(Debug)]
+struct CodeEntry {
+    code: AuthorizationCode,
+    redeemed: bool,
+}
+
+/// A token and, for refresh tokens, whether rotation has retired it. Retired refresh
+/// tokens are kept until they expire so that reuse can be detected (RFC 9700 §4.14.2).
+#[derive(Debug)]
+struct TokenEntry {
+    record: TokenRecord,
+    retired: bool,
+}
+
+/// One authorization and the hashes of every token it produced.
+#[derive(Debug)]
+struct GrantEntry {
+    client_id: Arc<str>,
+    user_id: Arc<str>,
+    scopes: ScopeSet,
+    created_at: u64,
+    /// The grant's code, kept for the family view; not the code itself.
+    code: TokenHash,
+    /// Kept at least this long even without tokens (the code may still be redeemed).
+    keep_until: u64,
+    tokens: Vec<TokenHash>,
+    revoked: bool,
+}
+
+/// A grant as `/account` shows it.
+#[derive(Debug, Clone)]
+pub struct GrantSummary {
+    pub id: GrantId,
+    pub client_id: Arc<str>,
+    pub scopes: ScopeSet,
+    pub created_at: u64,
+    pub code_fingerprint: String,
+    /// Each token of the family, oldest first.
+    pub tokens: Vec<TokenSummary>,
+}
+
+/// One token of a family.
+#[derive(Debug, Clone)]
+pub struct TokenSummary {
+    pub kind: TokenKind,
+    pub fingerprint: String,
+    pub status: TokenStatus,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    Active,
+    /// A refresh token exchanged by rotation.
+    Retired,
+    Expired,
+}
+
+/// Why a code could not be redeemed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RedeemError<E> {
+    /// No such code (never issued, or purged after expiry).
+    Unknown,
+    Expired,
+    /// Already redeemed: the caller must revoke this grant (RFC 6749 §4.1.2).
+    Replayed(GrantId),
+    /// The caller's check refused it; the code is left unused.
+    Rejected(E),
+}
+
+/// Why a refresh token could not be rotated.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RotateError<E> {
+    Unknown,
+    Expired,
+    /// Already rotated: the whole grant has been revoked by this call.
+    Reused,
+    Rejected(E),
+}
+
+/// The grant was revoked (or purged) before the tokens could join it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct GrantRevoked;
+
+/// How many entries a purge removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub codes: usize,
+    pub tokens: usize,
+    pub grants: usize,
+}
+
+/// Counts of what the store holds now (for benchmarks and `/account`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StoreSize {
+    pub codes: usize,
+    pub tokens: usize,
+    pub grants: usize,
+}
+
+/// The in-memory store. Share it as `Arc<Store>`.
+#[derive(Debug, Default)]
+pub struct Store {
+    codes: DashMap<TokenHash, CodeEntry>,
+    tokens: DashMap<TokenHash, TokenEntry>,
+    grants: DashMap<GrantId, GrantEntry>,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a grant together with its authorization code (the resource owner just
+    /// approved the request).
+    pub fn start_grant(&self, code_hash: TokenHash, code: AuthorizationCode, now: u64) {
+        self.grants.insert(
+            code.grant_id.clone(),
+            GrantEntry {
+                client_id: code.client_id.clone(),
+                user_id: code.user_id.clone(),
+                scopes: code.scopes,
+                created_at: now,
+                code: code_hash,
+                keep_until: code.expires_at,
+                tokens: Vec::new(),
+                revoked: false,
+            },
+        );
+        self.save_code(code_hash, code);
+    }
+
+    fn save_code(&self, code_hash: TokenHash, code: AuthorizationCode) {
+        self.codes.insert(
+            code_hash,
+            CodeEntry {
+                code,
+                redeemed: false,
+            },
+        );
+    }
+
+    /// Redeems a code once. `check` runs under the code's lock before it is marked used
+    /// (client, redirect URI, PKCE); if it refuses, the code stays unused so that an
+    /// attacker's failed attempt does not burn the legitimate client's code.
+    pub fn redeem_code<E>(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+    ) -> Result<AuthorizationCode, RedeemError<E>> {
+        let mut entry = self.codes.get_mut(code_hash).ok_or(RedeemError::Unknown)?;
+        if entry.redeemed {
+            return Err(RedeemError::Replayed(entry.code.grant_id.clone()));
+        }
+        if now >= entry.code.expires_at {
+            return Err(RedeemError::Expired);
+        }
+        check(&entry.code).map_err(RedeemError::Rejected)?;
+        entry.redeemed = true;
+        Ok(entry.code.clone())
+    }
+
+    /// Adds tokens to a live grant. Fails if the grant was revoked meanwhile (a replayed
+    /// code revoked it between redemption and issuance, say), so no token outlives its family.
+    pub fn save_tokens(
+        &self,
+        grant_id: &GrantId,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<(), GrantRevoked> {
+        let mut grant = self.grants.get_mut(grant_id).ok_or(GrantRevoked)?;
+        if grant.revoked {
+            return Err(GrantRevoked);
+        }
+        for (hash, record) in tokens {
+            grant.keep_until = grant.keep_until.max(record.expires_at);
+            grant.tokens.push(hash);
+            self.tokens.insert(
+                hash,
+                TokenEntry {
+                    record,
+                    retired: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Saves a token that belongs to no grant (`client_credentials`).
+    pub fn save_standalone_token(&self, hash: TokenHash, record: TokenRecord) {
+        self.tokens.insert(
+            hash,
+            TokenEntry {
+                record,
+                retired: false,
+            },
+        );
+    }
+
+    /// The token with this hash if it is active now: known, not expired, not retired.
+    pub fn find_active(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord> {
+        let entry = self.tokens.get(hash)?;
+        (!entry.retired && !entry.record.is_expired(now)).then(|| entry.record.clone())
+    }
+
+    /// Exchanges a refresh token for `new_tokens`, once. `check` runs before anything
+    /// changes (client binding, scope narrowing). A second use of a retired token revokes
+    /// the whole grant: either the client or an attacker holds a copy, and the server cannot
+    /// tell which (RFC 9700 §4.14.2).
+    pub fn rotate_refresh<E>(
+        &self,
+        refresh_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
+        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<TokenRecord, RotateError<E>> {
+        let grant_id = {
+            let entry = self.tokens.get(refresh_hash).ok_or(RotateError::Unknown)?;
+            if entry.record.kind != TokenKind::Refresh {
+                return Err(RotateError::Unknown);
+            }
+            entry.record.grant_id.clone().ok_or(RotateError::Unknown)?
+        };
+        // Grant first, then the token: the order every operation locks in.
+        let mut grant = self.grants.get_mut(&grant_id).ok_or(RotateError::Unknown)?;
+        if grant.revoked {
+            return Err(RotateError::Unknown);
+        }
+        let old = {
+            let mut entry = self
+                .tokens
+                .get_mut(refresh_hash)
+                .ok_or(RotateError::Unknown)?;
+            if entry.retired {
+                drop(entry);
+                self.revoke_locked(&mut grant);
+                return Err(RotateError::Reused);
+            }
+            if entry.record.is_expired(now) {
+                return Err(RotateError::Expired);
+            }
+            check(&entry.record).map_err(RotateError::Rejected)?;
+            entry.retired = true;
+            entry.record.clone()
+        };
+        for (hash, record) in new_tokens(&old) {
+            grant.keep_until = grant.keep_until.max(record.expires_at);
+            grant.tokens.push(hash);
+            self.tokens.insert(
+                hash,
+                TokenEntry {
+                    record,
+                    retired: false,
+                },
+            );
+        }
+        Ok(old)
+    }
+
+    /// Revokes a grant: every token of the family is removed before this returns, and no
+    /// token can join it afterwards. Revoking an unknown grant does nothing.
+    pub fn revoke_grant(&self, grant_id: &GrantId) {
+        if let Some(mut grant) = self.grants.get_mut(grant_id) {
+            self.revoke_locked(&mut grant);
+        }
+    }
+
+    fn revoke_locked(&self, grant: &mut GrantEntry) {
+        grant.revoked = true;
+        for hash in grant.tokens.drain(..) {
+            self.tokens.remove(&hash);
+        }
+    }
+
+    /// Revokes one token by hash (RFC 7009). A refresh token takes its whole grant with it
+    /// (the contract: "revoking a refresh token revokes its grant's access tokens too"); an
+    /// access token goes alone. Returns what it was, if it existed.
+    pub fn revoke_token(&self, hash: &TokenHash) -> Option<TokenRecord> {
+        let record = self.tokens.get(hash).map(|entry| entry.record.clone())?;
+        match (&record.kind, &record.grant_id) {
+            (TokenKind::Refresh, Some(grant_id)) => self.revoke_grant(grant_id),
+            _ => {
+                self.tokens.remove(hash);
+            }
+        }
+        Some(record)
+    }
+
+    /// The live grants of one resource owner, with their families (for `/account`).
+    pub fn grants_of_user(&self, user_id: &str, now: u64) -> Vec<GrantSummary> {
+        let mut grants: Vec<GrantSummary> = self
+            .grants
+            .iter()
+            .filter(|grant| !grant.revoked && &*grant.user_id == user_id)
+            .filter_map(|grant| {
+                let tokens: Vec<TokenSummary> = grant
+                    .tokens
+                    .iter()
+                    .filter_map(|hash| {
+                        let entry = self.tokens.get(hash)?;
+                        let status = if entry.retired {
+                            TokenStatus::Retired
+                        } else if entry.record.is_expired(now) {
+                            TokenStatus::Expired
+                        } else {
+                            TokenStatus::Active
+                        };
+                        Some(TokenSummary {
+                            kind: entry.record.kind,
+                            fingerprint: hash.fingerprint(),
+                            status,
+                            expires_at: entry.record.expires_at,
+                        })
+                    })
+                    .collect();
+                let live = tokens
+                    .iter()
+                    .any(|token| token.status == TokenStatus::Active);
+                live.then(|| GrantSummary {
+                    id: grant.key().clone(),
+                    client_id: grant.client_id.clone(),
+                    scopes: grant.scopes,
+                    created_at: grant.created_at,
+                    code_fingerprint: grant.code.fingerprint(),
+                    tokens,
+                })
+            })
+            .collect();
+        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
+        grants
+    }
+
+    /// Whether this grant belongs to `user_id` (so `/account` cannot revoke someone else's).
+    pub fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> bool {
+        self.grants
+            .get(grant_id)
+            .is_some_and(|grant| &*grant.user_id == user_id)
+    }
+
+    /// Drops expired codes and tokens, and grants with nothing left alive.
+    pub fn purge_expired(&self, now: u64) -> Purged {
+        let mut purged = Purged::default();
+        let before = self.codes.len();
+        self.codes.retain(|_, entry| now < entry.code.expires_at);
+        purged.codes = before - self.codes.len();
+
+        let before = self.tokens.len();
+        self.tokens.retain(|_, entry| !entry.record.is_expired(now));
+        purged.tokens = before - self.tokens.len();
+
+        let before = self.grants.len();
+        self.grants.retain(|_, grant| {
+            grant.tokens.retain(|hash| self.tokens.contains_key(hash));
+            !grant.revoked && (now < grant.keep_until || !grant.tokens.is_empty())
+        });
+        purged.grants = before - self.grants.len();
+        purged
+    }
+
+    pub fn size(&self) -> StoreSize {
+        StoreSize {
+            codes: self.codes.len(),
+            tokens: self.tokens.len(),
+            grants: self.grants.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pkce::CodeChallenge;
+    use crate::domain::token::mint;
+
+    const NOW: u64 = 1_000_000;
+
+    fn code(grant_id: &str) -> AuthorizationCode {
+        AuthorizationCode {
+            grant_id: grant_id.into(),
+            client_id: "testclient".into(),
+            user_id: "user1".into(),
+            redirect_uri: Some("http://localhost:3000/callback".into()),
+            scopes: ScopeSet::DEFAULT,
+            code_challenge: CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+                .expect("well formed"),
+            expires_at: NOW + 60_000,
+        }
+    }
+
+    fn token(kind: TokenKind, grant_id: &str, expires_at: u64) -> (TokenHash, TokenRecord) {
+        (
+            mint().hash,
+            TokenRecord {
+                kind,
+                grant_id: Some(grant_id.into()),
+                client_id: "testclient".into(),
+                user_id: Some("user1".into()),
+                scopes: ScopeSet::DEFAULT,
+                issued_at: NOW,
+                expires_at,
+            },
+        )
+    }
+
+    fn always_ok(_: &AuthorizationCode) -> Result<(), ()> {
+        Ok(())
+    }
+
+    #[test]
+    fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
+        let store = Store::new();
+        let hash = mint().hash;
+        store.start_grant(hash, code("g1"), NOW);
+        assert!(store.redeem_code(&hash, NOW, always_ok).is_ok());
+        assert_eq!(
+            store.redeem_code(&hash, NOW, always_ok).map(|_| ()),
+            Err(RedeemError::Replayed("g1".into()))
+        );
+    }
+
+    #[test]
+    fn a_refused_check_leaves_the_code_usable() {
+        let store = Store::new();
+        let hash = mint().hash;
+        store.start_grant(hash, code("g1"), NOW);
+        let refused = store.redeem_code(&hash, NOW, |_| Err("wrong verifier"));
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(RedeemError::Rejected("wrong verifier"))
+        );
+        assert!(store.redeem_code(&hash, NOW, always_ok).is_ok());
+    }
+
+    #[test]
+    fn an_expired_code_cannot_be_redeemed() {
+        let store = Store::new();
+        let hash = mint().hash;
+        store.start_grant(hash, code("g1"), NOW);
+        let late = store.redeem_code(&hash, NOW + 60_000, always_ok);
+        assert_eq!(late.map(|_| ()), Err(RedeemError::Expired));
+    }
+
+    #[test]
+    fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
+        let store = Store::new();
+        store.start_grant(mint().hash, code("g1"), NOW);
+        let access = token(TokenKind::Access, "g1", NOW + 1000);
+        let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
+        let (access_hash, refresh_hash) = (access.0, refresh.0);
+        store
+            .save_tokens(&"g1".into(), vec![access, refresh])
+            .expect("grant is live");
+        store.revoke_grant(&"g1".into());
+        assert!(store.find_active(&access_hash, NOW).is_none());
+        assert!(store.find_active(&refresh_hash, NOW).is_none());
+        let late = token(TokenKind::Access, "g1", NOW + 1000);
+        assert_eq!(
+            store.save_tokens(&"g1".into(), vec![late]),
+            Err(GrantRevoked)
+        );
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_used_again_revokes_the_family() {
+        let store = Store::new();
+        store.start_grant(mint().hash, code("g1"), NOW);
+        let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
+        let old_hash = refresh.0;
+        store
+            .save_tokens(&"g1".into(), vec![refresh])
+            .expect("grant is live");
+        let next = token(TokenKind::Refresh, "g1", NOW + 2000);
+        let next_hash = next.0;
+        let rotated =
+            store.rotate_refresh(&old_hash, NOW, |_| Ok::<_, ()>(()), move |_| vec![next]);
+        assert!(rotated.is_ok());
+        assert!(store.find_active(&next_hash, NOW).is_some());
+        let reused = store.rotate_refresh(&old_hash, NOW, |_| Ok::<_, ()>(()), |_| Vec::new());
+        assert_eq!(reused.map(|_| ()), Err(RotateError::Reused));
+        assert!(
+            store.find_active(&next_hash, NOW).is_none(),
+            "the family died"
+        );
+    }
+
+    #[test]
+    fn purging_drops_expired_entries_and_keeps_live_ones() {
+        let store = Store::new();
+        store.start_grant(mint().hash, code("g1"), NOW);
+        let short = token(TokenKind::Access, "g1", NOW + 10);
+        let long = token(TokenKind::Refresh, "g1", NOW + 100_000);
+        let long_hash = long.0;
+        store
+            .save_tokens(&"g1".into(), vec![short, long])
+            .expect("grant is live");
+        let purged = store.purge_expired(NOW + 70_000);
+        assert_eq!(
+            purged,
+            Purged {
+                codes: 1,
+                tokens: 1,
+                grants: 0
+            }
+        );
+        assert!(store.find_active(&long_hash, NOW + 70_000).is_some());
+        let purged = store.purge_expired(NOW + 200_000);
+        assert_eq!(
+            purged,
+            Purged {
+                codes: 0,
+                tokens: 1,
+                grants: 1
+            }
+        );
+        assert_eq!(store.size(), StoreSize::default());
+    }
+}

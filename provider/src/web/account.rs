@@ -1,0 +1,93 @@
+//! `/account`: the signed-in user sees which applications hold live tokens for their
+//! account, each grant as a family (its code and every token it produced), and can revoke
+//! any grant: every token of it dies at once (RFC 6749 §10.5, RFC 7009's effect, by the user).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::domain::grant::TokenKind;
+use crate::domain::now_millis;
+use crate::error::{PageError, see_other};
+use crate::state::AppState;
+use crate::store::TokenStatus;
+use crate::web::login::signed_out_page;
+use crate::web::pages::{AccountPage, GrantLine, TokenLine};
+use crate::web::session::ProviderSession;
+
+/// The revoke form of one grant.
+#[derive(Debug, Deserialize)]
+pub struct RevokeGrantForm {
+    pub csrf_token: Option<String>,
+    pub grant_id: Option<String>,
+}
+
+/// GET `/account`.
+pub async fn show_account(
+    state: web::Data<AppState>,
+    session: ProviderSession,
+) -> Result<HttpResponse, PageError> {
+    let Some(user_id) = session.user_id() else {
+        return signed_out_page(&session);
+    };
+    let now = now_millis();
+    let grants = state
+        .store
+        .grants_of_user(&user_id, now)
+        .into_iter()
+        .map(|grant| GrantLine {
+            id: grant.id.to_string(),
+            client_name: state
+                .clients
+                .find(&grant.client_id)
+                .map(|client| client.name.clone())
+                .unwrap_or_default(),
+            client_id: grant.client_id.to_string(),
+            scopes: grant.scopes.iter().map(|scope| scope.as_str()).collect(),
+            code_fingerprint: grant.code_fingerprint,
+            tokens: grant
+                .tokens
+                .into_iter()
+                .map(|token| TokenLine {
+                    kind: match token.kind {
+                        TokenKind::Access => "access token",
+                        TokenKind::Refresh => "refresh token",
+                    },
+                    fingerprint: token.fingerprint,
+                    status: match token.status {
+                        TokenStatus::Active => "live",
+                        TokenStatus::Retired => "retired by rotation (a reuse kills the family)",
+                        TokenStatus::Expired => "expired",
+                    },
+                    expires_in: format!("{} s", token.expires_at.saturating_sub(now) / 1000),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(AccountPage {
+        csrf_token: session.csrf_token()?,
+        display_name: state.user.display_name.clone(),
+        username: state.user.username.clone(),
+        grants,
+        notice: None,
+    }
+    .into_response())
+}
+
+/// POST `/account`: revoke one grant of the signed-in user.
+pub async fn revoke_grant(
+    form: web::Form<RevokeGrantForm>,
+    state: web::Data<AppState>,
+    session: ProviderSession,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(form.csrf_token.as_deref())?;
+    let Some(user_id) = session.user_id() else {
+        return signed_out_page(&session);
+    };
+    let grant_id = form.grant_id.as_deref().unwrap_or_default();
+    // Only the owner may revoke: a grant id from someone else's page does nothing.
+    if state.store.grant_belongs_to(grant_id, &user_id) {
+        state.store.revoke_grant(&grant_id.into());
+        tracing::info!(grant_id, "grant revoked by its resource owner");
+    }
+    Ok(see_other("/account"))
+}

@@ -1,0 +1,96 @@
+//! The resource owner logs in: GET and POST `/login` (RFC 6749 §4.1.1 leaves *how* to the
+//! server; this is a password form with a CSRF token).
+//!
+//! On success the session id is renewed and the pending authorization continues; on a
+//! wrong password the page comes back with 401 and the same pending request, so nothing
+//! is lost.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::domain::now_millis;
+use crate::error::{PageError, see_other};
+use crate::state::AppState;
+use crate::web::pages::LoginPage;
+use crate::web::session::ProviderSession;
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub csrf_token: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// GET `/login`: the login form on its own (for `/account`).
+pub async fn show_login(session: ProviderSession) -> Result<HttpResponse, PageError> {
+    if session.user_id().is_some() {
+        return Ok(see_other("/account"));
+    }
+    Ok(login_page(&session, None, String::new(), None, None)?.into_response(StatusCode::OK))
+}
+
+/// POST `/login`: check the credentials, then continue where the user was going.
+pub async fn submit_login(
+    form: web::Form<LoginForm>,
+    state: web::Data<AppState>,
+    session: ProviderSession,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(form.csrf_token.as_deref())?;
+    let username = form.username.clone().unwrap_or_default();
+    let password = form.password.as_deref().unwrap_or_default();
+    let now = now_millis();
+    let request_id = form
+        .request_id
+        .clone()
+        .filter(|id| session.pending(id, now).is_some());
+    if !state.user.check_credentials(&username, password) {
+        tracing::info!("login failed");
+        let client_name = request_id
+            .as_deref()
+            .and_then(|id| session.pending(id, now))
+            .and_then(|pending| {
+                state
+                    .clients
+                    .find(&pending.client_id)
+                    .map(|c| c.name.clone())
+            });
+        let page = login_page(
+            &session,
+            request_id,
+            username,
+            client_name,
+            Some("Wrong username or password. Try again.".into()),
+        )?;
+        return Ok(page.into_response(StatusCode::UNAUTHORIZED));
+    }
+    session.log_in(&state.user.id)?;
+    tracing::info!(user_id = %state.user.id, "login succeeded");
+    match request_id {
+        Some(id) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
+        None => Ok(see_other("/account")),
+    }
+}
+
+fn login_page(
+    session: &ProviderSession,
+    request_id: Option<String>,
+    username: String,
+    client_name: Option<String>,
+    error: Option<String>,
+) -> Result<LoginPage, PageError> {
+    Ok(LoginPage {
+        csrf_token: session.csrf_token()?,
+        request_id,
+        client_name,
+        username,
+        error,
+    })
+}
+
+/// The same login page, for `/account` when nobody is signed in.
+pub fn signed_out_page(session: &ProviderSession) -> Result<HttpResponse, PageError> {
+    Ok(login_page(session, None, String::new(), None, None)?.into_response(StatusCode::OK))
+}

@@ -1,0 +1,104 @@
+//! A server-side, in-memory store for actix-session.
+//!
+//! actix-session ships a cookie store (the whole session in an encrypted cookie) and a
+//! Redis store, but none in memory. Here the cookie carries only a random session key;
+//! the state stays in this map. Sessions expire with their TTL and are purged with the
+//! tokens.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_session::storage::{
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+};
+use actix_web::cookie::time::Duration;
+use dashmap::DashMap;
+
+type SessionState = HashMap<String, String>;
+
+/// The sessions of every browser, by session key. Clone it freely: clones share the map
+/// (which is why it is made once, outside `HttpServer::new`'s per-worker factory).
+#[derive(Clone, Default)]
+pub struct MemorySessionStore {
+    sessions: Arc<DashMap<String, (SessionState, Instant)>>,
+}
+
+fn deadline(ttl: &Duration) -> Instant {
+    let ttl = std::time::Duration::try_from(*ttl).unwrap_or_default();
+    Instant::now() + ttl
+}
+
+impl MemorySessionStore {
+    /// Drops expired sessions; returns how many.
+    pub fn purge_expired(&self) -> usize {
+        let now = Instant::now();
+        let before = self.sessions.len();
+        self.sessions.retain(|_, (_, expires)| *expires > now);
+        before - self.sessions.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+}
+
+impl SessionStore for MemorySessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        Ok(self
+            .sessions
+            .get(session_key.as_ref())
+            .filter(|entry| entry.1 > Instant::now())
+            .map(|entry| entry.0.clone()))
+    }
+
+    async fn save(
+        &self,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        self.sessions
+            .insert(key.as_ref().to_owned(), (session_state, deadline(ttl)));
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        // A key that vanished (expired, purged) gets a fresh one rather than an error.
+        match self.sessions.get_mut(session_key.as_ref()) {
+            Some(mut entry) => {
+                *entry = (session_state, deadline(ttl));
+                Ok(session_key)
+            }
+            None => self
+                .save(session_state, ttl)
+                .await
+                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}"))),
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        if let Some(mut entry) = self.sessions.get_mut(session_key.as_ref()) {
+            entry.1 = deadline(ttl);
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        self.sessions.remove(session_key.as_ref());
+        Ok(())
+    }
+}
