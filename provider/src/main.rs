@@ -15,8 +15,7 @@ async fn main() {
     };
     provider::telemetry::init();
     let summary = format!(
-        "provider listening on http://{} (issuer {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
-        settings.bind,
+        "(issuer {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
         settings.issuer,
         settings.client_id,
         settings.redirect_uri,
@@ -30,7 +29,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    tracing::info!("{summary}");
+    tracing::info!("provider listening on http://{} {summary}", app.address());
     if let Err(error) = app.run_until_stopped().await {
         eprintln!("error: {error}");
         std::process::exit(1);

@@ -1,0 +1,465 @@
+//! Test harness: a provider on a free port, and a browser-like client that keeps cookies
+//! and does not follow redirects, with methods in the protocol's vocabulary.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use provider::config::Settings;
+use provider::startup::Application;
+use provider::store::Store;
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::{Response, StatusCode};
+use shared::env::EnvSource;
+use shared::token::TokenResponse;
+
+pub const CLIENT_ID: &str = "testclient";
+pub const CLIENT_SECRET: &str = "testsecret";
+pub const REDIRECT_URI: &str = "http://localhost:3000/callback";
+pub const PUBLIC_CLIENT_ID: &str = "spa-client";
+pub const PUBLIC_REDIRECT_URI: &str = "http://localhost:3000/spa/callback";
+pub const USERNAME: &str = "demo";
+pub const PASSWORD: &str = "demo";
+
+/// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// A running provider.
+pub struct TestProvider {
+    pub base: String,
+    pub issuer: String,
+    /// A browser: keeps cookies, never follows redirects.
+    pub browser: reqwest::Client,
+    /// An API caller without cookies (a client app's back end).
+    pub api: reqwest::Client,
+    pub store: Arc<Store>,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+/// A provider with the default settings, rate limits off.
+pub async fn spawn_provider() -> TestProvider {
+    spawn_provider_with(&[]).await
+}
+
+/// A provider with extra settings over the defaults (`RATE_LIMIT=off` unless given).
+pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on loopback");
+    let port = listener.local_addr().expect("bound").port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let mut env = EnvSource::from_pairs([
+        ("ISSUER", issuer.as_str()),
+        ("RATE_LIMIT", "off"),
+        ("WORKERS", "2"),
+    ]);
+    for (key, value) in pairs {
+        env.set(*key, *value);
+    }
+    let settings = Settings::from_source(&env).expect("test settings are valid");
+    let app = Application::from_listener(settings, listener).expect("the provider starts");
+    let store = app.store();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestProvider {
+        base: issuer.clone(),
+        issuer,
+        browser: new_browser(),
+        api: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client"),
+        store,
+        handle,
+    }
+}
+
+/// A fresh browser: its own cookie jar, no redirect following.
+pub fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client")
+}
+
+/// An authorization request with valid defaults; change one field to test one rule.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub response_type: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    /// Extra raw `name=value` pairs appended as they are (for repeated parameters).
+    pub extra: Vec<(String, String)>,
+}
+
+impl Default for AuthorizationRequest {
+    fn default() -> Self {
+        Self {
+            client_id: Some(CLIENT_ID.into()),
+            redirect_uri: Some(REDIRECT_URI.into()),
+            response_type: Some("code".into()),
+            scope: Some("profile:read teams:read".into()),
+            state: Some("state-123".into()),
+            code_challenge: Some(CHALLENGE.into()),
+            code_challenge_method: Some("S256".into()),
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl AuthorizationRequest {
+    /// The public client's request.
+    pub fn public_client() -> Self {
+        Self {
+            client_id: Some(PUBLIC_CLIENT_ID.into()),
+            redirect_uri: Some(PUBLIC_REDIRECT_URI.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn query(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let fields = [
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("response_type", &self.response_type),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+        for (name, value) in &self.extra {
+            query.append_pair(name, value);
+        }
+        query.finish()
+    }
+}
+
+/// The result of walking a flow up to the redirect back to the client.
+#[derive(Debug, Clone)]
+pub struct Redirect {
+    pub location: String,
+}
+
+impl Redirect {
+    pub fn param(&self, name: &str) -> Option<String> {
+        query_param(&self.location, name)
+    }
+}
+
+impl TestProvider {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `/oauth/authorize` with this request, in `browser`.
+    pub async fn start_authorization(
+        &self,
+        browser: &reqwest::Client,
+        request: &AuthorizationRequest,
+    ) -> Response {
+        browser
+            .get(self.url(&format!("/oauth/authorize?{}", request.query())))
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Submits the login form found in `page_html`.
+    pub async fn log_in(
+        &self,
+        browser: &reqwest::Client,
+        page_html: &str,
+        username: &str,
+        password: &str,
+    ) -> Response {
+        let mut form = vec![
+            ("username".to_owned(), username.to_owned()),
+            ("password".to_owned(), password.to_owned()),
+        ];
+        for name in ["csrf_token", "request_id"] {
+            if let Some(value) = hidden_input(page_html, name) {
+                form.push((name.to_owned(), value));
+            }
+        }
+        browser
+            .post(self.url("/login"))
+            .form(&form)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Follows a local redirect (a path on the provider) in `browser`.
+    pub async fn follow(&self, browser: &reqwest::Client, response: &Response) -> Response {
+        let location = location(response);
+        let url = if location.starts_with('/') {
+            self.url(&location)
+        } else {
+            location
+        };
+        browser.get(url).send().await.expect("the provider answers")
+    }
+
+    /// Submits the consent form found in `page_html` with `decision`.
+    pub async fn decide(
+        &self,
+        browser: &reqwest::Client,
+        page_html: &str,
+        decision: &str,
+    ) -> Response {
+        let form = [
+            (
+                "csrf_token",
+                hidden_input(page_html, "csrf_token").unwrap_or_default(),
+            ),
+            (
+                "request_id",
+                hidden_input(page_html, "request_id").unwrap_or_default(),
+            ),
+            ("decision", decision.to_owned()),
+        ];
+        browser
+            .post(self.url("/oauth/authorize"))
+            .form(&form)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Authorization request → login page → log in → consent page, in `browser`.
+    /// Returns the consent page's HTML.
+    pub async fn reach_consent(
+        &self,
+        browser: &reqwest::Client,
+        request: &AuthorizationRequest,
+    ) -> String {
+        let login_page = self.start_authorization(browser, request).await;
+        assert_eq!(
+            login_page.status(),
+            StatusCode::OK,
+            "the login page is shown"
+        );
+        let login_html = login_page.text().await.expect("a body");
+        if hidden_input(&login_html, "decision").is_some()
+            || login_html.contains("name=\"decision\"")
+        {
+            return login_html;
+        }
+        let logged_in = self.log_in(browser, &login_html, USERNAME, PASSWORD).await;
+        assert_eq!(
+            logged_in.status(),
+            StatusCode::SEE_OTHER,
+            "a correct login continues"
+        );
+        let consent = self.follow(browser, &logged_in).await;
+        assert_eq!(
+            consent.status(),
+            StatusCode::OK,
+            "the consent page is shown"
+        );
+        consent.text().await.expect("a body")
+    }
+
+    /// The whole front channel: request, login, approve; returns the redirect to the client.
+    pub async fn authorize(&self, request: &AuthorizationRequest) -> Redirect {
+        let browser = new_browser();
+        self.authorize_in(&browser, request).await
+    }
+
+    pub async fn authorize_in(
+        &self,
+        browser: &reqwest::Client,
+        request: &AuthorizationRequest,
+    ) -> Redirect {
+        let consent_html = self.reach_consent(browser, request).await;
+        let approved = self.decide(browser, &consent_html, "approve").await;
+        assert_eq!(
+            approved.status(),
+            StatusCode::SEE_OTHER,
+            "approval redirects to the client"
+        );
+        Redirect {
+            location: location(&approved),
+        }
+    }
+
+    /// A fresh authorization code for the default confidential request.
+    pub async fn authorization_code(&self) -> String {
+        let redirect = self.authorize(&AuthorizationRequest::default()).await;
+        redirect.param("code").expect("the redirect carries a code")
+    }
+
+    /// POST `/oauth/token` with `form`, authenticated with client_secret_basic.
+    pub async fn token_request(&self, form: &[(&str, &str)]) -> Response {
+        self.api
+            .post(self.url("/oauth/token"))
+            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .form(form)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Exchanges `code` with the RFC 7636 verifier.
+    pub async fn exchange_code(&self, code: &str) -> Response {
+        self.token_request(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .await
+    }
+
+    /// Runs the whole authorization code flow and returns the token response.
+    pub async fn user_tokens(&self) -> TokenResponse {
+        let code = self.authorization_code().await;
+        let response = self.exchange_code(&code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a token response")
+    }
+
+    /// The same flow asking for `scope`.
+    pub async fn user_tokens_with_scope(&self, scope: &str) -> TokenResponse {
+        let request = AuthorizationRequest {
+            scope: Some(scope.into()),
+            ..AuthorizationRequest::default()
+        };
+        let code = self
+            .authorize(&request)
+            .await
+            .param("code")
+            .expect("a code");
+        let response = self.exchange_code(&code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a token response")
+    }
+
+    /// Uses a refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+    }
+
+    /// A client_credentials token.
+    pub async fn client_token(&self, scope: Option<&str>) -> TokenResponse {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let response = self.token_request(&form).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a token response")
+    }
+
+    /// GET `path` with `Authorization: Bearer token`.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        self.api
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// POST a form to `path` authenticated as the confidential client.
+    pub async fn post_as_client(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.api
+            .post(self.url(path))
+            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .form(form)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Whether introspection says `token` is active.
+    pub async fn is_active(&self, token: &str) -> bool {
+        let response = self
+            .post_as_client("/oauth/introspect", &[("token", token)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        body["active"].as_bool().expect("active is a boolean")
+    }
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &Response) -> String {
+    location_of(response.headers())
+}
+
+pub fn location_of(headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .expect("the response is a redirect with a Location")
+        .to_owned()
+}
+
+/// One query parameter of a URL, decoded.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The `value` of `<input type="hidden" name="NAME" value="...">` in `html`.
+pub fn hidden_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&amp;", "&")
+            .replace("&#x2F;", "/")
+            .replace("&quot;", "\""),
+    )
+}
+
+/// Asserts `response` redirects to the client with `error` (and `state`, `iss`).
+pub fn assert_redirected_with_error(response: &Response, error: &str, issuer: &str) {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "errors after client verification redirect"
+    );
+    let location = location(response);
+    assert!(
+        location.starts_with(REDIRECT_URI),
+        "only to the registered redirect URI: {location}"
+    );
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some(error),
+        "{location}"
+    );
+    assert!(query_param(&location, "error_description").is_some());
+    assert_eq!(query_param(&location, "iss").as_deref(), Some(issuer));
+}
+
+/// Asserts a JSON error body with `error`.
+pub async fn assert_json_error(
+    response: Response,
+    status: StatusCode,
+    error: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"], error, "{body}");
+    body
+}

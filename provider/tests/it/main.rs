@@ -1,0 +1,24 @@
+//! The provider's integration tests: one module per RFC area, each test a sentence about
+//! behaviour. Every test starts its own provider on 127.0.0.1:0 and speaks HTTP to it.
+
+mod helpers;
+
+// RFC 8414, then the front channel (RFC 6749 §4.1.1–4.1.2, RFC 7636, RFC 9207).
+mod authorize;
+mod login_and_consent;
+mod metadata;
+mod pkce;
+// The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6).
+mod client_credentials;
+mod refresh_token;
+mod token_authorization_code;
+// RFC 7009, RFC 7662.
+mod introspect;
+mod revoke;
+// The resource server (RFC 6750) and the account page.
+mod account;
+mod resource_api;
+// The public client and CORS (RFC 6749 §2.1, the browser-based apps draft).
+mod public_client;
+// Headers, cookies, limits, rate limits, logs.
+mod security;
