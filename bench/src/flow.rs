@@ -1,0 +1,228 @@
+//! The complete authorization-code flow as a person's browser drives it, in Rust: reqwest
+//! with a cookie jar and redirects off, filling the provider's HTML forms.
+//!
+//! authorize (login page) → login → consent (approve) → redirect with the code → token
+//! (PKCE S256) → one API call → refresh. Every step checks what the contract promises, so a
+//! benchmark never counts a broken flow as a fast one.
+
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail, ensure};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore as _;
+use reqwest::cookie::Jar;
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::forms;
+
+/// The redirect URI registered for the benchmark: nothing listens there, and nothing needs
+/// to, because the driver reads the code from the redirect's `Location` instead of following it.
+pub const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
+const CLIENT_ID: &str = "testclient";
+const CLIENT_SECRET: &str = "testsecret";
+const USERNAME: &str = "demo";
+const PASSWORD: &str = "demo";
+const SCOPE: &str = "profile:read teams:read";
+
+/// The tokens a flow ends with (after its refresh).
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// An HTTP client like a browser's: its own cookie jar, no automatic redirects.
+pub fn browser_like_client() -> anyhow::Result<Client> {
+    Client::builder()
+        .cookie_provider(Arc::new(Jar::default()))
+        .redirect(Policy::none())
+        .build()
+        .context("building an HTTP client")
+}
+
+/// A client for back-channel and API calls: keep-alive, no cookies, no redirects.
+pub fn api_client() -> anyhow::Result<Client> {
+    Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .context("building an HTTP client")
+}
+
+/// One complete flow for a new person (a fresh cookie jar): authorize → login → consent →
+/// token → `GET /api/auth/me` → refresh. Returns the refreshed tokens.
+pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
+    let browser = browser_like_client()?;
+    let verifier = random_token();
+    let state = random_token();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let mut authorize = Url::parse(&format!("{base}/oauth/authorize"))?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", CLIENT_ID)
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("scope", SCOPE)
+        .append_pair("state", &state)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+
+    // (A) The authorization request: no provider session yet, so the login page.
+    let login_page = browser.get(authorize.as_str()).send().await?;
+    let login_page = expect_page(login_page, "the login page").await?;
+    let form = forms::first_post_form(&login_page).context("the login page has no POST form")?;
+    let mut fields = form.hidden;
+    fields.push(("username".into(), USERNAME.into()));
+    fields.push(("password".into(), PASSWORD.into()));
+    let action = resolve(&authorize, form.action.as_deref())?;
+    let response = browser.post(action.clone()).form(&fields).send().await?;
+
+    // After login the provider continues the pending authorization: the consent page,
+    // possibly behind redirects on the provider itself.
+    let consent_page = follow_to_page(&browser, response, &action).await?;
+    let form =
+        forms::first_post_form(&consent_page).context("the consent page has no POST form")?;
+    let mut fields = form.hidden;
+    fields.push(("decision".into(), "approve".into()));
+    let action = resolve(&action, form.action.as_deref())?;
+    let response = browser.post(action).form(&fields).send().await?;
+
+    // (C) The authorization response: a redirect to the client with code, state and iss.
+    let location = location(&response).context("approving consent did not redirect")?;
+    ensure!(
+        location.as_str().starts_with(REDIRECT_URI),
+        "approval redirected to {location}, not the redirect URI"
+    );
+    let query = |name: &str| {
+        location
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    ensure!(
+        query("state").as_deref() == Some(state.as_str()),
+        "state not echoed"
+    );
+    let code = query("code").ok_or_else(|| anyhow!("no code in {location}"))?;
+
+    // (D)–(E) The token request (back channel), one API call, one refresh.
+    let api = api_client()?;
+    let tokens = token_request(
+        &api,
+        base,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await?;
+    let me = api
+        .get(format!("{base}/api/auth/me"))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await?;
+    ensure!(
+        me.status() == StatusCode::OK,
+        "GET /api/auth/me answered {}",
+        me.status()
+    );
+    refresh(&api, base, &tokens.refresh_token).await
+}
+
+/// `POST /oauth/token` with `grant_type=refresh_token` (RFC 6749 §6).
+pub async fn refresh(api: &Client, base: &str, refresh_token: &str) -> anyhow::Result<Tokens> {
+    token_request(
+        api,
+        base,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+}
+
+/// A token request with `client_secret_basic`; both tokens must be in the answer.
+async fn token_request(api: &Client, base: &str, form: &[(&str, &str)]) -> anyhow::Result<Tokens> {
+    let response = api
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(form)
+        .send()
+        .await?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.context("a token response is JSON")?;
+    ensure!(
+        status == StatusCode::OK,
+        "token request answered {status}: {body}"
+    );
+    let field = |name: &str| {
+        body.get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("the token response has no {name}: {body}"))
+    };
+    Ok(Tokens {
+        access_token: field("access_token")?,
+        refresh_token: field("refresh_token")?,
+    })
+}
+
+/// Follows redirects that stay on the provider until a 200 page, and returns its HTML.
+async fn follow_to_page(
+    browser: &Client,
+    mut response: Response,
+    from: &Url,
+) -> anyhow::Result<String> {
+    let mut current = from.clone();
+    for _ in 0..5 {
+        if response.status().is_redirection() {
+            let next = location(&response).context("a redirect without Location")?;
+            let next = current.join(next.as_str())?;
+            ensure!(
+                next.origin() == from.origin(),
+                "the login redirected off the provider, to {next}"
+            );
+            response = browser.get(next.clone()).send().await?;
+            current = next;
+            continue;
+        }
+        return expect_page(response, "the consent page").await;
+    }
+    bail!("more than 5 redirects after login")
+}
+
+async fn expect_page(response: Response, what: &str) -> anyhow::Result<String> {
+    let status = response.status();
+    let body = response.text().await?;
+    ensure!(status == StatusCode::OK, "{what} answered {status}: {body}");
+    Ok(body)
+}
+
+fn location(response: &Response) -> Option<Url> {
+    let value = response
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    response.url().join(value).ok()
+}
+
+fn resolve(page: &Url, action: Option<&str>) -> anyhow::Result<Url> {
+    match action {
+        Some(action) if !action.is_empty() => Ok(page.join(action)?),
+        _ => Ok(page.clone()),
+    }
+}
+
+/// 32 random bytes, base64url: a PKCE verifier (RFC 7636 §4.1) or a state value.
+fn random_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}

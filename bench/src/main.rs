@@ -1,0 +1,616 @@
+//! The provider's benchmark (issue 6): `cargo run --release -p bench -- [--smoke] [--memory]`,
+//! or `just bench`.
+//!
+//! It builds the provider and a hello-world actix server (`src/bin/reference.rs`) in release
+//! mode, starts each as a child process on a free loopback port, loads them with `wrk`
+//! (server and reference alternating, round after round), and prints one table: req/s,
+//! p50/p99 latency, server CPU per request (from `/proc/PID/stat`), peak RSS (`VmHWM`), and
+//! the ratio to the reference. Then the rows wrk cannot give: CPU per complete
+//! authorization-code flow (a Rust driver filling the HTML forms), idle RSS, memory per live
+//! token, and with `--memory` a million short-lived tokens issued and purged.
+//!
+//! Every provider scenario runs on a freshly started provider, so one scenario's tokens do
+//! not weigh on the next one's memory or speed. The provider runs with `RATE_LIMIT=off`
+//! and `RUST_LOG=warn` (no line per request).
+//!
+//! `--smoke` runs each part briefly (a second of load, a few flows) to prove the benchmark
+//! still works; it exits non-zero when any request failed. Figures from it mean nothing.
+
+mod flow;
+mod forms;
+mod proc;
+mod server;
+mod wrk;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::proc::{Sample, megabytes};
+use crate::server::Server;
+use crate::wrk::{Load, Outcome};
+
+/// What to run, from the command line.
+#[derive(Debug, Clone)]
+struct Options {
+    smoke: bool,
+    memory: bool,
+    load: Load,
+    rounds: usize,
+    workers: usize,
+    flows: usize,
+    tokens: u64,
+    million: u64,
+}
+
+impl Options {
+    fn parse() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let mut options = Options {
+            smoke: false,
+            memory: false,
+            load: Load {
+                threads: 1,
+                connections: 64,
+                duration: Duration::from_secs(5),
+            },
+            rounds: 3,
+            workers: cores,
+            flows: 500,
+            tokens: 200_000,
+            million: 1_000_000,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |name: &str| -> anyhow::Result<u64> {
+                args.next()
+                    .with_context(|| format!("{name} needs a number"))?
+                    .parse()
+                    .with_context(|| format!("{name} needs a number"))
+            };
+            match arg.as_str() {
+                "--smoke" => {
+                    options.smoke = true;
+                    options.load.connections = 16;
+                    options.load.duration = Duration::from_secs(1);
+                    options.rounds = 1;
+                    options.flows = 20;
+                    options.tokens = 2_000;
+                }
+                "--memory" => options.memory = true,
+                "--duration" => options.load.duration = Duration::from_secs(number("--duration")?),
+                "--rounds" => options.rounds = usize::try_from(number("--rounds")?)?.max(1),
+                "--connections" => {
+                    options.load.connections = usize::try_from(number("--connections")?)?
+                }
+                "--threads" => options.load.threads = usize::try_from(number("--threads")?)?.max(1),
+                "--workers" => options.workers = usize::try_from(number("--workers")?)?.max(1),
+                "--flows" => options.flows = usize::try_from(number("--flows")?)?.max(1),
+                "--tokens" => options.tokens = number("--tokens")?.max(1),
+                "--million" => options.million = number("--million")?.max(1),
+                "-h" | "--help" => {
+                    println!("{HELP}");
+                    std::process::exit(0);
+                }
+                other => bail!("unknown argument {other:?}\n{HELP}"),
+            }
+        }
+        options.load.connections = options.load.connections.max(options.load.threads);
+        Ok(options)
+    }
+}
+
+const HELP: &str = "\
+usage: cargo run --release -p bench -- [options]   (or: just bench [options])
+  --smoke            a short run that proves the benchmark works (CI); figures mean nothing
+  --memory           also issue a million 5-second tokens and watch them purged
+  --duration SECS    wrk run length per round (default 5)
+  --rounds N         server/reference alternations per scenario (default 3)
+  --connections N    wrk connections (default 64)
+  --threads N        wrk threads (default 1: wrk keeps one core, the servers the other)
+  --workers N        actix workers of both servers (default: one per CPU)
+  --flows N          complete authorization-code flows to time (default 500)
+  --tokens N         tokens issued to measure memory per live token (default 200000)
+  --million N        tokens issued by --memory (default 1000000)";
+
+/// One row of the wrk table.
+struct Row {
+    what: &'static str,
+    provider: Outcome,
+    reference: Outcome,
+    cpu_per_request: Duration,
+    reference_cpu_per_request: Duration,
+    peak_rss: u64,
+    ratio: f64,
+    p99_ratio: f64,
+    target: f64,
+}
+
+/// A provider scenario: what wrk sends, and what must be prepared first.
+#[derive(Clone, Copy)]
+enum Scenario {
+    ClientCredentials,
+    RefreshToken,
+    Protected,
+    Me,
+    Public,
+}
+
+impl Scenario {
+    const ALL: [Scenario; 5] = [
+        Scenario::ClientCredentials,
+        Scenario::RefreshToken,
+        Scenario::Protected,
+        Scenario::Me,
+        Scenario::Public,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Scenario::ClientCredentials => "POST /oauth/token client_credentials",
+            Scenario::RefreshToken => "POST /oauth/token refresh_token (rotation)",
+            Scenario::Protected => "GET /protected (bearer)",
+            Scenario::Me => "GET /api/auth/me (bearer)",
+            Scenario::Public => "GET /public",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Scenario::ClientCredentials | Scenario::RefreshToken => "/oauth/token",
+            Scenario::Protected => "/protected",
+            Scenario::Me => "/api/auth/me",
+            Scenario::Public => "/public",
+        }
+    }
+
+    /// The issue's target, as a share of the reference's req/s.
+    fn target(self) -> f64 {
+        match self {
+            Scenario::ClientCredentials => 0.5,
+            Scenario::RefreshToken => 0.4,
+            Scenario::Protected | Scenario::Me => 0.7,
+            Scenario::Public => 0.9,
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = Options::parse()?;
+    wrk::check_installed()?;
+    server::build_release()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let started = Instant::now();
+    let mut failures: Vec<String> = Vec::new();
+
+    eprintln!(
+        "bench | wrk: {} thread(s), {} connections, {} s per run, {} round(s); {} actix worker(s) per server",
+        options.load.threads,
+        options.load.connections,
+        options.load.duration.as_secs(),
+        options.rounds,
+        options.workers
+    );
+    let reference = server::start_reference(options.workers)?;
+    let reference_idle = reference.sample()?;
+
+    let mut rows = Vec::new();
+    for scenario in Scenario::ALL {
+        let row = measure(&runtime, &options, &reference, scenario)?;
+        if row.provider.status_errors + row.provider.socket_errors > 0 {
+            failures.push(format!(
+                "{}: {} status errors, {} socket errors",
+                row.what, row.provider.status_errors, row.provider.socket_errors
+            ));
+        }
+        rows.push(row);
+    }
+    let reference_end = reference.sample()?;
+    drop(reference);
+
+    let flow = measure_flows(&runtime, &options)?;
+    let tokens = measure_token_memory(&options)?;
+    let million = if options.memory {
+        Some(measure_million(&options)?)
+    } else {
+        None
+    };
+
+    print_report(
+        &options,
+        &rows,
+        &reference_idle,
+        &reference_end,
+        &flow,
+        &tokens,
+        million.as_ref(),
+    );
+    eprintln!(
+        "bench | finished in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    if options.smoke {
+        let checks = rows.len() + 2;
+        let failed = failures.len();
+        for failure in &failures {
+            println!("smoke failure: {failure}");
+        }
+        println!("smoke: {} passed, {failed} failed", checks - failed);
+        if failed > 0 {
+            bail!("the smoke run saw failed requests");
+        }
+    } else {
+        for failure in &failures {
+            println!("note: {failure}");
+        }
+    }
+    Ok(())
+}
+
+/// One scenario on a fresh provider: `rounds` times the reference, then the provider.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    options: &Options,
+    reference: &Server,
+    scenario: Scenario,
+) -> anyhow::Result<Row> {
+    eprintln!("bench | {}", scenario.label());
+    let provider = server::start_provider(options.workers, &[])?;
+    let base = provider.url();
+    let url = format!("{base}{}", scenario.path());
+
+    // A user's access token (scopes profile:read teams:read) for the bearer GETs.
+    let user_token = match scenario {
+        Scenario::Protected | Scenario::Me => {
+            Some(runtime.block_on(flow::complete_flow(&base))?.access_token)
+        }
+        _ => None,
+    };
+
+    let mut provider_runs = Vec::new();
+    let mut reference_runs = Vec::new();
+    let mut provider_cpu = Duration::ZERO;
+    let mut reference_cpu = Duration::ZERO;
+    for _ in 0..options.rounds {
+        let before = reference.sample()?;
+        let outcome = wrk::run(&reference.url(), &wrk::get_script(None), options.load)?;
+        reference_cpu += reference.sample()?.cpu.saturating_sub(before.cpu);
+        reference_runs.push(outcome);
+
+        let script = match scenario {
+            Scenario::ClientCredentials => wrk::client_credentials_script(None),
+            Scenario::RefreshToken => {
+                // One rotation chain per connection, each seeded by a complete flow.
+                let seeds =
+                    runtime.block_on(seed_refresh_tokens(&base, options.load.connections))?;
+                wrk::refresh_script(&seeds, options.load.threads)
+            }
+            Scenario::Protected | Scenario::Me => wrk::get_script(user_token.as_deref()),
+            Scenario::Public => wrk::get_script(None),
+        };
+        let before = provider.sample()?;
+        let outcome = wrk::run(&url, &script, options.load)?;
+        provider_cpu += provider.sample()?.cpu.saturating_sub(before.cpu);
+        provider_runs.push(outcome);
+    }
+
+    let ratios: Vec<f64> = provider_runs
+        .iter()
+        .zip(&reference_runs)
+        .map(|(p, r)| p.requests_per_second() / r.requests_per_second().max(1e-9))
+        .collect();
+    let p99_ratios: Vec<f64> = provider_runs
+        .iter()
+        .zip(&reference_runs)
+        .map(|(p, r)| p.p99.as_secs_f64() / r.p99.as_secs_f64().max(1e-9))
+        .collect();
+    let total = |runs: &[Outcome]| runs.iter().map(|run| run.requests).sum::<u64>().max(1);
+    let row = Row {
+        what: scenario.label(),
+        provider: median_outcome(&provider_runs),
+        reference: median_outcome(&reference_runs),
+        cpu_per_request: provider_cpu / u32::try_from(total(&provider_runs)).unwrap_or(u32::MAX),
+        reference_cpu_per_request: reference_cpu
+            / u32::try_from(total(&reference_runs)).unwrap_or(u32::MAX),
+        peak_rss: provider.sample()?.peak_rss,
+        ratio: median(ratios),
+        p99_ratio: median(p99_ratios),
+        target: scenario.target(),
+    };
+    Ok(row)
+}
+
+/// `count` refresh tokens, each from its own complete flow (its own grant).
+async fn seed_refresh_tokens(base: &str, count: usize) -> anyhow::Result<Vec<String>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let base = base.to_owned();
+        tasks.spawn(async move { flow::complete_flow(&base).await });
+    }
+    let mut seeds = Vec::with_capacity(count);
+    while let Some(result) = tasks.join_next().await {
+        seeds.push(result.context("a seeding flow panicked")??.refresh_token);
+    }
+    Ok(seeds)
+}
+
+/// What the complete-flow measurement found.
+struct FlowFigures {
+    flows: usize,
+    cpu_per_flow: Duration,
+    wall: Duration,
+    idle: Sample,
+}
+
+/// Server CPU per complete authorization-code flow, on a fresh provider: `flows` flows, four
+/// at a time, each a new person (new cookie jar, new connections).
+fn measure_flows(
+    runtime: &tokio::runtime::Runtime,
+    options: &Options,
+) -> anyhow::Result<FlowFigures> {
+    eprintln!(
+        "bench | {} complete authorization-code flows",
+        options.flows
+    );
+    let provider = server::start_provider(options.workers, &[])?;
+    let idle = provider.sample()?;
+    let base = provider.url();
+    let before = provider.sample()?;
+    let started = Instant::now();
+    runtime.block_on(async {
+        let concurrency = 4.min(options.flows);
+        let mut tasks = tokio::task::JoinSet::new();
+        for worker in 0..concurrency {
+            let base = base.clone();
+            let count =
+                options.flows / concurrency + usize::from(worker < options.flows % concurrency);
+            tasks.spawn(async move {
+                for _ in 0..count {
+                    flow::complete_flow(&base).await?;
+                }
+                anyhow::Ok(())
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            result.context("a flow task panicked")??;
+        }
+        anyhow::Ok(())
+    })?;
+    let wall = started.elapsed();
+    let cpu = provider.sample()?.cpu.saturating_sub(before.cpu);
+    Ok(FlowFigures {
+        flows: options.flows,
+        cpu_per_flow: cpu / u32::try_from(options.flows).unwrap_or(u32::MAX),
+        wall,
+        idle,
+    })
+}
+
+/// What the memory-per-token measurement found.
+struct TokenFigures {
+    issued: u64,
+    before: u64,
+    after: u64,
+    per_token: f64,
+}
+
+/// Memory per live token: a fresh provider (tokens live an hour, so none expires), a warm-up
+/// of 1,000 tokens, then `tokens` more; RSS after minus RSS before, divided by the count.
+fn measure_token_memory(options: &Options) -> anyhow::Result<TokenFigures> {
+    eprintln!("bench | memory per live token ({} tokens)", options.tokens);
+    let provider = server::start_provider(options.workers, &[])?;
+    let url = format!("{}/oauth/token", provider.url());
+    issue_tokens(&url, 1_000, options.load)?;
+    let before = provider.sample()?.rss;
+    let issued = issue_tokens(&url, options.tokens, options.load)?;
+    let after = provider.sample()?.rss;
+    Ok(TokenFigures {
+        issued,
+        before,
+        after,
+        per_token: after.saturating_sub(before) as f64 / issued.max(1) as f64,
+    })
+}
+
+/// Issues about `count` client_credentials tokens with wrk (each thread stops after its
+/// share) and returns how many were issued.
+fn issue_tokens(url: &str, count: u64, load: Load) -> anyhow::Result<u64> {
+    let threads = load.threads as u64;
+    let load = Load {
+        duration: Duration::from_secs(3600),
+        ..load
+    };
+    let outcome = wrk::run(
+        url,
+        &wrk::client_credentials_script(Some(count.div_ceil(threads))),
+        load,
+    )?;
+    Ok(outcome.requests.saturating_sub(outcome.status_errors))
+}
+
+/// What the million-token run found.
+struct MillionFigures {
+    issued: u64,
+    seconds: f64,
+    before: u64,
+    peak: u64,
+    after: u64,
+    live_estimate: f64,
+    ttl: u64,
+    purge_interval: u64,
+}
+
+/// A million tokens that live 5 s, purged every second: RSS before, at the peak (`VmHWM`),
+/// and once every one of them has expired and been purged.
+fn measure_million(options: &Options) -> anyhow::Result<MillionFigures> {
+    const TTL: u64 = 5;
+    const PURGE_INTERVAL: u64 = 1;
+    eprintln!("bench | {} tokens with a {TTL} s lifetime", options.million);
+    let provider = server::start_provider(
+        options.workers,
+        &[
+            ("ACCESS_TOKEN_TTL", TTL.to_string()),
+            ("PURGE_INTERVAL", PURGE_INTERVAL.to_string()),
+        ],
+    )?;
+    let url = format!("{}/oauth/token", provider.url());
+    let before = provider.sample()?.rss;
+    let started = Instant::now();
+    let issued = issue_tokens(&url, options.million, options.load)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = provider.sample()?.peak_rss;
+    // Every token has expired TTL seconds after the last one was issued; the purge after
+    // that drops them. Wait a little longer than both.
+    std::thread::sleep(Duration::from_secs(TTL + 2 * PURGE_INTERVAL + 1));
+    let after = provider.sample()?.rss;
+    let rate = issued as f64 / seconds.max(1e-9);
+    Ok(MillionFigures {
+        issued,
+        seconds,
+        before,
+        peak,
+        after,
+        live_estimate: rate * (TTL + PURGE_INTERVAL) as f64,
+        ttl: TTL,
+        purge_interval: PURGE_INTERVAL,
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The run with the median req/s.
+fn median_outcome(runs: &[Outcome]) -> Outcome {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.requests_per_second().total_cmp(&b.requests_per_second()));
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+fn micros(duration: Duration) -> String {
+    let us = duration.as_secs_f64() * 1e6;
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn verdict(holds: bool) -> &'static str {
+    if holds { "holds" } else { "misses" }
+}
+
+fn print_report(
+    options: &Options,
+    rows: &[Row],
+    reference_idle: &Sample,
+    reference_end: &Sample,
+    flow: &FlowFigures,
+    tokens: &TokenFigures,
+    million: Option<&MillionFigures>,
+) {
+    println!();
+    if options.smoke {
+        println!("Smoke run: a second per scenario, figures mean nothing.");
+    }
+    println!(
+        "wrk {} thread(s), {} connections, {} s x {} round(s), server and reference alternating; {} actix worker(s) each.",
+        options.load.threads,
+        options.load.connections,
+        options.load.duration.as_secs(),
+        options.rounds,
+        options.workers
+    );
+    println!();
+    println!(
+        "| what | req/s | p50 | p99 | server CPU/req | peak RSS | vs reference req/s | p99 vs reference | target |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    if !rows.is_empty() {
+        let all_reference: Vec<Outcome> = rows.iter().map(|row| row.reference).collect();
+        let reference = median_outcome(&all_reference);
+        let cpu = rows
+            .iter()
+            .map(|row| row.reference_cpu_per_request)
+            .sum::<Duration>()
+            / u32::try_from(rows.len()).unwrap_or(1);
+        println!(
+            "| reference: actix hello-world GET / | {:.0} | {} | {} | {} | {} | 1.00 | 1.00 | |",
+            reference.requests_per_second(),
+            micros(reference.p50),
+            micros(reference.p99),
+            micros(cpu),
+            megabytes(reference_end.peak_rss),
+        );
+    }
+    for row in rows {
+        let errors = row.provider.status_errors + row.provider.socket_errors;
+        println!(
+            "| {}{} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | ≥ {:.2}, p99 ≤ 2×: {} |",
+            row.what,
+            if errors > 0 {
+                format!(" ({errors} errors)")
+            } else {
+                String::new()
+            },
+            row.provider.requests_per_second(),
+            micros(row.provider.p50),
+            micros(row.provider.p99),
+            micros(row.cpu_per_request),
+            megabytes(row.peak_rss),
+            row.ratio,
+            row.p99_ratio,
+            row.target,
+            verdict(row.ratio >= row.target && row.p99_ratio <= 2.0),
+        );
+    }
+    println!();
+    println!("| what | measured | target |");
+    println!("|---|---:|---|");
+    println!(
+        "| server CPU per complete authorization-code flow (authorize → login → consent → token → API → refresh; {} flows, {:.0} flows/s) | {} | ≤ 0.2 ms: {} |",
+        flow.flows,
+        flow.flows as f64 / flow.wall.as_secs_f64().max(1e-9),
+        micros(flow.cpu_per_flow),
+        verdict(flow.cpu_per_flow <= Duration::from_micros(200)),
+    );
+    println!(
+        "| idle RSS (reference: {}) | {} | ≤ 10 MB: {} |",
+        megabytes(reference_idle.rss),
+        megabytes(flow.idle.rss),
+        verdict(flow.idle.rss <= 10_000_000),
+    );
+    println!(
+        "| memory per live token ({} client_credentials tokens: RSS {} → {}) | {:.0} bytes | ≤ 300 bytes: {} |",
+        tokens.issued,
+        megabytes(tokens.before),
+        megabytes(tokens.after),
+        tokens.per_token,
+        verdict(tokens.per_token <= 300.0),
+    );
+    if let Some(million) = million {
+        let bound = million.live_estimate * tokens.per_token.max(1.0);
+        println!(
+            "| {} tokens, {} s lifetime, purge every {} s ({:.0} s to issue): RSS before / peak / after purge | {} / {} / {} | after ≤ 2× before: {}; peak − before ≤ live ({:.0}) × per-token ({}): {} |",
+            million.issued,
+            million.ttl,
+            million.purge_interval,
+            million.seconds,
+            megabytes(million.before),
+            megabytes(million.peak),
+            megabytes(million.after),
+            verdict(million.after <= 2 * million.before),
+            million.live_estimate,
+            megabytes(bound as u64),
+            verdict((million.peak.saturating_sub(million.before) as f64) <= bound),
+        );
+    } else {
+        println!("| a million 5 s tokens | not run | `just bench --memory` |");
+    }
+}

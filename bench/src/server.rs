@@ -1,0 +1,146 @@
+//! The two servers under load, each a child process (so its CPU and memory can be read from
+//! `/proc`): the release `provider` with benchmark settings, and the `reference` hello-world.
+//! Both listen on a free loopback port; dropping a [`Server`] stops it.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::proc::{self, Sample};
+
+/// A server process started by the benchmark.
+pub struct Server {
+    child: Child,
+    pub address: SocketAddr,
+    ticks_per_second: u64,
+}
+
+impl Server {
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The process's CPU time and memory now.
+    pub fn sample(&self) -> anyhow::Result<Sample> {
+        proc::sample(self.child.id(), self.ticks_per_second)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where the release binaries are: beside the running `bench` binary (`target/release/`).
+pub fn release_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding the bench binary")?;
+    exe.parent()
+        .map(Path::to_path_buf)
+        .context("the bench binary has no directory")
+}
+
+/// Builds the provider and the reference in release mode (a no-op when they are fresh).
+pub fn build_release() -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let started = Instant::now();
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "provider",
+            "-p",
+            "bench",
+            "--bin",
+            "provider",
+            "--bin",
+            "reference",
+        ])
+        .status()
+        .context("running cargo build --release")?;
+    if !status.success() {
+        bail!("cargo build --release -p provider failed");
+    }
+    eprintln!(
+        "bench | release build ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Starts the release provider with rate limits off, request logs off, and `extra` settings.
+pub fn start_provider(workers: usize, extra: &[(&str, String)]) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let mut env: Vec<(&str, String)> = vec![
+        ("PROVIDER_BIND", format!("127.0.0.1:{port}")),
+        ("ISSUER", format!("http://127.0.0.1:{port}")),
+        ("REDIRECT_URI", crate::flow::REDIRECT_URI.into()),
+        ("RATE_LIMIT", "off".into()),
+        ("WORKERS", workers.to_string()),
+        // Per-request log lines would measure the terminal, not the provider.
+        ("RUST_LOG", "warn".into()),
+    ];
+    env.extend(extra.iter().cloned());
+    start("provider", &release_dir()?.join("provider"), port, &env)
+}
+
+/// Starts the hello-world reference with the same number of workers.
+pub fn start_reference(workers: usize) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let env = [
+        ("BIND", format!("127.0.0.1:{port}")),
+        ("WORKERS", workers.to_string()),
+    ];
+    start("reference", &release_dir()?.join("reference"), port, &env)
+}
+
+fn start(
+    name: &'static str,
+    binary: &Path,
+    port: u16,
+    env: &[(&str, String)],
+) -> anyhow::Result<Server> {
+    // The benchmark's settings only: a developer's `.env` must not change what is measured,
+    // so the child starts in a directory without one.
+    let child = Command::new(binary)
+        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let mut server = Server {
+        child,
+        address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        ticks_per_second: proc::ticks_per_second(),
+    };
+    let started = Instant::now();
+    while TcpStream::connect_timeout(&server.address, Duration::from_millis(200)).is_err() {
+        if let Some(status) = server.child.try_wait()? {
+            bail!("{name} exited at start ({status})");
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("{name} did not listen on {} within 20 s", server.address);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Let the workers finish starting before the first reading.
+    std::thread::sleep(Duration::from_millis(300));
+    if let Some(status) = server.child.try_wait()? {
+        bail!("{name} exited at start ({status})");
+    }
+    Ok(server)
+}
+
+/// A port nobody listens on now.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}

@@ -1,0 +1,35 @@
+//! The apps under test, started in-process on `127.0.0.1:0` with test settings
+//! (`RATE_LIMIT=off`), the way the integration tests start them.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use shared::env::EnvSource;
+
+/// A provider running on a free port.
+pub struct RunningProvider {
+    /// `http://127.0.0.1:PORT`, also its issuer.
+    pub url: String,
+}
+
+/// Binds a free loopback port: the listener is handed to the app, so no other process can
+/// take the port in between.
+pub fn free_listener() -> anyhow::Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")
+}
+
+/// Starts the provider on `listener`, registering `redirect_uri` for the demo client.
+pub fn start_provider(
+    listener: TcpListener,
+    redirect_uri: &str,
+) -> anyhow::Result<RunningProvider> {
+    let url = format!("http://{}", listener.local_addr()?);
+    let settings = provider::config::Settings::from_source(&EnvSource::from_pairs([
+        ("ISSUER", url.clone()),
+        ("REDIRECT_URI", redirect_uri.to_owned()),
+        ("RATE_LIMIT", "off".to_owned()),
+    ]))?;
+    let app = provider::startup::Application::from_listener(settings, listener)?;
+    tokio::spawn(app.run_until_stopped());
+    Ok(RunningProvider { url })
+}

@@ -1,0 +1,58 @@
+# oauth-flow-rs: every command a user or a teacher needs. `just` alone lists them.
+# Install just with `cargo install just` (about 1.5 min) or `pip install rust-just` (seconds).
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Run provider (:8080) and client (:3000) in one terminal, logs prefixed; Ctrl-C stops both
+dev:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build -p provider -p client
+    # Each binary's output goes through its own `sed` that prefixes the lines; `$!` is the
+    # binary's own pid (the process substitution is not a job), so the trap stops exactly these two.
+    ./target/debug/provider > >(sed -u 's/^/provider | /') 2>&1 &
+    provider=$!
+    ./target/debug/client > >(sed -u 's/^/client | /') 2>&1 &
+    client=$!
+    trap 'kill "$provider" "$client" 2>/dev/null || true; wait 2>/dev/null || true' INT TERM EXIT
+    echo "dev | open http://localhost:3000 (Ctrl-C stops both)"
+    # When either one stops (a bad setting, a port in use), stop the other too.
+    status=0
+    wait -n "$provider" "$client" || status=$?
+    exit "$status"
+
+# Run the provider alone on http://localhost:8080
+provider:
+    cargo run -p provider
+
+# Run the client alone on http://localhost:3000 (needs the provider)
+client:
+    cargo run -p client
+
+# Run the whole test suite (no browser needed)
+test:
+    cargo test --workspace
+
+# Walk the flow in headless Chromium (apt-get install chromium chromium-driver); saves screenshots
+e2e:
+    cargo test -p e2e --features browser -- --test-threads=1 --nocapture
+
+# Benchmark the provider against a hello-world actix server (release build, needs wrk); `just bench --memory` adds the million-token run
+bench *ARGS:
+    cargo run --release -p bench -- {{ARGS}}
+
+# Regenerate docs/screenshots/*.png from the real-browser test
+screenshots: e2e
+    @ls -1 docs/screenshots/*.png
+
+# Format all code
+fmt:
+    cargo fmt --all
+
+# Check formatting and lints as CI does
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p e2e --all-targets --features browser -- -D warnings
