@@ -60,6 +60,20 @@ pub struct Settings {
     pub purge_interval: Duration,
     /// `WORKERS` (number of CPUs): actix-web worker threads.
     pub workers: usize,
+    /// `WORKSHOP` (`off`): the workshop profile. `on` shortens the *defaults* of the
+    /// lifetimes to seconds (access 30 s, refresh 180 s, code 30 s, purge every 2 s) so a
+    /// room can watch tokens expire, refresh and die within an hour; explicit
+    /// `ACCESS_TOKEN_TTL` / `REFRESH_TOKEN_TTL` / `CODE_TTL` / `PURGE_INTERVAL` still win.
+    pub workshop: bool,
+}
+
+/// Default lifetimes in seconds: (access, refresh, code, purge interval).
+fn default_lifetimes(workshop: bool) -> (u64, u64, u64, u64) {
+    if workshop {
+        (30, 180, 30, 2)
+    } else {
+        (3600, 14 * 24 * 3600, MAX_CODE_TTL_SECONDS, 10)
+    }
 }
 
 impl Settings {
@@ -77,7 +91,10 @@ impl Settings {
             }
             Ok(Duration::from_secs(value))
         };
-        let code_ttl = seconds("CODE_TTL", MAX_CODE_TTL_SECONDS)?;
+        let workshop = env.flag("WORKSHOP", false)?;
+        let (access_default, refresh_default, code_default, purge_default) =
+            default_lifetimes(workshop);
+        let code_ttl = seconds("CODE_TTL", code_default)?;
         if code_ttl.as_secs() > MAX_CODE_TTL_SECONDS {
             return Err(env.error("CODE_TTL", "at most 60 seconds"));
         }
@@ -119,16 +136,17 @@ impl Settings {
             user_id: env.string("USER_ID", "user1"),
             username: env.string("OAUTH_USERNAME", "demo"),
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
-            access_token_ttl: seconds("ACCESS_TOKEN_TTL", 3600)?,
-            refresh_token_ttl: seconds("REFRESH_TOKEN_TTL", 14 * 24 * 3600)?,
+            access_token_ttl: seconds("ACCESS_TOKEN_TTL", access_default)?,
+            refresh_token_ttl: seconds("REFRESH_TOKEN_TTL", refresh_default)?,
             code_ttl,
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
-            purge_interval: seconds("PURGE_INTERVAL", 10)?,
+            purge_interval: seconds("PURGE_INTERVAL", purge_default)?,
             workers: env.parse("WORKERS", default_workers, "a number of worker threads")?,
+            workshop,
         })
     }
 
@@ -154,6 +172,15 @@ mod tests {
         assert!(settings.rate_limit);
         assert!(!settings.allow_bearer_in_query);
         assert_eq!(settings.allowed_origins, vec!["http://localhost:3000"]);
+    }
+
+    #[test]
+    fn the_workshop_profile_shortens_default_lifetimes_but_explicit_ones_win() {
+        let env = EnvSource::from_pairs([("WORKSHOP", "on"), ("REFRESH_TOKEN_TTL", "90")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(settings.access_token_ttl, Duration::from_secs(30));
+        assert_eq!(settings.refresh_token_ttl, Duration::from_secs(90));
+        assert_eq!(settings.code_ttl, Duration::from_secs(30));
     }
 
     #[test]
