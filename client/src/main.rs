@@ -1,1 +1,55 @@
-fn main() {}
+//! `cargo run -p client`: reads the settings, starts the client app on `CLIENT_BIND`.
+//!
+//! A bad setting, or an address already in use, stops it with one line naming the key and
+//! the value, and exit code 1.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use client::config::Settings;
+use client::startup::Application;
+use shared::env::{EnvSource, SettingError};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,client=info".into()),
+        )
+        .init();
+    let settings = match EnvSource::from_process().and_then(|env| Settings::from_source(&env)) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error),
+    };
+    let listener = match TcpListener::bind(settings.bind) {
+        Ok(listener) => listener,
+        Err(error) => {
+            return fail(&SettingError {
+                key: "CLIENT_BIND".into(),
+                value: settings.bind.to_string(),
+                expected: format!("an address this machine can listen on ({error})"),
+            });
+        }
+    };
+    match actix_web::rt::System::new().block_on(async move {
+        let app = Application::from_listener(settings, listener)?;
+        tracing::info!(
+            "client listening on http://{}; open {} in your browser (the REDIRECT_URI's origin)",
+            app.address(),
+            app.public_url()
+        );
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn fail(error: &SettingError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,179 @@
+//! The client's settings: the only place that reads the environment or `.env`.
+//!
+//! Five keys are all it takes to log in with another provider (CONTRACT.md, "Client"):
+//! `AUTH_SERVER`, `CLIENT_ID`, `CLIENT_SECRET`, `REDIRECT_URI` and `SCOPES`. Everything
+//! else has a default that works on a laptop. A bad value stops the binary with one line
+//! naming the key and the value ([`SettingError`]).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared::Secret;
+use shared::env::{EnvSource, SettingError};
+use url::Url;
+
+/// Paths the client serves itself; the redirect URI's path must not be one of them.
+const RESERVED_PATHS: [&str; 8] = [
+    "/", "/login", "/logout", "/refresh", "/expire", "/flow", "/spa", "/lab",
+];
+
+/// Everything the client needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `CLIENT_BIND` (default `127.0.0.1:3000`): where the client listens.
+    pub bind: SocketAddr,
+    /// `AUTH_SERVER` (default `http://localhost:8080`): the provider's issuer URL. Its
+    /// RFC 8414 metadata names every endpoint; its resource API (`/api/...`) lives here too.
+    pub auth_server: Url,
+    /// `CLIENT_ID` (default `testclient`): this app's id at the provider (RFC 6749 §2.2).
+    pub client_id: String,
+    /// `CLIENT_SECRET` (default `testsecret`): this app's secret, sent only in the
+    /// `Authorization: Basic` header of back-channel calls (RFC 6749 §2.3.1).
+    pub client_secret: Secret,
+    /// `REDIRECT_URI` (default `http://localhost:3000/callback`): where the provider sends
+    /// the browser back (RFC 6749 §3.1.2). Its origin is this app's public origin: requests
+    /// arriving under another host name are redirected there first, or the session cookie
+    /// set at `/login` would not come back at `/callback`.
+    pub redirect_uri: Url,
+    /// `SCOPES` (default `profile:read teams:read`): the scopes asked for at `/login`
+    /// (RFC 6749 §3.3, space-delimited).
+    pub scopes: Vec<String>,
+    /// `CLIENT_HTTP_TIMEOUT` (seconds, default 10): the time limit of every call the client
+    /// makes to the provider, so a hung provider shows an error page instead of a spinner.
+    pub http_timeout: Duration,
+}
+
+impl Settings {
+    /// Reads and checks every setting.
+    pub fn from_source(env: &EnvSource) -> Result<Self, SettingError> {
+        let bind = env.parse(
+            "CLIENT_BIND",
+            SocketAddr::from(([127, 0, 0, 1], 3000)),
+            "an address to listen on, such as 127.0.0.1:3000",
+        )?;
+        let auth_server = url_setting(env, "AUTH_SERVER", "http://localhost:8080")?;
+        if auth_server.query().is_some() {
+            return Err(env.error("AUTH_SERVER", "an issuer URL without a query (RFC 8414 §2)"));
+        }
+        let redirect_uri = url_setting(env, "REDIRECT_URI", "http://localhost:3000/callback")?;
+        if RESERVED_PATHS.contains(&redirect_uri.path())
+            || redirect_uri.path().starts_with("/static/")
+        {
+            return Err(env.error(
+                "REDIRECT_URI",
+                "a path of its own, such as http://localhost:3000/callback",
+            ));
+        }
+        let scopes: Vec<String> = env
+            .string("SCOPES", "profile:read teams:read")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if !scopes.iter().all(|scope| is_scope_token(scope)) {
+            return Err(env.error(
+                "SCOPES",
+                "space-separated scope names of printable ASCII without quotes or backslashes (RFC 6749 §3.3)",
+            ));
+        }
+        let timeout_seconds: u64 = env.parse(
+            "CLIENT_HTTP_TIMEOUT",
+            10,
+            "a whole number of seconds, at least 1",
+        )?;
+        if timeout_seconds == 0 {
+            return Err(env.error(
+                "CLIENT_HTTP_TIMEOUT",
+                "a whole number of seconds, at least 1",
+            ));
+        }
+        Ok(Self {
+            bind,
+            auth_server,
+            client_id: env.string("CLIENT_ID", "testclient"),
+            client_secret: Secret::new(env.string("CLIENT_SECRET", "testsecret")),
+            redirect_uri,
+            scopes,
+            http_timeout: Duration::from_secs(timeout_seconds),
+        })
+    }
+
+    /// The app's public origin, `scheme://host[:port]`, taken from the redirect URI.
+    pub fn public_origin(&self) -> String {
+        self.redirect_uri.origin().ascii_serialization()
+    }
+
+    /// The issuer URL as configured, without a trailing slash (how issuers are compared).
+    pub fn issuer(&self) -> String {
+        self.auth_server.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// A URL under `AUTH_SERVER`: the resource API, and the fallback endpoints.
+    pub fn provider_url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer())
+    }
+}
+
+fn url_setting(env: &EnvSource, key: &str, default: &str) -> Result<Url, SettingError> {
+    let value = env.http_url(key, default)?;
+    Url::parse(&value).map_err(|_| {
+        env.error(
+            key,
+            "an absolute http:// or https:// URL without a fragment",
+        )
+    })
+}
+
+/// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+pub fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_setting_at_all_gives_the_contract_defaults() {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(settings.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.issuer(), "http://localhost:8080");
+        assert_eq!(settings.client_id, "testclient");
+        assert_eq!(settings.client_secret.expose(), "testsecret");
+        assert_eq!(
+            settings.redirect_uri.as_str(),
+            "http://localhost:3000/callback"
+        );
+        assert_eq!(settings.scopes, ["profile:read", "teams:read"]);
+        assert_eq!(settings.public_origin(), "http://localhost:3000");
+    }
+
+    #[test]
+    fn a_bad_bind_address_names_the_key_and_the_value() {
+        let env = EnvSource::from_pairs([("CLIENT_BIND", "localhost:port")]);
+        let error = Settings::from_source(&env).expect_err("not a socket address");
+        assert_eq!(error.key, "CLIENT_BIND");
+        assert!(error.to_string().contains("localhost:port"));
+    }
+
+    #[test]
+    fn a_malformed_url_or_scope_is_refused() {
+        let env = EnvSource::from_pairs([("AUTH_SERVER", "localhost:8080")]);
+        assert_eq!(
+            Settings::from_source(&env).expect_err("no scheme").key,
+            "AUTH_SERVER"
+        );
+        let env = EnvSource::from_pairs([("SCOPES", "profile:read \"quoted\"")]);
+        assert_eq!(
+            Settings::from_source(&env).expect_err("quote").key,
+            "SCOPES"
+        );
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://localhost:3000/login")]);
+        assert_eq!(
+            Settings::from_source(&env).expect_err("taken path").key,
+            "REDIRECT_URI"
+        );
+    }
+}

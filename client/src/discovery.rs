@@ -1,0 +1,240 @@
+//! Discovery: finding the provider's endpoints from `AUTH_SERVER` alone.
+//!
+//! In order (CONTRACT.md, "Client"):
+//! 1. RFC 8414 §3 authorization server metadata at
+//!    `/.well-known/oauth-authorization-server` (inserted before the issuer's path, §3.1);
+//! 2. OpenID Connect Discovery 1.0 §4 at `<issuer>/.well-known/openid-configuration`, which
+//!    many providers serve instead, with the same field names;
+//! 3. neither exists (404): `AUTH_SERVER` plus this project's contract paths.
+//!
+//! A provider that cannot be reached is not "absent": discovery fails and is retried on the
+//! next request, so the client can start before the provider. Metadata whose `issuer` is not
+//! `AUTH_SERVER` is refused (RFC 8414 §3.3: "MUST be identical"), or an attacker who could
+//! answer at that URL could impersonate another issuer.
+
+use oauth2::http::{Method, Request, header};
+use shared::metadata::AuthorizationServerMetadata;
+
+use crate::config::Settings;
+use crate::error::ClientError;
+use crate::wire::Recorder;
+
+/// Where the endpoints came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// RFC 8414 metadata.
+    Rfc8414,
+    /// OpenID Connect discovery.
+    OpenId,
+    /// Neither: `AUTH_SERVER` plus the contract's paths.
+    ContractPaths,
+}
+
+impl Source {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Rfc8414 => "RFC 8414 metadata",
+            Source::OpenId => "OpenID Connect discovery",
+            Source::ContractPaths => "AUTH_SERVER plus the contract's paths (no metadata found)",
+        }
+    }
+}
+
+/// The provider as discovered.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The issuer identifier every `iss` must match (RFC 9207 §2.4).
+    pub issuer: String,
+    pub authorization: String,
+    pub token: String,
+    pub revocation: Option<String>,
+    pub introspection: Option<String>,
+    /// RFC 9207 §3: the provider promises `iss` in every authorization response, so a
+    /// response without it must be refused.
+    pub iss_parameter_supported: bool,
+    pub source: Source,
+}
+
+/// Finds the endpoints; `recorder` keeps every request made for the flow inspector.
+pub async fn discover(
+    settings: &Settings,
+    recorder: &Recorder<'_>,
+) -> Result<Endpoints, ClientError> {
+    let issuer = settings.issuer();
+    let candidates = [
+        (Source::Rfc8414, rfc8414_url(settings)),
+        (
+            Source::OpenId,
+            format!("{issuer}/.well-known/openid-configuration"),
+        ),
+    ];
+    for (source, url) in candidates {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(&url)
+            .header(header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|error| ClientError::ProviderBroken {
+                url: url.clone(),
+                detail: format!("not a usable URL ({error})"),
+            })?;
+        let response =
+            recorder
+                .send(request)
+                .await
+                .map_err(|error| ClientError::ProviderUnreachable {
+                    url: issuer.clone(),
+                    detail: error.to_string(),
+                })?;
+        match response.status().as_u16() {
+            200 => {
+                let metadata: AuthorizationServerMetadata = serde_json::from_slice(response.body())
+                    .map_err(|error| ClientError::ProviderBroken {
+                        url: url.clone(),
+                        detail: format!("the metadata is not valid JSON ({error})"),
+                    })?;
+                return from_metadata(metadata, &issuer, source, &url);
+            }
+            // Not found (or not allowed): this provider does not publish this document.
+            400..=428 | 430..=499 => continue,
+            429 => {
+                return Err(ClientError::RateLimited {
+                    url,
+                    retry_after: response
+                        .headers()
+                        .get(header::RETRY_AFTER)
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::to_owned),
+                });
+            }
+            status => {
+                return Err(ClientError::ProviderBroken {
+                    url,
+                    detail: format!("discovery answered HTTP {status}"),
+                });
+            }
+        }
+    }
+    Ok(Endpoints {
+        issuer: issuer.clone(),
+        authorization: settings.provider_url("/oauth/authorize"),
+        token: settings.provider_url("/oauth/token"),
+        revocation: Some(settings.provider_url("/oauth/revoke")),
+        introspection: Some(settings.provider_url("/oauth/introspect")),
+        iss_parameter_supported: false,
+        source: Source::ContractPaths,
+    })
+}
+
+/// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+fn rfc8414_url(settings: &Settings) -> String {
+    let url = &settings.auth_server;
+    let path = url.path().trim_end_matches('/');
+    format!(
+        "{}/.well-known/oauth-authorization-server{path}",
+        url.origin().ascii_serialization()
+    )
+}
+
+fn from_metadata(
+    metadata: AuthorizationServerMetadata,
+    issuer: &str,
+    source: Source,
+    url: &str,
+) -> Result<Endpoints, ClientError> {
+    let broken = |detail: String| ClientError::ProviderBroken {
+        url: url.to_owned(),
+        detail,
+    };
+    // RFC 8414 §3.3: the issuer in the document MUST be the one used to fetch it.
+    if metadata.issuer.trim_end_matches('/') != issuer {
+        return Err(broken(format!(
+            "its issuer is {:?} but AUTH_SERVER is {issuer:?}; RFC 8414 §3.3 requires them to be identical (set AUTH_SERVER to the provider's issuer)",
+            metadata.issuer
+        )));
+    }
+    // PKCE with S256 is not optional here (RFC 9700 §2.1.1); an explicit list without it
+    // means this provider would ignore or refuse our challenge.
+    if !metadata.code_challenge_methods_supported.is_empty()
+        && !metadata
+            .code_challenge_methods_supported
+            .iter()
+            .any(|method| method == "S256")
+    {
+        return Err(broken(
+            "it does not list S256 among code_challenge_methods_supported (RFC 7636)".into(),
+        ));
+    }
+    Ok(Endpoints {
+        issuer: metadata.issuer.trim_end_matches('/').to_owned(),
+        authorization: metadata.authorization_endpoint,
+        token: metadata.token_endpoint,
+        revocation: metadata.revocation_endpoint,
+        introspection: metadata.introspection_endpoint,
+        iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::env::EnvSource;
+
+    #[test]
+    fn the_rfc8414_url_inserts_the_well_known_segment_before_the_path() {
+        let settings = |value: &str| {
+            Settings::from_source(&EnvSource::from_pairs([("AUTH_SERVER", value)])).expect("valid")
+        };
+        assert_eq!(
+            rfc8414_url(&settings("http://localhost:8080")),
+            "http://localhost:8080/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            rfc8414_url(&settings("https://example.com/tenant1/")),
+            "https://example.com/.well-known/oauth-authorization-server/tenant1"
+        );
+    }
+
+    fn metadata(issuer: &str, methods: &[&str]) -> AuthorizationServerMetadata {
+        serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/oauth/authorize"),
+            "token_endpoint": format!("{issuer}/oauth/token"),
+            "code_challenge_methods_supported": methods,
+            "authorization_response_iss_parameter_supported": true,
+        }))
+        .expect("valid metadata")
+    }
+
+    #[test]
+    fn metadata_for_another_issuer_is_refused() {
+        let result = from_metadata(
+            metadata("http://evil.example", &["S256"]),
+            "http://localhost:8080",
+            Source::Rfc8414,
+            "u",
+        );
+        assert!(matches!(result, Err(ClientError::ProviderBroken { .. })));
+    }
+
+    #[test]
+    fn metadata_without_s256_is_refused_and_good_metadata_is_taken() {
+        let result = from_metadata(
+            metadata("http://p", &["plain"]),
+            "http://p",
+            Source::Rfc8414,
+            "u",
+        );
+        assert!(result.is_err());
+        let endpoints = from_metadata(
+            metadata("http://p/", &["S256"]),
+            "http://p",
+            Source::Rfc8414,
+            "u",
+        )
+        .expect("valid");
+        assert_eq!(endpoints.issuer, "http://p");
+        assert!(endpoints.iss_parameter_supported);
+    }
+}

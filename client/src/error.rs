@@ -1,0 +1,237 @@
+//! What can go wrong, and the page each failure shows.
+//!
+//! One enum, [`ClientError`], for every failure a browser can meet. Each variant names the
+//! check that failed or the OAuth error code the provider sent (RFC 6749 §4.1.2.1 and §5.2,
+//! RFC 6750 §3.1), and renders as a friendly page with a way on (`/` or `/login`). Nothing
+//! the provider does produces a 500: an unreachable provider is a 503 page, a rate limit a
+//! 429 page with `Retry-After`, a broken answer a 502 page. Only a bug in this app is a 500,
+//! and that page shows no details (the error chain goes to the log).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::pages::{ErrorPage, html_response};
+
+/// Every failure a request to the client can end in.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A form arrived without this app's own CSRF token (or with a stale one).
+    #[error("the form's CSRF token did not match this session")]
+    Csrf,
+    /// `/callback` without a `state` parameter.
+    #[error("the authorization response has no state")]
+    StateMissing,
+    /// `/callback` with a `state` this browser never sent.
+    #[error("state mismatch")]
+    StateMismatch,
+    /// `/callback` with a `state` that was already used: a replayed authorization response.
+    #[error("this authorization response was already used")]
+    CallbackReplayed,
+    /// `/callback` while no login is in progress for this browser.
+    #[error("no login is in progress in this browser")]
+    NoLoginInProgress,
+    /// The login was started too long ago.
+    #[error("the login took too long")]
+    LoginExpired,
+    /// `iss` absent (when the provider promised it) or not the provider's issuer (RFC 9207).
+    #[error("issuer mismatch")]
+    IssuerMismatch {
+        expected: String,
+        received: Option<String>,
+    },
+    /// The provider answered the authorization request with an error (RFC 6749 §4.1.2.1).
+    #[error("the authorization request ended with {code}")]
+    AuthorizationRefused {
+        code: String,
+        description: Option<String>,
+    },
+    /// A successful-looking authorization response without a `code`.
+    #[error("the authorization response has no code")]
+    CodeMissing,
+    /// The token endpoint (or revocation, introspection) refused (RFC 6749 §5.2).
+    #[error("the provider's {endpoint} endpoint answered {code}")]
+    TokenRefused {
+        endpoint: &'static str,
+        code: String,
+        description: Option<String>,
+    },
+    /// The session's tokens are gone: refresh refused, revoked at the provider.
+    #[error("the session ended: {reason}")]
+    SessionEnded { reason: String },
+    /// A page that needs a signed-in user.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// No TCP connection, or no answer in time.
+    #[error("the provider cannot be reached at {url}")]
+    ProviderUnreachable { url: String, detail: String },
+    /// 429 from the provider.
+    #[error("the provider is limiting requests (429)")]
+    RateLimited {
+        url: String,
+        retry_after: Option<String>,
+    },
+    /// An answer this client cannot use: bad metadata, a 5xx, unparsable JSON.
+    #[error("unexpected answer from {url}: {detail}")]
+    ProviderBroken { url: String, detail: String },
+    /// A malformed request to the client itself (bad query or form).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A page that does not exist.
+    #[error("no such page")]
+    NotFound,
+    /// A bug in this app.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ClientError {
+    /// The page for this error: a title, what happened, the check or code, where to go on.
+    pub fn page(&self) -> ErrorPage {
+        use ClientError::*;
+        let page = ErrorPage::new(self.status_code().as_u16());
+        match self {
+            Csrf => page
+                .title("This form has expired")
+                .text("The form did not carry this app's CSRF token for your session, so nothing was changed. Go back to the home page and use the form there.")
+                .check("CSRF token check"),
+            StateMissing => page
+                .title("The provider's answer has no state")
+                .text("An authorization response must carry the `state` this app sent (RFC 6749 §4.1.2). Without it the app cannot tell whether this browser started the login, so it refuses to continue.")
+                .check("state missing")
+                .login_link(),
+            StateMismatch => page
+                .title("State mismatch: this login was not started here")
+                .text("The `state` in this authorization response is not one this browser sent. That is what a login-CSRF attack looks like (someone trying to sign you in with their account), so the app refused it and exchanged nothing (RFC 6749 §10.12).")
+                .check("state mismatch")
+                .login_link(),
+            CallbackReplayed => page
+                .title("This sign-in link was already used")
+                .text("The authorization response at this address has been processed once. A code works only once, so reloading or replaying it does nothing. If you are signed in, the home page shows it; otherwise log in again.")
+                .check("authorization response already used")
+                .login_link(),
+            NoLoginInProgress => page
+                .title("No login in progress")
+                .text("This browser has no login waiting for an answer: the app was restarted, the session expired, or this link comes from another browser. Nothing was exchanged.")
+                .check("no pending authorization request")
+                .login_link(),
+            LoginExpired => page
+                .title("The login took too long")
+                .text("The authorization request was started more than ten minutes ago, so the app no longer accepts its answer. Start again.")
+                .check("pending authorization request expired")
+                .login_link(),
+            IssuerMismatch { expected, received } => page
+                .title("Issuer mismatch: the answer is not from the expected provider")
+                .text(match received {
+                    Some(received) => format!("The authorization response says it comes from `{received}`, but this login was started with `{expected}`. A client that talks to several providers can be tricked into sending one provider's code to another (a mix-up attack), so the app refused it (RFC 9207 §2.4)."),
+                    None => format!("The provider `{expected}` promises an `iss` parameter in every authorization response (RFC 9207), and this one has none, so the app refused it."),
+                })
+                .check("iss mismatch")
+                .login_link(),
+            AuthorizationRefused { code, description } => {
+                let text = if code == "access_denied" {
+                    "You (or the provider) declined to let this app access your account, so it has no tokens. That is fine: nothing was shared. You can try again whenever you like.".to_owned()
+                } else {
+                    "The provider refused the authorization request and sent the browser back with an error instead of a code.".to_owned()
+                };
+                page.title(if code == "access_denied" { "Access denied" } else { "The provider refused the request" })
+                    .text(text)
+                    .code(code, description.as_deref())
+                    .login_link()
+            }
+            CodeMissing => page
+                .title("The provider's answer has no code")
+                .text("The authorization response carried neither a `code` nor an `error` (RFC 6749 §4.1.2).")
+                .check("code missing")
+                .login_link(),
+            TokenRefused { endpoint, code, description } => page
+                .title(format!("The provider's {endpoint} endpoint said no"))
+                .text(if code == "invalid_grant" {
+                    "The code or refresh token was refused: it expired, was already used, or was issued for another client or redirect URI. Codes live a few seconds and work once."
+                } else {
+                    "The provider refused the request (RFC 6749 §5.2)."
+                })
+                .code(code, description.as_deref())
+                .login_link(),
+            SessionEnded { reason } => page
+                .title("Your session has ended")
+                .text(format!("{reason}. Log in again to continue."))
+                .check("refresh refused")
+                .login_link(),
+            NotSignedIn => page
+                .title("You are not signed in")
+                .text("This needs a signed-in user.")
+                .login_link(),
+            ProviderUnreachable { url, detail } => page
+                .title("The provider cannot be reached")
+                .text(format!("The provider cannot be reached at {url} ({detail}). Is it running? Start it with `cargo run -p provider`, then try again: this app retries on the next request."))
+                .check("provider unreachable")
+                .login_link(),
+            RateLimited { url, retry_after } => page
+                .title("The provider is limiting requests")
+                .text(match retry_after {
+                    Some(seconds) => format!("The provider at {url} answered 429 Too Many Requests and asks to wait {seconds} seconds before trying again (Retry-After)."),
+                    None => format!("The provider at {url} answered 429 Too Many Requests. Wait a moment before trying again."),
+                })
+                .check("429 Too Many Requests"),
+            ProviderBroken { url, detail } => page
+                .title("The provider gave an answer this app cannot use")
+                .text(format!("{url}: {detail}"))
+                .check("unexpected provider response"),
+            BadRequest(detail) => page
+                .title("This request is malformed")
+                .text(detail.clone()),
+            NotFound => page
+                .title("No such page")
+                .text("This app has no page at this address."),
+            Internal(_) => page
+                .title("Something went wrong in this app")
+                .text("An unexpected error happened here, in the client app. It has been logged; the details are not shown here."),
+        }
+    }
+}
+
+impl ResponseError for ClientError {
+    fn status_code(&self) -> StatusCode {
+        use ClientError::*;
+        match self {
+            Csrf => StatusCode::FORBIDDEN,
+            AuthorizationRefused { code, .. } if code == "access_denied" => StatusCode::FORBIDDEN,
+            StateMissing
+            | StateMismatch
+            | CallbackReplayed
+            | NoLoginInProgress
+            | LoginExpired
+            | IssuerMismatch { .. }
+            | AuthorizationRefused { .. }
+            | CodeMissing
+            | TokenRefused { .. }
+            | BadRequest(_) => StatusCode::BAD_REQUEST,
+            SessionEnded { .. } | NotSignedIn => StatusCode::UNAUTHORIZED,
+            ProviderUnreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ProviderBroken { .. } => StatusCode::BAD_GATEWAY,
+            NotFound => StatusCode::NOT_FOUND,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ClientError::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), "unexpected failure");
+        } else {
+            tracing::info!(status = self.status_code().as_u16(), error = %self, "request refused");
+        }
+        let mut response = html_response(self.status_code(), &self.page());
+        if let ClientError::RateLimited {
+            retry_after: Some(seconds),
+            ..
+        } = self
+        {
+            if let Ok(value) = HeaderValue::from_str(seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,408 @@
+//! The flow inspector's record: every step of a browser's most recent flow, as it went over
+//! the wire, with the reason it exists (RFC link) and the file and function on each side.
+//!
+//! The texts live here, one constructor per kind of step, so `oauth.rs` and
+//! `provider_api.rs` only say *what* happened. Everything stored here is already masked
+//! ([`crate::wire::Masker`]): the log never holds a secret, so showing it cannot leak one.
+//! Tokens appear by fingerprint ([`shared::fingerprint`]), the same 8 hex digits both
+//! binaries' logs print.
+
+use std::collections::VecDeque;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::wire::WireRecord;
+
+/// How many steps after the login itself are kept (API calls, refreshes, revocations).
+const LATER_STEPS_KEPT: usize = 40;
+
+/// A link to an RFC section.
+#[derive(Debug, Clone, Serialize)]
+pub struct RfcLink {
+    pub label: String,
+    pub url: String,
+}
+
+/// `rfc(6749, "4.1.3")` → "RFC 6749 §4.1.3", linking to the rfc-editor.org section.
+pub fn rfc(number: u32, section: &str) -> RfcLink {
+    RfcLink {
+        label: format!("RFC {number} §{section}"),
+        url: format!("https://www.rfc-editor.org/rfc/rfc{number}#section-{section}"),
+    }
+}
+
+/// A file and a function, on the client or the provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeRef {
+    pub file: &'static str,
+    pub function: &'static str,
+}
+
+const fn code(file: &'static str, function: &'static str) -> CodeRef {
+    CodeRef { file, function }
+}
+
+/// Where a step travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Through the browser: redirects the user can see in the address bar.
+    Front,
+    /// Server to server: the browser never sees it.
+    Back,
+    /// Between the browser and the provider only; the client is not involved.
+    AtProvider,
+}
+
+/// One step of the flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub title: String,
+    pub channel: Channel,
+    /// One or two sentences: why this step exists.
+    pub why: String,
+    pub rfcs: Vec<RfcLink>,
+    pub client_code: Vec<CodeRef>,
+    pub provider_code: Vec<CodeRef>,
+    /// Parameters worth a table (authorization request and response), masked.
+    pub params: Vec<(String, String)>,
+    /// Extra lines: the PKCE derivation, the checks that passed, what failed.
+    pub notes: Vec<String>,
+    /// `(which token, fingerprint)`.
+    pub fingerprints: Vec<(String, String)>,
+    /// The requests and responses of this step (usually one), masked.
+    pub wires: Vec<WireRecord>,
+    /// Whether the step went as hoped (a refusal is shown in red).
+    pub ok: bool,
+    /// `HH:MM:SS` UTC.
+    pub at: String,
+}
+
+impl Step {
+    fn new(title: impl Into<String>, channel: Channel, why: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            channel,
+            why: why.into(),
+            rfcs: Vec::new(),
+            client_code: Vec::new(),
+            provider_code: Vec::new(),
+            params: Vec::new(),
+            notes: Vec::new(),
+            fingerprints: Vec::new(),
+            wires: Vec::new(),
+            ok: true,
+            at: clock(SystemTime::now()),
+        }
+    }
+
+    fn rfcs(mut self, links: impl IntoIterator<Item = RfcLink>) -> Self {
+        self.rfcs.extend(links);
+        self
+    }
+
+    fn client(mut self, refs: impl IntoIterator<Item = CodeRef>) -> Self {
+        self.client_code.extend(refs);
+        self
+    }
+
+    fn provider(mut self, refs: impl IntoIterator<Item = CodeRef>) -> Self {
+        self.provider_code.extend(refs);
+        self
+    }
+
+    /// Attaches a recorded request and response; an answer other than 2xx (or none)
+    /// marks the step failed.
+    pub fn wire(mut self, record: WireRecord) -> Self {
+        self.ok = self.ok
+            && record
+                .status
+                .is_some_and(|status| (200..300).contains(&status));
+        self.wires.push(record);
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn fingerprint(mut self, which: &str, token: &str) -> Self {
+        self.fingerprints
+            .push((which.to_owned(), shared::fingerprint(token)));
+        self
+    }
+
+    pub fn params(mut self, params: Vec<(String, String)>) -> Self {
+        self.params = params;
+        self
+    }
+
+    pub fn failed(mut self) -> Self {
+        self.ok = false;
+        self
+    }
+
+    // ----- the catalogue: one constructor per kind of step, in flow order -----
+
+    /// Step 0: discovery, once per process.
+    pub fn discovery(source: &str) -> Self {
+        Step::new(
+            format!("Discovery: the provider's endpoints, from {source}"),
+            Channel::Back,
+            "Before anything else the client asks the provider to describe itself: its issuer, \
+             and where its authorization, token, revocation and introspection endpoints are. \
+             So AUTH_SERVER is the only URL in the settings, and the issuer learnt here is what \
+             the `iss` of every authorization response must match.",
+        )
+        .rfcs([rfc(8414, "3"), rfc(8414, "3.3")])
+        .client([code("client/src/discovery.rs", "discover")])
+        .provider([code("provider/src/oauth/metadata.rs", "metadata")])
+    }
+
+    /// (A) The authorization request: the browser is sent to the provider.
+    pub fn authorization_request(incremental: bool) -> Self {
+        let why = if incremental {
+            "Incremental authorization: the client needs a scope it was not granted, so it \
+             sends the browser back to the provider asking for it (with the scopes it already \
+             has). The user sees a consent page for the wider request; nothing changes until \
+             they approve."
+        } else {
+            "The client sends the browser to the provider's authorization endpoint with a \
+             redirect (303). `state` ties the answer to this browser (CSRF protection); the \
+             code challenge binds the code to a secret verifier that never leaves the client's \
+             server (PKCE)."
+        };
+        Step::new("(A) Authorization request", Channel::Front, why)
+            .rfcs([rfc(6749, "4.1.1"), rfc(7636, "4.3"), rfc(6749, "10.12")])
+            .client([
+                code("client/src/routes/login.rs", "login"),
+                code("client/src/oauth.rs", "begin_login"),
+            ])
+            .provider([code("provider/src/oauth/authorize.rs", "authorize")])
+    }
+
+    /// (B) At the provider: login and consent, which the client never sees.
+    pub fn at_provider() -> Self {
+        Step::new(
+            "(B) At the provider: the user logs in and consents",
+            Channel::AtProvider,
+            "The user authenticates to the provider (its own session cookie, \
+             `provider_session`) and approves or denies the request. The client sees none of \
+             this: no password ever reaches it. That is the point of OAuth.",
+        )
+        .rfcs([rfc(6749, "4.1.1"), rfc(6749, "10.2")])
+        .provider([
+            code("provider/src/oauth/authorize.rs", "authorize"),
+            code("provider/src/web/login.rs", "submit_login"),
+            code("provider/src/oauth/consent.rs", "decide"),
+        ])
+    }
+
+    /// (C) The authorization response: the browser comes back to the redirect URI.
+    pub fn authorization_response(params: Vec<(String, String)>) -> Self {
+        Step::new(
+            "(C) Authorization response: back at the redirect URI",
+            Channel::Front,
+            "The provider redirects the browser to the registered redirect URI with a \
+             short-lived, single-use `code` (or an `error`), the `state` as sent, and `iss`. \
+             The client checks `state` against the one it kept (constant-time) and `iss` \
+             against the issuer from discovery (mix-up defence) before anything else.",
+        )
+        .rfcs([rfc(6749, "4.1.2"), rfc(9207, "2.4"), rfc(6749, "4.1.2.1")])
+        .client([
+            code("client/src/routes/callback.rs", "callback"),
+            code("client/src/oauth.rs", "finish_login"),
+        ])
+        .provider([code("provider/src/oauth/consent.rs", "decide")])
+        .params(params)
+    }
+
+    /// (D)–(E) The token request: the code and the verifier for tokens, server to server.
+    pub fn token_request() -> Self {
+        Step::new(
+            "(D) Token request → (E) tokens",
+            Channel::Back,
+            "The client's server trades the code for tokens, proving who it is with its secret \
+             (HTTP Basic) and that it started this flow with the PKCE code verifier. The \
+             provider answers with `Cache-Control: no-store`. The tokens stay on the client's \
+             server; the browser only ever holds a session id.",
+        )
+        .rfcs([
+            rfc(6749, "4.1.3"),
+            rfc(6749, "4.1.4"),
+            rfc(7636, "4.5"),
+            rfc(6749, "2.3.1"),
+        ])
+        .client([code("client/src/oauth.rs", "exchange_code")])
+        .provider([code(
+            "provider/src/oauth/token/authorization_code.rs",
+            "exchange_code",
+        )])
+    }
+
+    /// A refresh token grant.
+    pub fn refresh(reason: &str) -> Self {
+        Step::new(
+            format!("Refresh: {reason}"),
+            Channel::Back,
+            "The client uses its refresh token for a new access token. The provider rotates \
+             refresh tokens: the old one is retired, and using it again would revoke the whole \
+             grant, so only one refresh runs at a time for a session.",
+        )
+        .rfcs([rfc(6749, "6"), rfc(9700, "4.14.2")])
+        .client([
+            code("client/src/provider_api.rs", "fresh_access_token"),
+            code("client/src/oauth.rs", "refresh"),
+        ])
+        .provider([code("provider/src/oauth/token/refresh_token.rs", "refresh")])
+    }
+
+    /// A revocation (logout, or the grant replaced by a new login).
+    pub fn revocation(which: &str, reason: &str) -> Self {
+        Step::new(
+            format!("Revocation of the {which}: {reason}"),
+            Channel::Back,
+            "The client tells the provider it no longer needs a token, so a copy of it (in a \
+             log, a backup, a stolen laptop) is worthless from now on. Revoking the refresh \
+             token also ends the access tokens of its grant.",
+        )
+        .rfcs([rfc(7009, "2.1"), rfc(7009, "2.2")])
+        .client([code("client/src/oauth.rs", "revoke")])
+        .provider([code("provider/src/oauth/revoke.rs", "revoke")])
+    }
+
+    /// An introspection call.
+    pub fn introspection() -> Self {
+        Step::new(
+            "Introspection: is the access token active?",
+            Channel::Back,
+            "The client asks the provider what it knows about the access token: active or not, \
+             its scopes, its expiry, whom it belongs to. Opaque tokens carry no readable \
+             content, so this is how their facts are learnt.",
+        )
+        .rfcs([rfc(7662, "2.1"), rfc(7662, "2.2")])
+        .client([code("client/src/oauth.rs", "introspect")])
+        .provider([code("provider/src/oauth/introspect.rs", "introspect")])
+    }
+
+    /// A call to the resource server with the access token.
+    pub fn api_call(what: &str, client_fn: &'static str, provider: CodeRef) -> Self {
+        Step::new(
+            format!("API call: {what}"),
+            Channel::Back,
+            "The client calls the resource server with `Authorization: Bearer <access token>`. \
+             A 401 with `WWW-Authenticate: Bearer error=\"invalid_token\"` makes it refresh \
+             once and retry; a 403 `insufficient_scope` names the scope it lacks.",
+        )
+        .rfcs([rfc(6750, "2.1"), rfc(6750, "3.1")])
+        .client([code("client/src/provider_api.rs", client_fn)])
+        .provider([provider])
+    }
+}
+
+/// The provider-side handler of each resource endpoint.
+pub mod provider_code {
+    use super::{CodeRef, code};
+
+    pub const ME: CodeRef = code("provider/src/api/profile.rs", "me");
+    pub const LIST_TEAMS: CodeRef = code("provider/src/api/teams.rs", "list_teams");
+    pub const LIST_MEMBERS: CodeRef = code("provider/src/api/teams.rs", "list_members");
+    pub const ADD_MEMBER: CodeRef = code("provider/src/api/teams.rs", "add_member");
+    pub const REMOVE_MEMBER: CodeRef = code("provider/src/api/teams.rs", "remove_member");
+}
+
+/// One browser's most recent flow: the login steps, then the latest calls made with its
+/// tokens (older ones are counted, not kept, so memory stays bounded).
+#[derive(Debug, Default)]
+pub struct FlowLog {
+    login: Vec<Step>,
+    later: VecDeque<Step>,
+    dropped: usize,
+}
+
+impl FlowLog {
+    /// Starts a new flow (at `/login`): the previous one is forgotten.
+    pub fn begin(&mut self, steps: impl IntoIterator<Item = Step>) {
+        self.login = steps.into_iter().collect();
+        self.later.clear();
+        self.dropped = 0;
+    }
+
+    /// Adds a step of the login itself (response, token exchange).
+    pub fn push_login(&mut self, step: Step) {
+        self.login.push(step);
+    }
+
+    /// Adds a later step (API call, refresh, revocation).
+    pub fn push(&mut self, step: Step) {
+        if self.later.len() == LATER_STEPS_KEPT {
+            self.later.pop_front();
+            self.dropped += 1;
+        }
+        self.later.push_back(step);
+    }
+
+    /// The steps to show, and how many later ones were dropped in between.
+    pub fn snapshot(&self) -> (Vec<Step>, usize, Vec<Step>) {
+        (
+            self.login.clone(),
+            self.dropped,
+            self.later.iter().cloned().collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.login.is_empty() && self.later.is_empty()
+    }
+}
+
+/// `HH:MM:SS` (UTC) of a time.
+pub fn clock(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_links_point_at_the_section() {
+        let link = rfc(6749, "4.1.3");
+        assert_eq!(link.label, "RFC 6749 §4.1.3");
+        assert_eq!(
+            link.url,
+            "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"
+        );
+    }
+
+    #[test]
+    fn the_log_keeps_the_login_and_a_bounded_tail() {
+        let mut log = FlowLog::default();
+        log.begin([Step::authorization_request(false)]);
+        for _ in 0..LATER_STEPS_KEPT + 5 {
+            log.push(Step::introspection());
+        }
+        let (login, dropped, later) = log.snapshot();
+        assert_eq!(login.len(), 1);
+        assert_eq!(dropped, 5);
+        assert_eq!(later.len(), LATER_STEPS_KEPT);
+    }
+
+    #[test]
+    fn the_clock_prints_utc_hours_minutes_seconds() {
+        let time = UNIX_EPOCH + std::time::Duration::from_secs(86_400 + 3661);
+        assert_eq!(clock(time), "01:01:01");
+    }
+}

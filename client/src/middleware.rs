@@ -1,0 +1,140 @@
+//! Middleware around every request: one origin, safe headers, a log line without secrets.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+use url::Url;
+
+/// The app's one origin: the redirect URI's.
+///
+/// Cookies belong to a host name, not an address: a session cookie set for `127.0.0.1`
+/// is not sent to `localhost`. If a learner opens `http://127.0.0.1:3000` while
+/// `REDIRECT_URI` says `localhost`, the session made at `/login` is missing at `/callback`
+/// and every login fails with "no login in progress". So before anything else, a request
+/// for another host name is redirected to the same path on the redirect URI's origin.
+#[derive(Debug, Clone)]
+pub struct CanonicalOrigin {
+    /// `scheme://host[:port]`.
+    pub origin: String,
+    /// `host[:port]` as a `Host` header carries it, lower-case, default port omitted.
+    pub authority: String,
+    default_port: u16,
+}
+
+impl CanonicalOrigin {
+    pub fn from_redirect_uri(redirect_uri: &Url) -> Self {
+        let host = redirect_uri
+            .host_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let authority = match redirect_uri.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        };
+        Self {
+            origin: redirect_uri.origin().ascii_serialization(),
+            authority,
+            default_port: if redirect_uri.scheme() == "https" {
+                443
+            } else {
+                80
+            },
+        }
+    }
+
+    /// Whether a `Host` header names this origin.
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let default_suffix = format!(":{}", self.default_port);
+        let host = host.strip_suffix(&default_suffix).unwrap_or(&host);
+        host == self.authority
+    }
+}
+
+/// Redirects requests for another host name to the canonical origin (307 keeps the method).
+pub async fn canonical_origin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let target = req
+        .app_data::<web::Data<CanonicalOrigin>>()
+        .and_then(|canonical| {
+            let host = req.headers().get(header::HOST)?.to_str().ok()?;
+            if canonical.matches(host) {
+                return None;
+            }
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or("/");
+            Some(format!("{}{path}", canonical.origin))
+        });
+    match target {
+        Some(location) => {
+            tracing::info!(to = %location.split('?').next().unwrap_or_default(), "redirected to the redirect URI's origin");
+            let response = HttpResponse::TemporaryRedirect()
+                .insert_header((header::LOCATION, location))
+                .finish();
+            Ok(req.into_response(response))
+        }
+        None => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
+/// Headers on every response: no framing (clickjacking), no referrer (the callback URL
+/// carries a code, RFC 9700 §4.2.4), no caching of pages that show account data.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .add((
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .add((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .add((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// One log line per request: method, path (never the query: `/callback`'s carries the code
+/// and `state`) and status.
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let response = next.call(req).await?;
+    tracing::info!(%method, %path, status = response.status().as_u16(), "request");
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_must_name_the_redirect_uris_origin() {
+        let url = Url::parse("http://localhost:3000/callback").expect("valid");
+        let canonical = CanonicalOrigin::from_redirect_uri(&url);
+        assert!(canonical.matches("localhost:3000"));
+        assert!(canonical.matches("LOCALHOST:3000"));
+        assert!(!canonical.matches("127.0.0.1:3000"));
+        assert_eq!(canonical.origin, "http://localhost:3000");
+        let url = Url::parse("https://app.example/cb").expect("valid");
+        let canonical = CanonicalOrigin::from_redirect_uri(&url);
+        assert!(canonical.matches("app.example"));
+        assert!(canonical.matches("app.example:443"));
+        assert!(!canonical.matches("app.example:8443"));
+    }
+}

@@ -1,0 +1,477 @@
+//! Calls to the provider's resource server (RFC 6750), with the refresh rule in one place.
+//!
+//! Every call takes a fresh access token from the session ([`ProviderApi::fresh_access_token`]:
+//! refreshed first if it has expired), sends it as `Authorization: Bearer`, and on a 401
+//! refreshes once and retries once. A refresh that fails with `invalid_grant` (revoked at the
+//! provider's `/account`, expired, reused) ends the session and says why.
+//!
+//! One refresh at a time per session: the token lock is held across the refresh, so when
+//! several requests find the token expired together, the first refreshes and the others
+//! wait and use its result. Refresh tokens rotate at the provider, and a retired one used
+//! again revokes the whole grant (RFC 9700 §4.14.2), so two parallel refreshes would end
+//! the session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth2::http::{Method, Request, header};
+use serde::de::DeserializeOwned;
+use shared::introspection::IntrospectionResponse;
+use shared::profile::Profile;
+use shared::team::{Team, TeamMember};
+
+use crate::error::ClientError;
+use crate::flow::{CodeRef, Step, provider_code};
+use crate::oauth::{OAuth, Provider, TokenSet};
+use crate::pages::Notice;
+use crate::session::vault::BrowserState;
+use crate::wire::{RawResponse, Recorder, WireError};
+
+/// A token this close to its expiry is refreshed before use, not sent to fail.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(5);
+
+/// An API answer that is not a success but not a reason to end the session: shown in place.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: u16,
+    /// The RFC 6750 §3.1 or API error code, if the provider sent one.
+    pub error: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Refusal {
+    /// One sentence for the page.
+    pub fn describe(&self) -> String {
+        let code = self.error.as_deref().unwrap_or("error");
+        match &self.description {
+            Some(description) => format!(
+                "The provider answered {} {code}: {description}",
+                self.status
+            ),
+            None => format!("The provider answered {} {code}", self.status),
+        }
+    }
+}
+
+/// What a resource call gives: the value, or the provider's refusal.
+pub type ApiResult<T> = Result<T, Refusal>;
+
+/// The resource server, for one browser.
+pub struct ProviderApi<'a> {
+    oauth: &'a OAuth,
+    provider: Arc<Provider>,
+    browser: &'a BrowserState,
+}
+
+impl<'a> ProviderApi<'a> {
+    pub async fn new(oauth: &'a OAuth, browser: &'a BrowserState) -> Result<Self, ClientError> {
+        Ok(Self {
+            provider: oauth.provider().await?,
+            oauth,
+            browser,
+        })
+    }
+
+    /// `GET /api/auth/me` (scope `profile:read`).
+    pub async fn me(&self) -> Result<ApiResult<Profile>, ClientError> {
+        self.json(
+            Method::GET,
+            "/api/auth/me",
+            None,
+            "your profile",
+            "me",
+            provider_code::ME,
+        )
+        .await
+    }
+
+    /// `GET /api/user/teams` (scope `teams:read`).
+    pub async fn teams(&self) -> Result<ApiResult<Vec<Team>>, ClientError> {
+        self.json(
+            Method::GET,
+            "/api/user/teams",
+            None,
+            "your teams",
+            "teams",
+            provider_code::LIST_TEAMS,
+        )
+        .await
+    }
+
+    /// `GET /api/user/teams/{team_id}/members` (scope `teams:read`).
+    pub async fn members(&self, team_id: &str) -> Result<ApiResult<Vec<TeamMember>>, ClientError> {
+        let path = format!("/api/user/teams/{}/members", segment(team_id));
+        self.json(
+            Method::GET,
+            &path,
+            None,
+            "a team's members",
+            "members",
+            provider_code::LIST_MEMBERS,
+        )
+        .await
+    }
+
+    /// `POST /api/user/teams/{team_id}/members` (scope `teams:write`).
+    pub async fn add_member(
+        &self,
+        team_id: &str,
+        member: &TeamMember,
+    ) -> Result<ApiResult<()>, ClientError> {
+        let path = format!("/api/user/teams/{}/members", segment(team_id));
+        let body = serde_json::to_vec(member).map_err(anyhow::Error::from)?;
+        let response = self
+            .call(
+                Method::POST,
+                &path,
+                Some(body),
+                "add a team member",
+                "add_member",
+                provider_code::ADD_MEMBER,
+            )
+            .await?;
+        Ok(outcome(&response).map(|_| ()))
+    }
+
+    /// `DELETE /api/user/teams/{team_id}/members/{username}` (scope `teams:write`).
+    pub async fn remove_member(
+        &self,
+        team_id: &str,
+        username: &str,
+    ) -> Result<ApiResult<()>, ClientError> {
+        let path = format!(
+            "/api/user/teams/{}/members/{}",
+            segment(team_id),
+            segment(username)
+        );
+        let response = self
+            .call(
+                Method::DELETE,
+                &path,
+                None,
+                "remove a team member",
+                "remove_member",
+                provider_code::REMOVE_MEMBER,
+            )
+            .await?;
+        Ok(outcome(&response).map(|_| ()))
+    }
+
+    /// RFC 7662 introspection of the current access token (no refresh on "inactive": the
+    /// page shows what the provider says).
+    pub async fn introspect(&self) -> Result<Option<IntrospectionResponse>, ClientError> {
+        let (access, _) = self.fresh_access_token().await?;
+        let mut steps = Vec::new();
+        let result = self
+            .oauth
+            .introspect(&self.provider, &access, &mut steps)
+            .await;
+        self.browser.record(steps);
+        result
+    }
+
+    /// `/refresh`: a refresh now, whatever the expiry.
+    pub async fn refresh_now(&self) -> Result<TokenSet, ClientError> {
+        let mut guard = self.browser.tokens.lock().await;
+        let current = guard.as_ref().ok_or(ClientError::NotSignedIn)?;
+        let refreshed = self
+            .refresh_locked(current, "asked for by hand (/refresh)")
+            .await;
+        match refreshed {
+            Ok(tokens) => {
+                *guard = Some(tokens.clone());
+                Ok(tokens)
+            }
+            Err(error) => Err(self.end_if_refused(&mut guard, error)),
+        }
+    }
+
+    /// The access token to use now, refreshed first if it has expired (or is about to).
+    /// Returns it with the token generation it belongs to.
+    pub async fn fresh_access_token(&self) -> Result<(oauth2::AccessToken, u64), ClientError> {
+        let mut guard = self.browser.tokens.lock().await;
+        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
+            reason: "You are signed out".into(),
+        })?;
+        if !current.expires_within(EXPIRY_MARGIN) {
+            return Ok((current.access.clone(), current.generation));
+        }
+        match self
+            .refresh_locked(current, "the access token expired")
+            .await
+        {
+            Ok(tokens) => {
+                let answer = (tokens.access.clone(), tokens.generation);
+                *guard = Some(tokens);
+                Ok(answer)
+            }
+            Err(error) => Err(self.end_if_refused(&mut guard, error)),
+        }
+    }
+
+    /// After a 401 with the token of `generation`: refreshes, unless another request
+    /// already did (then its newer token is used).
+    async fn token_after_401(&self, generation: u64) -> Result<oauth2::AccessToken, ClientError> {
+        let mut guard = self.browser.tokens.lock().await;
+        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
+            reason: "You are signed out".into(),
+        })?;
+        if current.generation != generation {
+            return Ok(current.access.clone());
+        }
+        match self.refresh_locked(current, "the API answered 401").await {
+            Ok(tokens) => {
+                let access = tokens.access.clone();
+                *guard = Some(tokens);
+                Ok(access)
+            }
+            Err(error) => Err(self.end_if_refused(&mut guard, error)),
+        }
+    }
+
+    /// One refresh, recorded in the flow log. The caller holds the token lock.
+    async fn refresh_locked(
+        &self,
+        current: &TokenSet,
+        reason: &str,
+    ) -> Result<TokenSet, ClientError> {
+        let mut steps = Vec::new();
+        let result = self
+            .oauth
+            .refresh(&self.provider, current, reason, &mut steps)
+            .await;
+        self.browser.record(steps);
+        result
+    }
+
+    /// A refresh the provider refused for good (`invalid_grant`, or no refresh token) ends
+    /// the session: the tokens are dropped and the home page says why. Transient failures
+    /// (provider down, 429) keep the tokens for a later try.
+    fn end_if_refused(&self, tokens: &mut Option<TokenSet>, error: ClientError) -> ClientError {
+        let reason = match &error {
+            ClientError::TokenRefused { code, .. } if code == "invalid_grant" => {
+                "Access was revoked (or the refresh token expired or was reused): the provider refused the refresh token with invalid_grant"
+                    .to_owned()
+            }
+            ClientError::SessionEnded { reason } => reason.clone(),
+            _ => return error,
+        };
+        *tokens = None;
+        tracing::info!(%reason, "session ended by a failed refresh");
+        self.browser.set_notice(Notice::error(
+            "Access was revoked, log in again",
+            format!("{reason}. This app dropped its tokens; log in again to continue."),
+        ));
+        ClientError::SessionEnded { reason }
+    }
+
+    /// A resource call whose 2xx body is JSON of type `T`.
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        what: &str,
+        client_fn: &'static str,
+        provider: CodeRef,
+    ) -> Result<ApiResult<T>, ClientError> {
+        let response = self
+            .call(method, path, body, what, client_fn, provider)
+            .await?;
+        match outcome(&response) {
+            Ok(()) => serde_json::from_slice(&response.body)
+                .map(Ok)
+                .map_err(|error| ClientError::ProviderBroken {
+                    url: self.oauth.settings().provider_url(path),
+                    detail: format!("the answer is not the JSON the contract describes ({error})"),
+                }),
+            Err(refusal) => Ok(Err(refusal)),
+        }
+    }
+
+    /// The refresh-on-401 rule: send with a fresh token; on 401 refresh once and retry
+    /// once; a second 401 ends the session.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        what: &str,
+        client_fn: &'static str,
+        provider: CodeRef,
+    ) -> Result<RawResponse, ClientError> {
+        let (access, generation) = self.fresh_access_token().await?;
+        let first = self
+            .send(
+                &method,
+                path,
+                body.clone(),
+                &access,
+                what,
+                client_fn,
+                provider.clone(),
+            )
+            .await?;
+        if first.status != 401 {
+            return Ok(first);
+        }
+        let access = self.token_after_401(generation).await?;
+        let second = self
+            .send(&method, path, body, &access, what, client_fn, provider)
+            .await?;
+        if second.status == 401 {
+            let mut guard = self.browser.tokens.lock().await;
+            return Err(self.end_if_refused(
+                &mut guard,
+                ClientError::SessionEnded {
+                    reason: "The provider refused even a freshly refreshed access token (401)"
+                        .into(),
+                },
+            ));
+        }
+        Ok(second)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        access: &oauth2::AccessToken,
+        what: &str,
+        client_fn: &'static str,
+        provider: CodeRef,
+    ) -> Result<RawResponse, ClientError> {
+        let url = self.oauth.settings().provider_url(path);
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(&url)
+            // RFC 6750 §2.1: the token in the Authorization header, never in the URL.
+            .header(header::AUTHORIZATION, format!("Bearer {}", access.secret()))
+            .header(header::ACCEPT, "application/json");
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request.body(body.unwrap_or_default()).map_err(|error| {
+            ClientError::ProviderBroken {
+                url: url.clone(),
+                detail: format!("not a usable URL ({error})"),
+            }
+        })?;
+        let recorder = Recorder::new(self.oauth.http());
+        let result = recorder.send(request).await;
+        let masker = self.oauth.masker().secret(access.secret());
+        let mut step = Step::api_call(what, client_fn, provider)
+            .fingerprint("access token sent", access.secret());
+        for raw in recorder.take() {
+            step = step.wire(masker.record(&raw));
+        }
+        self.browser.record(vec![step]);
+        let response = result.map_err(|error| unreachable(&self.provider, &error))?;
+        tracing::info!(
+            %method,
+            path,
+            status = response.status().as_u16(),
+            access = %shared::fingerprint(access.secret()),
+            "resource server called"
+        );
+        let raw = RawResponse {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: response.into_body(),
+        };
+        match raw.status {
+            429 => Err(ClientError::RateLimited {
+                url,
+                retry_after: raw.header("retry-after").map(str::to_owned),
+            }),
+            status if status >= 500 => Err(ClientError::ProviderBroken {
+                url,
+                detail: format!("the resource server answered HTTP {status}"),
+            }),
+            _ => Ok(raw),
+        }
+    }
+}
+
+/// 2xx is success; anything else a [`Refusal`] with the RFC 6750 §3 challenge or the API's
+/// JSON error body.
+fn outcome(response: &RawResponse) -> ApiResult<()> {
+    if (200..300).contains(&response.status) {
+        return Ok(());
+    }
+    let body: Option<shared::ErrorBody> = serde_json::from_slice(&response.body).ok();
+    let challenge = response.header("www-authenticate").map(parse_challenge);
+    let error = body
+        .as_ref()
+        .map(|body| body.error.to_string())
+        .or_else(|| challenge.as_ref().and_then(|c| c.0.clone()));
+    let description = body.and_then(|body| body.error_description).or_else(|| {
+        challenge.and_then(|(_, scope)| scope.map(|scope| format!("this needs the scope {scope}")))
+    });
+    Err(Refusal {
+        status: response.status,
+        error,
+        description,
+    })
+}
+
+/// `Bearer realm="…", error="insufficient_scope", scope="teams:write"` → (error, scope).
+fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
+    let param = |name: &str| {
+        header
+            .split(',')
+            .filter_map(|part| part.trim().trim_start_matches("Bearer ").split_once('='))
+            .find(|(key, _)| key.trim() == name)
+            .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+    };
+    (param("error"), param("scope"))
+}
+
+/// A path segment, percent-encoded (team ids and usernames come from forms).
+fn segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn unreachable(provider: &Provider, error: &WireError) -> ClientError {
+    ClientError::ProviderUnreachable {
+        url: provider.endpoints.issuer.clone(),
+        detail: match error {
+            WireError::Connect { .. } => "connection refused".to_owned(),
+            WireError::Timeout { .. } => "no answer within the time limit".to_owned(),
+            WireError::Other { .. } => error.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_challenge_names_the_error_and_the_scope() {
+        let (error, scope) = parse_challenge(
+            r#"Bearer realm="provider", error="insufficient_scope", scope="teams:write""#,
+        );
+        assert_eq!(error.as_deref(), Some("insufficient_scope"));
+        assert_eq!(scope.as_deref(), Some("teams:write"));
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(segment("demo.user_1-x"), "demo.user_1-x");
+    }
+}

@@ -1,0 +1,201 @@
+//! `GET /`: what the app is (signed out), or what it can see with its token (signed in):
+//! profile, teams, the token's facts and the provider's introspection of it.
+
+use std::time::SystemTime;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use shared::scope::Scope;
+use shared::team::TeamRole;
+
+use crate::error::ClientError;
+use crate::pages::{
+    HomePage, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView, TokenFacts,
+    html_response,
+};
+use crate::provider_api::ProviderApi;
+use crate::routes::AppState;
+use crate::session::ClientSession;
+use crate::session::vault::BrowserState;
+
+/// `GET /`: the home page. An ended session (revoked at the provider) shows the signed-out
+/// page with the reason, not an error.
+pub async fn home(
+    session: ClientSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ClientError> {
+    let settings = state.oauth.settings();
+    let mut page = HomePage {
+        auth_server: settings.issuer(),
+        client_id: settings.client_id.clone(),
+        requested_scopes: settings.scopes.clone(),
+        notice: None,
+        signed_in: None,
+    };
+    if let Some(browser) = session.browser(&state.vault)? {
+        let signed_in = browser.tokens.lock().await.is_some();
+        if signed_in {
+            match signed_in_view(&state, &browser, &session).await {
+                Ok(view) => page.signed_in = Some(view),
+                Err(ClientError::SessionEnded { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        page.notice = browser.take_notice();
+    }
+    Ok(html_response(StatusCode::OK, &page))
+}
+
+/// Everything the signed-in page shows, fetched with the session's token.
+async fn signed_in_view(
+    state: &AppState,
+    browser: &BrowserState,
+    session: &ClientSession,
+) -> Result<SignedIn, ClientError> {
+    let granted = browser
+        .tokens
+        .lock()
+        .await
+        .as_ref()
+        .map(|tokens| tokens.scopes.clone())
+        .unwrap_or_default();
+    let has = |scope: Scope| granted.iter().any(|name| name == scope.as_str());
+    let not_granted = |scope: Scope| format!("This app was not granted {scope}.");
+    let api = ProviderApi::new(&state.oauth, browser).await?;
+
+    // The two independent calls go out together; if the token has expired, the first to
+    // take the token lock refreshes and the other waits for it (provider_api.rs).
+    let (profile, teams) = futures_util::future::join(
+        async {
+            if has(Scope::ProfileRead) {
+                api.me().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if has(Scope::TeamsRead) {
+                api.teams().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    )
+    .await;
+    let (profile, profile_problem) = match profile? {
+        Some(Ok(profile)) => (Some(profile), None),
+        Some(Err(refusal)) => (None, Some(refusal.describe())),
+        None => (None, Some(not_granted(Scope::ProfileRead))),
+    };
+    let mut team_views = Vec::new();
+    let teams_problem = match teams? {
+        Some(Ok(teams)) => {
+            for team in teams {
+                let (members, members_problem) = match api.members(&team.id).await? {
+                    Ok(members) => (members, None),
+                    Err(refusal) => (Vec::new(), Some(refusal.describe())),
+                };
+                team_views.push(TeamView {
+                    role: role_name(team.role),
+                    path_id: path_segment(&team.id),
+                    id: team.id,
+                    name: team.name,
+                    members: members
+                        .into_iter()
+                        .map(|member| MemberView {
+                            path_username: path_segment(&member.username),
+                            role: role_name(member.role),
+                            username: member.username,
+                        })
+                        .collect(),
+                    members_problem,
+                });
+            }
+            None
+        }
+        Some(Err(refusal)) => Some(refusal.describe()),
+        None => Some(not_granted(Scope::TeamsRead)),
+    };
+    let introspection = match api.introspect().await {
+        Ok(answer) => answer.map(|answer| IntrospectionView {
+            active: answer.active,
+            scope: answer.scope,
+            client_id: answer.client_id,
+            username: answer.username,
+            exp: answer.exp.and_then(|exp| i64::try_from(exp).ok()),
+            problem: None,
+        }),
+        Err(ClientError::SessionEnded { reason }) => {
+            return Err(ClientError::SessionEnded { reason });
+        }
+        Err(error) => Some(IntrospectionView {
+            active: false,
+            scope: None,
+            client_id: None,
+            username: None,
+            exp: None,
+            problem: Some(format!("Introspection failed: {error}")),
+        }),
+    };
+
+    // Read after the calls: they may have refreshed the token.
+    let guard = browser.tokens.lock().await;
+    let tokens = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
+        reason: "You are signed out".into(),
+    })?;
+    let now = SystemTime::now();
+    let token = TokenFacts {
+        scopes: tokens.scopes.clone(),
+        expires_at: tokens.expires_at_unix(),
+        expires_in: tokens.expires_at.map(|at| match at.duration_since(now) {
+            Ok(left) => i64::try_from(left.as_secs()).unwrap_or(i64::MAX),
+            Err(_) => 0,
+        }),
+        has_refresh_token: tokens.refresh.is_some(),
+        access_fingerprint: shared::fingerprint(tokens.access.secret()),
+        refresh_fingerprint: tokens
+            .refresh
+            .as_ref()
+            .map(|refresh| shared::fingerprint(refresh.secret())),
+        obtained_by: tokens.obtained_by.to_owned(),
+        refreshes: tokens.refreshes,
+    };
+    let missing_scopes = Scope::ALL
+        .into_iter()
+        .filter(|scope| !tokens.has_scope(scope.as_str()))
+        .map(|scope| MissingScope {
+            name: scope.as_str().to_owned(),
+            description: scope.description().to_owned(),
+            login_href: format!(
+                "/login?add_scope={}",
+                url::form_urlencoded::byte_serialize(scope.as_str().as_bytes()).collect::<String>()
+            ),
+        })
+        .collect();
+    Ok(SignedIn {
+        csrf_token: session.csrf_token()?,
+        profile,
+        profile_problem,
+        teams: team_views,
+        teams_problem,
+        can_manage_teams: tokens.has_scope(Scope::TeamsWrite.as_str()),
+        missing_scopes,
+        token,
+        introspection,
+    })
+}
+
+fn role_name(role: TeamRole) -> String {
+    match role {
+        TeamRole::Member => "member",
+        TeamRole::Admin => "admin",
+    }
+    .to_owned()
+}
+
+/// A path segment for this app's own form actions.
+fn path_segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}

@@ -1,0 +1,57 @@
+//! `GET /login`: step (A) of RFC 6749 §4.1, the authorization request.
+//!
+//! Builds the request with the `oauth2` crate (PKCE S256, a fresh `state`, the configured
+//! scopes), keeps the verifier and `state` server-side, and redirects the browser to the
+//! provider. With `?add_scope=teams:write`, the request also asks for that scope:
+//! incremental authorization, asking for a permission when it is needed.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::config::is_scope_token;
+use crate::error::ClientError;
+use crate::routes::{AppState, see_other};
+use crate::session::ClientSession;
+
+/// `/login`'s query.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// A scope to ask for on top of the ones granted (incremental authorization).
+    pub add_scope: Option<String>,
+}
+
+/// `GET /login` (RFC 6749 §4.1.1, RFC 7636 §4.3): redirects to the authorization endpoint.
+pub async fn login(
+    query: web::Query<LoginQuery>,
+    session: ClientSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ClientError> {
+    let provider = state.oauth.provider().await?;
+    let browser = session.browser_or_create(&state.vault)?;
+    let mut scopes = state.oauth.settings().scopes.clone();
+    let incremental = match query.add_scope.as_deref() {
+        Some(extra) if is_scope_token(extra) => {
+            if let Some(tokens) = browser.tokens.lock().await.as_ref() {
+                for granted in &tokens.scopes {
+                    if !scopes.contains(granted) {
+                        scopes.push(granted.clone());
+                    }
+                }
+            }
+            if !scopes.iter().any(|scope| scope == extra) {
+                scopes.push(extra.to_owned());
+            }
+            true
+        }
+        Some(_) => {
+            return Err(ClientError::BadRequest(
+                "add_scope must be one scope name (RFC 6749 §3.3)".into(),
+            ));
+        }
+        None => false,
+    };
+    let (url, pending, step) = state.oauth.begin_login(&provider, &scopes, incremental);
+    browser.add_pending(pending);
+    browser.begin_flow([step]);
+    Ok(see_other(&url))
+}

@@ -1,0 +1,31 @@
+//! `/static/*`: the shared stylesheet, the client's additions and its one small script,
+//! all compiled in (no CDN: a workshop room may be offline).
+
+use actix_web::HttpResponse;
+
+/// `GET /static/style.css`: the look both apps share.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .body(shared::style::STYLESHEET)
+}
+
+/// `GET /static/client.css`: the flow inspector's additions.
+pub async fn client_stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .body(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/client.css"
+        )))
+}
+
+/// `GET /static/client.js`: the expiry countdown and the "copy as curl" buttons.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/client.js"
+        )))
+}

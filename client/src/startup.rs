@@ -1,0 +1,96 @@
+//! Builds the running client from [`Settings`]: the shared state, the session middleware,
+//! the routes, bound to a listener (port 0 in tests).
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::BrowserSession;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Settings;
+use crate::middleware::{CanonicalOrigin, canonical_origin, log_request, security_headers};
+use crate::oauth::OAuth;
+use crate::routes::{self, AppState};
+use crate::session::COOKIE_NAME;
+use crate::session::memory_store::MemorySessionStore;
+use crate::session::vault::Vault;
+
+/// How long an idle session lives, on the server and for the vault.
+const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
+
+/// The client app, bound and ready to run.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    public_url: String,
+}
+
+impl Application {
+    /// Builds the app on an already-bound listener.
+    pub fn from_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let address = listener.local_addr()?;
+        let public_url = format!("{}/", settings.public_origin());
+        let canonical = web::Data::new(CanonicalOrigin::from_redirect_uri(&settings.redirect_uri));
+        let callback_path = settings.redirect_uri.path().to_owned();
+        let secure_cookie = settings.redirect_uri.scheme() == "https";
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            oauth: OAuth::new(Arc::clone(&settings))?,
+            vault: Vault::new(SESSION_IDLE),
+        });
+        // Created once, outside the factory: `HttpServer::new` runs the closure once per
+        // worker, and each worker must see the same sessions (and decrypt the same cookies).
+        let store = MemorySessionStore::default();
+        let key = Key::generate();
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(store.clone(), key.clone())
+                .cookie_name(COOKIE_NAME.to_owned())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                // `Secure` only on https: a browser drops Secure cookies on http://localhost.
+                .cookie_secure(secure_cookie)
+                .session_lifecycle(BrowserSession::default().state_ttl(
+                    actix_web::cookie::time::Duration::seconds(
+                        SESSION_IDLE.as_secs().try_into().unwrap_or(i64::MAX),
+                    ),
+                ))
+                .build();
+            App::new()
+                .wrap(session)
+                .wrap(security_headers())
+                .wrap(from_fn(canonical_origin))
+                .wrap(from_fn(log_request))
+                .app_data(state.clone())
+                .app_data(canonical.clone())
+                .configure(routes::configure(callback_path.clone()))
+        })
+        .listen(listener)?
+        .shutdown_timeout(1)
+        .run();
+        Ok(Self {
+            server,
+            address,
+            public_url,
+        })
+    }
+
+    /// The bound address (the real port when bound to port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The URL a browser should open: the redirect URI's origin.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Serves until the server is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
