@@ -22,3 +22,5 @@ mod resource_api;
 mod public_client;
 // Headers, cookies, limits, rate limits, logs.
 mod security;
+// The documented curl walkthrough.
+mod walkthrough;
