@@ -14,19 +14,24 @@ pub enum ScopeError {
     Unknown(String),
 }
 
-fn bit(scope: Scope) -> u8 {
-    match scope {
-        Scope::ProfileRead => 1,
-        Scope::TeamsRead => 2,
-        Scope::TeamsWrite => 4,
-    }
+/// One bit per scope, by its position in [`Scope`] (at most 8 scopes fit in a `u8`).
+const fn bit(scope: Scope) -> u8 {
+    1 << (scope as u8)
 }
 
 impl ScopeSet {
     /// What a request with no `scope` gets (the contract's default).
-    pub const DEFAULT: ScopeSet = ScopeSet(1);
-    /// Every scope this provider knows.
-    pub const ALL: ScopeSet = ScopeSet(7);
+    pub const DEFAULT: ScopeSet = ScopeSet(bit(Scope::ProfileRead));
+    /// Every scope this provider knows: adding a scope to [`Scope::ALL`] adds it here.
+    pub const ALL: ScopeSet = {
+        let mut bits = 0;
+        let mut index = 0;
+        while index < Scope::ALL.len() {
+            bits |= bit(Scope::ALL[index]);
+            index += 1;
+        }
+        ScopeSet(bits)
+    };
 
     /// Parses a scope parameter. Repeated names collapse; any unknown name is an error.
     /// Empty or whitespace-only input gives the empty set (the caller decides the default).

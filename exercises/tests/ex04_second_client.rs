@@ -1,0 +1,67 @@
+//! Exercise 4: register a second confidential client: id `partner-app`, secret
+//! `partner-secret`, redirect URI `http://localhost:4000/callback`, name "Partner App".
+#![cfg(feature = "ex04")]
+
+mod harness;
+
+use harness::helpers::{AuthorizationRequest, CHALLENGE, REDIRECT_URI, VERIFIER, spawn_provider};
+
+#[tokio::test]
+async fn ex04_the_partner_app_completes_the_flow_and_cannot_use_the_other_clients_codes() {
+    let provider = spawn_provider().await;
+    let request = AuthorizationRequest {
+        client_id: Some("partner-app".into()),
+        redirect_uri: Some("http://localhost:4000/callback".into()),
+        code_challenge: Some(CHALLENGE.into()),
+        ..AuthorizationRequest::default()
+    };
+    let consent = provider
+        .reach_consent(&harness::helpers::new_browser(), &request)
+        .await;
+    assert!(
+        consent.contains("Partner App"),
+        "the consent page names the partner app"
+    );
+    let code = provider
+        .authorize(&request)
+        .await
+        .param("code")
+        .expect("a code for partner-app");
+    let exchanged = provider
+        .api
+        .post(provider.url("/oauth/token"))
+        .basic_auth("partner-app", Some("partner-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://localhost:4000/callback"),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        exchanged.status(),
+        200,
+        "partner-app exchanges its own code"
+    );
+    let testclient_code = provider.authorization_code().await;
+    let crossed = provider
+        .api
+        .post(provider.url("/oauth/token"))
+        .basic_auth("partner-app", Some("partner-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", testclient_code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        crossed.status(),
+        400,
+        "a code issued to testclient is invalid_grant for partner-app"
+    );
+}
