@@ -227,10 +227,9 @@ impl ResponseError for ClientError {
             retry_after: Some(seconds),
             ..
         } = self
+            && let Ok(value) = HeaderValue::from_str(seconds)
         {
-            if let Ok(value) = HeaderValue::from_str(seconds) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -77,6 +77,9 @@ pub struct Step {
     pub ok: bool,
     /// `HH:MM:SS` UTC.
     pub at: String,
+    /// Refreshes and revocations: kept longer than routine API calls when the log is full.
+    #[serde(skip)]
+    pub milestone: bool,
 }
 
 impl Step {
@@ -94,6 +97,7 @@ impl Step {
             wires: Vec::new(),
             ok: true,
             at: clock(SystemTime::now()),
+            milestone: false,
         }
     }
 
@@ -136,6 +140,11 @@ impl Step {
 
     pub fn params(mut self, params: Vec<(String, String)>) -> Self {
         self.params = params;
+        self
+    }
+
+    fn milestone(mut self) -> Self {
+        self.milestone = true;
         self
     }
 
@@ -252,6 +261,7 @@ impl Step {
              grant, so only one refresh runs at a time for a session.",
         )
         .rfcs([rfc(6749, "6"), rfc(9700, "4.14.2")])
+        .milestone()
         .client([
             code("client/src/provider_api.rs", "fresh_access_token"),
             code("client/src/oauth.rs", "refresh"),
@@ -269,6 +279,7 @@ impl Step {
              token also ends the access tokens of its grant.",
         )
         .rfcs([rfc(7009, "2.1"), rfc(7009, "2.2")])
+        .milestone()
         .client([code("client/src/oauth.rs", "revoke")])
         .provider([code("provider/src/oauth/revoke.rs", "revoke")])
     }
@@ -335,10 +346,18 @@ impl FlowLog {
         self.login.push(step);
     }
 
-    /// Adds a later step (API call, refresh, revocation).
+    /// Adds a later step (API call, refresh, revocation). When the log is full, the oldest
+    /// routine call goes first; refreshes and revocations stay while there are others.
     pub fn push(&mut self, step: Step) {
         if self.later.len() == LATER_STEPS_KEPT {
-            self.later.pop_front();
+            match self.later.iter().position(|kept| !kept.milestone) {
+                Some(index) => {
+                    self.later.remove(index);
+                }
+                None => {
+                    self.later.pop_front();
+                }
+            }
             self.dropped += 1;
         }
         self.later.push_back(step);
@@ -388,16 +407,21 @@ mod tests {
     }
 
     #[test]
-    fn the_log_keeps_the_login_and_a_bounded_tail() {
+    fn the_log_keeps_the_login_and_a_bounded_tail_where_refreshes_outlive_routine_calls() {
         let mut log = FlowLog::default();
         log.begin([Step::authorization_request(false)]);
         for _ in 0..LATER_STEPS_KEPT + 5 {
             log.push(Step::introspection());
         }
+        log.push(Step::refresh("expired"));
+        for _ in 0..LATER_STEPS_KEPT {
+            log.push(Step::introspection());
+        }
         let (login, dropped, later) = log.snapshot();
         assert_eq!(login.len(), 1);
-        assert_eq!(dropped, 5);
+        assert_eq!(dropped, LATER_STEPS_KEPT + 6);
         assert_eq!(later.len(), LATER_STEPS_KEPT);
+        assert!(later[0].milestone, "the refresh outlives the routine calls");
     }
 
     #[test]

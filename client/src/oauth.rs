@@ -740,13 +740,13 @@ fn token_error<TE>(
 where
     TE: ErrorResponse + serde::Serialize + 'static,
 {
-    if let Some(Ok(response)) = raw.last().map(|exchange| exchange.response.as_ref()) {
-        if response.status == 429 {
-            return ClientError::RateLimited {
-                url: url.to_owned(),
-                retry_after: response.header("retry-after").map(str::to_owned),
-            };
-        }
+    if let Some(Ok(response)) = raw.last().map(|exchange| exchange.response.as_ref())
+        && response.status == 429
+    {
+        return ClientError::RateLimited {
+            url: url.to_owned(),
+            retry_after: response.header("retry-after").map(str::to_owned),
+        };
     }
     match error {
         RequestTokenError::ServerResponse(body) => {

@@ -89,6 +89,11 @@ impl Application {
         &self.public_url
     }
 
+    /// A handle to stop the server (tests stop it to play a client restart).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until the server is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

@@ -1,0 +1,15 @@
+//! The client's integration tests: the real provider and the client, in-process on free
+//! ports, driven by a browser that follows every redirect by hand.
+
+mod helpers;
+
+mod callback_checks;
+mod flow_inspector;
+mod incremental_authorization;
+mod login;
+mod origin;
+mod provider_trouble;
+mod refresh;
+mod revocation;
+mod startup;
+mod tokens_stay_server_side;
