@@ -41,6 +41,17 @@ pub async fn decide(
             "Sign in to the provider first, then decide.",
         )
     })?;
+    // Read the decision before taking the pending request, so a malformed form loses nothing.
+    let approved = match form.decision.as_deref() {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => {
+            return Err(PageError::bad_request(
+                "No decision",
+                "The form must say approve or deny.",
+            ));
+        }
+    };
     let now = now_millis();
     let pending = match form.request_id.as_deref() {
         Some(id) => session.take_pending(id, now)?,
@@ -52,35 +63,44 @@ pub async fn decide(
             "Go back to the application and start signing in again.",
         )
     })?;
-    let redirect_uri = reverify(&state, &pending)?;
-    let location = match form.decision.as_deref() {
-        Some("approve") => {
-            let code = issue_code(&state, &pending, &user_id, now)?;
-            redirect_location(
-                &redirect_uri,
-                &[
-                    ("code", Some(code.expose())),
-                    ("state", pending.state.as_deref()),
-                    ("iss", Some(&state.settings.issuer)),
-                ],
-            )
-        }
-        Some("deny") => ErrorRedirect {
-            redirect_uri,
-            error: ErrorCode::AccessDenied,
-            description: "the resource owner denied the request".into(),
-            state: pending.state.clone(),
-            issuer: state.settings.issuer.clone(),
-        }
-        .location(),
-        _ => {
-            return Err(PageError::bad_request(
-                "No decision",
-                "The form must say approve or deny.",
-            ));
-        }
+    let location = if approved {
+        approve(&state, &pending, &user_id, now)?
+    } else {
+        deny(&state, &pending)?
     };
     Ok(see_other(&location))
+}
+
+/// The user approved: a grant starts with a fresh code, and the browser goes back with
+/// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). Returns the `Location`.
+pub fn approve(
+    state: &AppState,
+    pending: &PendingAuthorization,
+    user_id: &str,
+    now: u64,
+) -> Result<String, PageError> {
+    let redirect_uri = reverify(state, pending)?;
+    let code = issue_code(state, pending, user_id, now)?;
+    Ok(redirect_location(
+        &redirect_uri,
+        &[
+            ("code", Some(code.expose())),
+            ("state", pending.state.as_deref()),
+            ("iss", Some(&state.settings.issuer)),
+        ],
+    ))
+}
+
+/// The user denied: back with `error=access_denied` (RFC 6749 §4.1.2.1). Returns the `Location`.
+pub fn deny(state: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
+    Ok(ErrorRedirect {
+        redirect_uri: reverify(state, pending)?,
+        error: ErrorCode::AccessDenied,
+        description: "the resource owner denied the request".into(),
+        state: pending.state.clone(),
+        issuer: state.settings.issuer.clone(),
+    }
+    .location())
 }
 
 /// Verifies the redirect URI again: the pending request was checked when it arrived, and
