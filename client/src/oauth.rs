@@ -713,7 +713,10 @@ fn log_tokens(message: &str, tokens: &TokenSet) {
         access = %shared::fingerprint(tokens.access.secret()),
         refresh = %tokens.refresh.as_ref().map(|r| shared::fingerprint(r.secret())).unwrap_or_else(|| "none".into()),
         scopes = %tokens.scopes.join(" "),
-        expires_in = ?tokens.expires_at.and_then(|at| at.duration_since(SystemTime::now()).ok()).map(|d| d.as_secs()),
+        expires_in = %tokens
+            .expires_at
+            .and_then(|at| at.duration_since(SystemTime::now()).ok())
+            .map_or_else(|| "unknown".to_owned(), |left| format!("{}s", left.as_secs())),
         "{message}"
     );
 }

@@ -13,3 +13,4 @@ mod refresh;
 mod revocation;
 mod startup;
 mod tokens_stay_server_side;
+mod unauthorized_retry;
