@@ -463,3 +463,108 @@ pub async fn assert_json_error(
     assert_eq!(body["error"], error, "{body}");
     body
 }
+
+// ---------------------------------------------------------------------------------------
+// Helpers for the refresh, revocation, introspection, resource, account, public-client
+// and security modules.
+
+/// The access token and the refresh token of a token response, as strings.
+pub fn token_pair(tokens: &TokenResponse) -> (String, String) {
+    (
+        tokens.access_token.expose().to_owned(),
+        tokens
+            .refresh_token
+            .as_ref()
+            .expect("this grant returns a refresh token")
+            .expose()
+            .to_owned(),
+    )
+}
+
+/// One header of `response` as a string, if present.
+pub fn header_value(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+impl TestProvider {
+    /// A fresh authorization code for the public client (`spa-client`), PKCE S256.
+    pub async fn public_authorization_code(&self) -> String {
+        self.authorize(&AuthorizationRequest::public_client())
+            .await
+            .param("code")
+            .expect("the redirect carries a code")
+    }
+
+    /// POST `/oauth/token` as the public client: `client_id` in the form, no secret.
+    pub async fn public_token_request(&self, form: &[(&str, &str)]) -> Response {
+        let mut form = form.to_vec();
+        form.push(("client_id", PUBLIC_CLIENT_ID));
+        self.api
+            .post(self.url("/oauth/token"))
+            .form(&form)
+            .send()
+            .await
+            .expect("the provider answers")
+    }
+
+    /// Exchanges a public client's `code` with its redirect URI and the RFC 7636 verifier.
+    pub async fn public_exchange_code(&self, code: &str) -> Response {
+        self.public_token_request(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", PUBLIC_REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .await
+    }
+
+    /// The public client's whole flow: its token response.
+    pub async fn public_client_tokens(&self) -> TokenResponse {
+        let code = self.public_authorization_code().await;
+        let response = self.public_exchange_code(&code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a token response")
+    }
+
+    /// The public client uses its refresh token (no secret).
+    pub async fn public_refresh(&self, refresh_token: &str) -> Response {
+        self.public_token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+    }
+
+    /// POST `/oauth/revoke` as the confidential client.
+    pub async fn revoke(&self, token: &str) -> Response {
+        self.post_as_client("/oauth/revoke", &[("token", token)])
+            .await
+    }
+
+    /// The flow in `browser` (which stays signed in to the provider) up to the tokens.
+    pub async fn user_tokens_in(&self, browser: &reqwest::Client) -> TokenResponse {
+        let code = self
+            .authorize_in(browser, &AuthorizationRequest::default())
+            .await
+            .param("code")
+            .expect("a code");
+        let response = self.exchange_code(&code).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a token response")
+    }
+
+    /// GET `path` in `browser`, returning the status and the page.
+    pub async fn page(&self, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let response = browser
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the provider answers");
+        let status = response.status();
+        (status, response.text().await.expect("a body"))
+    }
+}
