@@ -81,6 +81,8 @@ pub struct TokenSet {
     pub refresh: Option<RefreshToken>,
     /// From `expires_in` (RFC 6749 §5.1); `None` if the provider did not say.
     pub expires_at: Option<SystemTime>,
+    /// `expires_in` itself: how long the access token was meant to live.
+    pub lifetime: Option<Duration>,
     /// Granted scopes: the response's `scope`, or the requested ones if it has none (§5.1).
     pub scopes: Vec<String>,
     /// `authorization_code` or `refresh_token`.
@@ -92,8 +94,13 @@ pub struct TokenSet {
 }
 
 impl TokenSet {
-    /// Whether the access token is expired, or expires within `margin`.
-    pub fn expires_within(&self, margin: Duration) -> bool {
+    /// Whether the access token should be refreshed before use: expired, or within
+    /// `margin` of its expiry (at most a tenth of its lifetime, so a token that lives a
+    /// few seconds in a workshop is not refreshed on every call).
+    pub fn needs_refresh(&self, margin: Duration) -> bool {
+        let margin = self
+            .lifetime
+            .map_or(margin, |lifetime| margin.min(lifetime / 10));
         self.expires_at
             .is_some_and(|at| at <= SystemTime::now() + margin)
     }
@@ -689,6 +696,7 @@ fn token_set(
         expires_at: response
             .expires_in()
             .map(|lifetime| SystemTime::now() + lifetime),
+        lifetime: response.expires_in(),
         // §5.1: `scope` may be omitted when it equals the request.
         scopes: match response.scopes() {
             Some(scopes) => scopes.iter().map(|scope| scope.to_string()).collect(),
@@ -797,6 +805,28 @@ mod tests {
             challenge.as_str(),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    #[test]
+    fn a_token_is_refreshed_near_its_expiry_but_not_on_every_call_when_short_lived() {
+        let tokens = |left: u64, lifetime: u64| TokenSet {
+            access: AccessToken::new("a".into()),
+            refresh: None,
+            expires_at: Some(SystemTime::now() + Duration::from_secs(left)),
+            lifetime: Some(Duration::from_secs(lifetime)),
+            scopes: vec![],
+            obtained_by: "authorization_code",
+            generation: 0,
+            refreshes: 0,
+        };
+        let margin = Duration::from_secs(5);
+        assert!(tokens(3, 3600).needs_refresh(margin));
+        assert!(!tokens(60, 3600).needs_refresh(margin));
+        assert!(
+            !tokens(3, 4).needs_refresh(margin),
+            "a 4 s token is used, not refreshed"
+        );
+        assert!(tokens(0, 4).needs_refresh(margin));
     }
 
     #[test]

@@ -193,7 +193,7 @@ impl<'a> ProviderApi<'a> {
         let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
             reason: "You are signed out".into(),
         })?;
-        if !current.expires_within(EXPIRY_MARGIN) {
+        if !current.needs_refresh(EXPIRY_MARGIN) {
             return Ok((current.access.clone(), current.generation));
         }
         match self

@@ -169,6 +169,8 @@ impl<'a> Recorder<'a> {
             builder = builder.header(name, value);
         }
         let body = response.bytes().await.map_err(classify)?;
+        // Invariant: the status and every header come from a response reqwest parsed, so
+        // they are valid for `http::Response` too; building cannot fail.
         Ok(builder
             .body(body.to_vec())
             .expect("invariant: status and headers were copied from a valid response"))

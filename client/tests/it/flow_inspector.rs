@@ -48,3 +48,41 @@ async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_maske
     flow.assert_contains(&access);
     flow.assert_contains("cache-control: no-store");
 }
+
+#[test]
+fn every_file_and_function_the_inspector_names_exists_on_both_sides() {
+    use client::flow::{Step, provider_code};
+
+    let steps = [
+        Step::discovery("x"),
+        Step::authorization_request(false),
+        Step::at_provider(),
+        Step::authorization_response(Vec::new()),
+        Step::token_request(),
+        Step::refresh("x"),
+        Step::revocation("x", "y"),
+        Step::introspection(),
+        Step::api_call("x", "me", provider_code::ME),
+        Step::api_call("x", "teams", provider_code::LIST_TEAMS),
+        Step::api_call("x", "members", provider_code::LIST_MEMBERS),
+        Step::api_call("x", "add_member", provider_code::ADD_MEMBER),
+        Step::api_call("x", "remove_member", provider_code::REMOVE_MEMBER),
+    ];
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the client sits in the workspace");
+    for step in &steps {
+        for code in step.client_code.iter().chain(&step.provider_code) {
+            let source = std::fs::read_to_string(workspace.join(code.file))
+                .unwrap_or_else(|_| panic!("{} exists ({})", code.file, step.title));
+            assert!(
+                source.contains(&format!("fn {}(", code.function))
+                    || source.contains(&format!("fn {}<", code.function)),
+                "{} defines {} ({})",
+                code.file,
+                code.function,
+                step.title
+            );
+        }
+    }
+}
