@@ -102,7 +102,11 @@ impl KeyExtractor for TokenKey {
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
         let seconds = wait_seconds(negative);
+        // actix-governor's own header rounds down to whole seconds (0 for per-second
+        // limits); a client told "retry after 0" retries at once, so say at least 1.
         response
+            .insert_header((header::RETRY_AFTER, seconds.to_string()))
+            .insert_header(("x-ratelimit-after", seconds.to_string()))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(ErrorBody::new(
                 ErrorCode::RateLimited,

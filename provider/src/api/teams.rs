@@ -62,6 +62,25 @@ impl actix_web::ResponseError for TeamApiError {
     }
 }
 
+/// The body of an add-member request: a JSON *object* `{username, role}`. serde would
+/// also accept the struct written as an array (`["erin", "member"]`), which the contract
+/// calls malformed, so the shape is checked first.
+fn parse_member(body: &[u8]) -> Result<TeamMember, ApiError> {
+    let malformed = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "the body must be a JSON object {\"username\": \"…\", \"role\": \"member\" | \"admin\"}",
+        )
+    };
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value @ serde_json::Value::Object(_)) => {
+            serde_json::from_value(value).map_err(|_| malformed())
+        }
+        _ => Err(malformed()),
+    }
+}
+
 /// GET `/api/user/teams`.
 pub async fn list_teams(
     auth: Authorized<TeamsRead>,
@@ -93,13 +112,7 @@ pub async fn add_member(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, TeamApiError> {
     let username = username_of(&auth, &state)?;
-    let new_member: TeamMember = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidRequest,
-            "the body must be JSON {\"username\": \"…\", \"role\": \"member\" | \"admin\"}",
-        )
-    })?;
+    let new_member = parse_member(&body)?;
     let added = state
         .teams
         .add_member(&username, &path, new_member)
