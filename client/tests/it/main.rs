@@ -11,6 +11,7 @@ mod origin;
 mod provider_trouble;
 mod refresh;
 mod revocation;
+mod service_example;
 mod startup;
 mod tokens_stay_server_side;
 mod unauthorized_retry;
