@@ -213,9 +213,9 @@ fn main() -> anyhow::Result<()> {
     drop(reference);
 
     let flow = measure_flows(&runtime, &options)?;
-    let tokens = measure_token_memory(&options)?;
+    let tokens = measure_token_memory(&runtime, &options)?;
     let million = if options.memory {
-        Some(measure_million(&options)?)
+        Some(measure_million(&runtime, &options)?)
     } else {
         None
     };
@@ -283,11 +283,13 @@ fn measure(
         reference_runs.push(outcome);
 
         let script = match scenario {
-            Scenario::ClientCredentials => wrk::client_credentials_script(None),
+            Scenario::ClientCredentials => wrk::client_credentials_script(),
             Scenario::RefreshToken => {
-                // One rotation chain per connection, each seeded by a complete flow.
-                let seeds =
-                    runtime.block_on(seed_refresh_tokens(&base, options.load.connections))?;
+                // One rotation chain per connection, each seeded by a complete flow, plus one
+                // spare per wrk thread: wrk calls `request()` once on the first thread before
+                // the run to check the script, and that spends a token.
+                let chains = options.load.connections + options.load.threads;
+                let seeds = runtime.block_on(seed_refresh_tokens(&base, chains))?;
                 wrk::refresh_script(&seeds, options.load.threads)
             }
             Scenario::Protected | Scenario::Me => wrk::get_script(user_token.as_deref()),
@@ -401,13 +403,16 @@ struct TokenFigures {
 
 /// Memory per live token: a fresh provider (tokens live an hour, so none expires), a warm-up
 /// of 1,000 tokens, then `tokens` more; RSS after minus RSS before, divided by the count.
-fn measure_token_memory(options: &Options) -> anyhow::Result<TokenFigures> {
+fn measure_token_memory(
+    runtime: &tokio::runtime::Runtime,
+    options: &Options,
+) -> anyhow::Result<TokenFigures> {
     eprintln!("bench | memory per live token ({} tokens)", options.tokens);
     let provider = server::start_provider(options.workers, &[])?;
     let url = format!("{}/oauth/token", provider.url());
-    issue_tokens(&url, 1_000, options.load)?;
+    issue_tokens(runtime, &url, 1_000)?;
     let before = provider.sample()?.rss;
-    let issued = issue_tokens(&url, options.tokens, options.load)?;
+    let issued = issue_tokens(runtime, &url, options.tokens)?;
     let after = provider.sample()?.rss;
     Ok(TokenFigures {
         issued,
@@ -417,20 +422,42 @@ fn measure_token_memory(options: &Options) -> anyhow::Result<TokenFigures> {
     })
 }
 
-/// Issues about `count` client_credentials tokens with wrk (each thread stops after its
-/// share) and returns how many were issued.
-fn issue_tokens(url: &str, count: u64, load: Load) -> anyhow::Result<u64> {
-    let threads = load.threads as u64;
-    let load = Load {
-        duration: Duration::from_secs(3600),
-        ..load
-    };
-    let outcome = wrk::run(
-        url,
-        &wrk::client_credentials_script(Some(count.div_ceil(threads))),
-        load,
-    )?;
-    Ok(outcome.requests.saturating_sub(outcome.status_errors))
+/// Issues exactly `count` client_credentials tokens from 32 keep-alive connections (a Rust
+/// driver: wrk cannot stop after a number of requests) and returns how many were issued.
+fn issue_tokens(runtime: &tokio::runtime::Runtime, url: &str, count: u64) -> anyhow::Result<u64> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const CONCURRENCY: usize = 32;
+    runtime.block_on(async {
+        let client = flow::api_client()?;
+        let next = Arc::new(AtomicU64::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..CONCURRENCY {
+            let (client, next, url) = (client.clone(), Arc::clone(&next), url.to_owned());
+            tasks.spawn(async move {
+                let mut issued = 0_u64;
+                while next.fetch_add(1, Ordering::Relaxed) < count {
+                    let response = client
+                        .post(&url)
+                        .header("Authorization", wrk::DEMO_CLIENT_BASIC)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .body("grant_type=client_credentials&scope=profile%3Aread")
+                        .send()
+                        .await?;
+                    let ok = response.status().is_success();
+                    // Read the body to the end, so the connection is reused.
+                    response.bytes().await?;
+                    issued += u64::from(ok);
+                }
+                anyhow::Ok(issued)
+            });
+        }
+        let mut issued = 0;
+        while let Some(result) = tasks.join_next().await {
+            issued += result.context("a token task panicked")??;
+        }
+        anyhow::Ok(issued)
+    })
 }
 
 /// What the million-token run found.
@@ -447,7 +474,10 @@ struct MillionFigures {
 
 /// A million tokens that live 5 s, purged every second: RSS before, at the peak (`VmHWM`),
 /// and once every one of them has expired and been purged.
-fn measure_million(options: &Options) -> anyhow::Result<MillionFigures> {
+fn measure_million(
+    runtime: &tokio::runtime::Runtime,
+    options: &Options,
+) -> anyhow::Result<MillionFigures> {
     const TTL: u64 = 5;
     const PURGE_INTERVAL: u64 = 1;
     eprintln!("bench | {} tokens with a {TTL} s lifetime", options.million);
@@ -461,7 +491,7 @@ fn measure_million(options: &Options) -> anyhow::Result<MillionFigures> {
     let url = format!("{}/oauth/token", provider.url());
     let before = provider.sample()?.rss;
     let started = Instant::now();
-    let issued = issue_tokens(&url, options.million, options.load)?;
+    let issued = issue_tokens(runtime, &url, options.million)?;
     let seconds = started.elapsed().as_secs_f64();
     let peak = provider.sample()?.peak_rss;
     // Every token has expired TTL seconds after the last one was issued; the purge after

@@ -45,6 +45,7 @@ pub const DEMO_CLIENT_BASIC: &str = "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0";
 /// The `done` callback every script shares.
 const DONE: &str = r#"
 done = function(summary, latency, requests)
+  if report_errors then report_errors() end
   local errors = summary.errors
   io.write(string.format(
     "BENCH requests=%d duration_us=%d p50_us=%.0f p99_us=%.0f status_errors=%d socket_errors=%d\n",
@@ -65,27 +66,14 @@ pub fn get_script(bearer: Option<&str>) -> String {
 }
 
 /// `POST /oauth/token` with `grant_type=client_credentials`, the same body every time.
-/// `stop_after`: each wrk thread stops after that many responses (to issue an exact number of
-/// tokens); `None` runs for the whole duration.
-pub fn client_credentials_script(stop_after: Option<u64>) -> String {
-    let mut script = format!(
+pub fn client_credentials_script() -> String {
+    format!(
         r#"wrk.method = "POST"
 wrk.body = "grant_type=client_credentials&scope=profile%3Aread"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "{DEMO_CLIENT_BASIC}"
 "#
-    );
-    if let Some(limit) = stop_after {
-        script.push_str(&format!(
-            r#"local seen = 0
-response = function(status, headers, body)
-  seen = seen + 1
-  if seen >= {limit} then wrk.thread:stop() end
-end
-"#
-        ));
-    }
-    script + DONE
+    ) + DONE
 }
 
 /// `POST /oauth/token` with `grant_type=refresh_token`, rotation included: every request
@@ -112,9 +100,12 @@ local headers = {{
   ["Authorization"] = "{DEMO_CLIENT_BASIC}",
 }}
 
+local all_threads = {{}}
+
 setup = function(thread)
   thread:set("id", counter)
   counter = counter + 1
+  table.insert(all_threads, thread)
 end
 
 init = function(args)
@@ -130,7 +121,18 @@ end
 
 response = function(status, headers, body)
   local token = string.match(body, '"refresh_token"%s*:%s*"([^"]+)"')
-  if token then table.insert(queue, token) end
+  if token then
+    table.insert(queue, token)
+  elseif first_error == nil then
+    first_error = status .. " " .. body
+  end
+end
+
+report_errors = function()
+  for _, thread in ipairs(all_threads) do
+    local error = thread:get("first_error")
+    if error then io.write("BENCH_ERROR " .. error .. "\n") end
+  end
 end
 {DONE}"#
     )
@@ -161,6 +163,12 @@ pub fn run(url: &str, script: &str, load: Load) -> anyhow::Result<Outcome> {
             stdout,
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+    for line in stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("BENCH_ERROR "))
+    {
+        eprintln!("bench | first failed response of a wrk thread: {line}");
     }
     parse(&stdout).with_context(|| format!("reading wrk's output:\n{stdout}"))
 }

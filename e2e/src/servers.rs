@@ -33,3 +33,30 @@ pub fn start_provider(
     tokio::spawn(app.run_until_stopped());
     Ok(RunningProvider { url })
 }
+
+/// A provider and a client that logs in with it, each on its own free port.
+pub struct RunningApps {
+    /// The provider's base URL (its issuer).
+    pub provider: String,
+    /// The client's base URL, `http://127.0.0.1:PORT` (its redirect URI's origin).
+    pub client: String,
+}
+
+/// Starts the provider, then the client pointed at it (`AUTH_SERVER`), with the client's
+/// `/callback` registered as the demo client's redirect URI.
+pub fn start_provider_and_client() -> anyhow::Result<RunningApps> {
+    let client_listener = free_listener()?;
+    let client_url = format!("http://{}", client_listener.local_addr()?);
+    let redirect_uri = format!("{client_url}/callback");
+    let provider = start_provider(free_listener()?, &redirect_uri)?;
+    let settings = client::config::Settings::from_source(&EnvSource::from_pairs([
+        ("AUTH_SERVER", provider.url.clone()),
+        ("REDIRECT_URI", redirect_uri),
+    ]))?;
+    let app = client::startup::Application::from_listener(settings, client_listener)?;
+    tokio::spawn(app.run_until_stopped());
+    Ok(RunningApps {
+        provider: provider.url,
+        client: client_url,
+    })
+}

@@ -10,7 +10,7 @@
 use anyhow::{Context, ensure};
 use e2e::browser::Browser;
 use e2e::pkce::authorization_request;
-use e2e::servers::{free_listener, start_provider};
+use e2e::servers::{RunningApps, free_listener, start_provider, start_provider_and_client};
 
 const USERNAME: &str = "demo";
 const PASSWORD: &str = "demo";
@@ -32,7 +32,6 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
     );
     browser.open(&request.url).await?;
     browser.find("input[name=username]").await?;
-    browser.screenshot("tmp/provider-login").await?;
     browser.fill("input[name=username]", USERNAME).await?;
     browser.fill("input[name=password]", PASSWORD).await?;
     browser.click("form button[type=submit]").await?;
@@ -43,13 +42,11 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
         consent.contains("profile:read") && consent.contains("teams:read"),
         "the consent page lists the scopes: {consent}"
     );
-    browser.screenshot("tmp/provider-consent").await?;
     browser
         .click("button[name=decision][value=approve]")
         .await?;
 
     let url = browser.url().await?;
-    println!("{url}");
     let url = url::Url::parse(&url).context("the address bar holds a URL")?;
     let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     ensure!(
@@ -58,5 +55,157 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
     );
     ensure!(query.contains_key("code"), "a code: {url}");
     ensure!(query.get("iss") == Some(&provider.url), "iss: {url}");
+    browser.close().await
+}
+
+/// Client home → "Log in with the provider" → the provider's login page, filled in with
+/// `password`. Returns with the browser on whatever page the provider answered.
+async fn start_login(browser: &Browser, apps: &RunningApps, password: &str) -> anyhow::Result<()> {
+    browser.open(&apps.client).await?;
+    browser.click_text("Log in with the provider").await?;
+    browser.find("input[name=username]").await?;
+    ensure!(
+        browser.url().await?.starts_with(&apps.provider),
+        "\"Log in\" leads to the provider"
+    );
+    browser.fill("input[name=username]", USERNAME).await?;
+    browser.fill("input[name=password]", password).await?;
+    browser.click("form button[type=submit]").await
+}
+
+/// Waits for the client's signed-in home page and checks the demo user's profile and teams.
+async fn expect_signed_in(browser: &Browser, apps: &RunningApps) -> anyhow::Result<()> {
+    browser.find("#profile").await?;
+    browser.find("#teams").await?;
+    let url = browser.url().await?;
+    ensure!(
+        url.starts_with(&apps.client),
+        "back on the client, not {url}"
+    );
+    let page = browser.page_text().await?;
+    for expected in [
+        "Demo User",
+        "demo@example.com",
+        "Platform",
+        "Design",
+        "admin",
+    ] {
+        ensure!(
+            page.contains(expected),
+            "the signed-in page shows {expected:?}:\n{page}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_approves_sees_profile_and_teams_opens_the_flow_inspector_and_logs_out()
+-> anyhow::Result<()> {
+    let apps = start_provider_and_client()?;
+    let browser = Browser::launch().await?;
+
+    browser.open(&apps.client).await?;
+    browser.find_text("Log in with the provider").await?;
+    browser.screenshot("01-client-home").await?;
+
+    browser.click_text("Log in with the provider").await?;
+    browser.find("input[name=username]").await?;
+    browser.screenshot("02-provider-login").await?;
+    browser.fill("input[name=username]", USERNAME).await?;
+    browser.fill("input[name=password]", PASSWORD).await?;
+    browser.click("form button[type=submit]").await?;
+
+    browser.find("button[name=decision][value=approve]").await?;
+    let consent = browser.page_text().await?;
+    ensure!(
+        consent.contains("profile:read") && consent.contains("teams:read"),
+        "the consent page names each requested scope:\n{consent}"
+    );
+    browser.screenshot("03-provider-consent").await?;
+    browser
+        .click("button[name=decision][value=approve]")
+        .await?;
+
+    expect_signed_in(&browser, &apps).await?;
+    let source = browser.source().await?;
+    ensure!(
+        !source.contains("testsecret"),
+        "the client secret never reaches the browser"
+    );
+    browser.screenshot("04-client-signed-in").await?;
+
+    browser.open(&format!("{}/flow", apps.client)).await?;
+    let flow = browser.page_text().await?;
+    for expected in ["/oauth/authorize", "/oauth/token", "code_verifier"] {
+        ensure!(
+            flow.contains(expected),
+            "the flow inspector shows {expected:?}:\n{flow}"
+        );
+    }
+    ensure!(
+        !browser.source().await?.contains("testsecret"),
+        "the flow inspector masks the client secret"
+    );
+    browser.screenshot("05-flow-inspector").await?;
+
+    browser.open(&format!("{}/account", apps.provider)).await?;
+    let account = browser.page_text().await?;
+    ensure!(
+        account.contains("testclient"),
+        "the provider's account page lists the grant:\n{account}"
+    );
+    browser.screenshot("06-provider-account").await?;
+
+    browser.open(&apps.client).await?;
+    browser.click_text("Log out").await?;
+    browser.find_text("Log in with the provider").await?;
+    ensure!(
+        browser.find("#profile").await.is_err(),
+        "no profile is shown after logging out"
+    );
+    browser.screenshot("07-client-signed-out").await?;
+    browser.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_who_denies_consent_is_told_access_denied_by_the_client() -> anyhow::Result<()> {
+    let apps = start_provider_and_client()?;
+    let browser = Browser::launch().await?;
+
+    start_login(&browser, &apps, PASSWORD).await?;
+    browser.click("button[name=decision][value=deny]").await?;
+    browser.find_text("Log in").await?;
+    let url = browser.url().await?;
+    ensure!(
+        url.starts_with(&apps.client),
+        "back on the client, not {url}"
+    );
+    let page = browser.page_text().await?;
+    ensure!(
+        page.contains("access_denied"),
+        "the client names the error code:\n{page}"
+    );
+    browser.screenshot("08-client-access-denied").await?;
+    browser.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_refused_and_the_right_one_then_completes_the_login()
+-> anyhow::Result<()> {
+    let apps = start_provider_and_client()?;
+    let browser = Browser::launch().await?;
+
+    start_login(&browser, &apps, "not-the-password").await?;
+    browser.find("input[name=password]").await?;
+    browser.find("[role=alert]").await?;
+    browser.screenshot("09-provider-wrong-password").await?;
+
+    browser.fill("input[name=username]", USERNAME).await?;
+    browser.fill("input[name=password]", PASSWORD).await?;
+    browser.click("form button[type=submit]").await?;
+    browser
+        .click("button[name=decision][value=approve]")
+        .await?;
+    expect_signed_in(&browser, &apps).await?;
     browser.close().await
 }
