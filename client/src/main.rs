@@ -3,6 +3,7 @@
 //! A bad setting, or an address already in use, stops it with one line naming the key and
 //! the value, and exit code 1.
 
+use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::process::ExitCode;
 
@@ -11,13 +12,20 @@ use client::startup::Application;
 use shared::env::{EnvSource, SettingError};
 
 fn main() -> ExitCode {
+    let env = match EnvSource::from_process() {
+        Ok(env) => env,
+        Err(error) => return fail(&error),
+    };
+    // RUST_LOG is read like every other setting: the environment over `.env`.
+    let filter = match tracing_subscriber::EnvFilter::try_new(env.string("RUST_LOG", "info")) {
+        Ok(filter) => filter,
+        Err(_) => return fail(&env.error("RUST_LOG", "a log filter such as info or client=debug")),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,client=info".into()),
-        )
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
-    let settings = match EnvSource::from_process().and_then(|env| Settings::from_source(&env)) {
+    let settings = match Settings::from_source(&env) {
         Ok(settings) => settings,
         Err(error) => return fail(&error),
     };

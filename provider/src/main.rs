@@ -13,7 +13,10 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    provider::telemetry::init();
+    if let Err(error) = provider::telemetry::init() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
     let summary = format!(
         "(issuer {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
         settings.issuer,

@@ -4,14 +4,19 @@
 
 use std::io::IsTerminal;
 
+use shared::env::{EnvSource, SettingError};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber. Call once, from `main`.
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the global subscriber. Call once, from `main`. `RUST_LOG` is read like every
+/// other setting (the environment over `.env`), so the filter in `.env` is the one used.
+pub fn init() -> Result<(), SettingError> {
+    let env = EnvSource::from_process()?;
+    let filter = EnvFilter::try_new(env.string("RUST_LOG", "info"))
+        .map_err(|_| env.error("RUST_LOG", "a log filter such as info or provider=debug"))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
         .with_ansi(std::io::stdout().is_terminal())
         .init();
+    Ok(())
 }
