@@ -41,6 +41,15 @@ pub struct Settings {
     /// `CLIENT_HTTP_TIMEOUT` (seconds, default 10): the time limit of every call the client
     /// makes to the provider, so a hung provider shows an error page instead of a spinner.
     pub http_timeout: Duration,
+    /// `PUBLIC_CLIENT_ID` (default `spa-client`): the public client `/spa` plays in the
+    /// browser (RFC 6749 §2.1: no secret, it could not keep one). Only the page's script uses
+    /// it; this server never calls the token endpoint as that client.
+    pub public_client_id: String,
+    /// `PUBLIC_REDIRECT_URI` (default: `REDIRECT_URI`'s origin + `/spa/callback`, so
+    /// `http://localhost:3000/spa/callback`): the public client's redirect URI. Same origin as
+    /// `REDIRECT_URI`, because the page that starts the flow keeps its verifier and `state`
+    /// in `sessionStorage`, which belongs to one origin.
+    pub public_redirect_uri: Url,
 }
 
 impl Settings {
@@ -86,6 +95,24 @@ impl Settings {
                 "a whole number of seconds, at least 1",
             ));
         }
+        let public_redirect_uri = url_setting(
+            env,
+            "PUBLIC_REDIRECT_URI",
+            &format!(
+                "{}/spa/callback",
+                redirect_uri.origin().ascii_serialization()
+            ),
+        )?;
+        if public_redirect_uri.origin() != redirect_uri.origin()
+            || RESERVED_PATHS.contains(&public_redirect_uri.path())
+            || public_redirect_uri.path().starts_with("/static/")
+            || public_redirect_uri.path() == redirect_uri.path()
+        {
+            return Err(env.error(
+                "PUBLIC_REDIRECT_URI",
+                "a path of its own on REDIRECT_URI's origin, such as http://localhost:3000/spa/callback",
+            ));
+        }
         Ok(Self {
             bind,
             auth_server,
@@ -94,6 +121,8 @@ impl Settings {
             redirect_uri,
             scopes,
             http_timeout: Duration::from_secs(timeout_seconds),
+            public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
+            public_redirect_uri,
         })
     }
 
@@ -148,6 +177,32 @@ mod tests {
         );
         assert_eq!(settings.scopes, ["profile:read", "teams:read"]);
         assert_eq!(settings.public_origin(), "http://localhost:3000");
+        assert_eq!(settings.public_client_id, "spa-client");
+        assert_eq!(
+            settings.public_redirect_uri.as_str(),
+            "http://localhost:3000/spa/callback"
+        );
+    }
+
+    #[test]
+    fn the_public_redirect_uri_follows_the_apps_origin_and_must_stay_on_it() {
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://127.0.0.1:4000/callback")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.public_redirect_uri.as_str(),
+            "http://127.0.0.1:4000/spa/callback"
+        );
+        for other in [
+            "http://localhost:3001/spa/callback",
+            "http://localhost:3000/callback",
+            "http://localhost:3000/spa",
+        ] {
+            let env = EnvSource::from_pairs([("PUBLIC_REDIRECT_URI", other)]);
+            assert_eq!(
+                Settings::from_source(&env).expect_err(other).key,
+                "PUBLIC_REDIRECT_URI"
+            );
+        }
     }
 
     #[test]

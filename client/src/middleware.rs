@@ -84,16 +84,32 @@ pub async fn canonical_origin(
     }
 }
 
+/// The Content-Security-Policy of every page: scripts, styles and requests from this
+/// origin only, no framing, forms posting only here.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The policy of `/spa`, the one page whose script calls the provider itself (CORS): the
+/// same as every page, except that `connect-src` names exactly `provider_origins` (and not
+/// even this app, which the script never calls), and Trusted Types are required, so the
+/// script cannot write strings into HTML sinks such as `innerHTML` (DOM XSS, where a
+/// stolen token would be one line away).
+pub fn spa_content_security_policy(provider_origins: &[String]) -> String {
+    format!(
+        "{CONTENT_SECURITY_POLICY}; connect-src {}; require-trusted-types-for 'script'",
+        provider_origins.join(" ")
+    )
+}
+
 /// Headers on every response: no framing (clickjacking), no referrer (the callback URL
-/// carries a code, RFC 9700 §4.2.4), no caching of pages that show account data.
+/// carries a code, RFC 9700 §4.2.4), no caching of pages that show account data. A handler
+/// that sets its own `Content-Security-Policy` keeps it (`DefaultHeaders` never overwrites).
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
         .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .add((
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
         .add((
             header::REFERRER_POLICY,

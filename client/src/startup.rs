@@ -37,6 +37,7 @@ impl Application {
         let public_url = format!("{}/", settings.public_origin());
         let canonical = web::Data::new(CanonicalOrigin::from_redirect_uri(&settings.redirect_uri));
         let callback_path = settings.redirect_uri.path().to_owned();
+        let spa_callback_path = settings.public_redirect_uri.path().to_owned();
         let secure_cookie = settings.redirect_uri.scheme() == "https";
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
@@ -67,6 +68,7 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .app_data(canonical.clone())
+                .configure(routes::spa::configure(spa_callback_path.clone()))
                 .configure(routes::configure(callback_path.clone()))
         })
         .listen(listener)?

@@ -150,6 +150,25 @@ impl Browser {
         self.find_by(Locator::XPath(&xpath), text).await
     }
 
+    /// Waits for an element matching the XPath expression (e.g. a log line containing a
+    /// text), and returns it.
+    pub async fn find_xpath(&self, xpath: &str) -> anyhow::Result<Element> {
+        self.find_by(Locator::XPath(xpath), xpath).await
+    }
+
+    /// Runs `script` in the page (WebDriver "Execute Script": a returned promise is awaited)
+    /// with `args` as `arguments`, and answers what it returns.
+    pub async fn execute(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.client
+            .execute(script, args)
+            .await
+            .with_context(|| format!("running {script:?} in the page"))
+    }
+
     async fn find_by(&self, locator: Locator<'_>, what: &str) -> anyhow::Result<Element> {
         match self
             .client
@@ -284,10 +303,10 @@ fn find_chromium() -> anyhow::Result<PathBuf> {
 }
 
 fn find_chromedriver() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMEDRIVER").map(PathBuf::from) {
-        if path.is_file() {
-            return Ok(path);
-        }
+    if let Some(path) = std::env::var_os("CHROMEDRIVER").map(PathBuf::from)
+        && path.is_file()
+    {
+        return Ok(path);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {

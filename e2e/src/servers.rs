@@ -18,15 +18,26 @@ pub fn free_listener() -> anyhow::Result<TcpListener> {
     TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")
 }
 
-/// Starts the provider on `listener`, registering `redirect_uri` for the demo client.
+/// Starts the provider on `listener`, registering `redirect_uri` for the demo client, and
+/// `/spa/callback` on the same origin for the public client, whose page may call the
+/// provider from that origin (CORS, `ALLOWED_ORIGINS`).
 pub fn start_provider(
     listener: TcpListener,
     redirect_uri: &str,
 ) -> anyhow::Result<RunningProvider> {
     let url = format!("http://{}", listener.local_addr()?);
+    let client_origin = url::Url::parse(redirect_uri)
+        .with_context(|| format!("the redirect URI {redirect_uri}"))?
+        .origin()
+        .ascii_serialization();
     let settings = provider::config::Settings::from_source(&EnvSource::from_pairs([
         ("ISSUER", url.clone()),
         ("REDIRECT_URI", redirect_uri.to_owned()),
+        (
+            "PUBLIC_REDIRECT_URI",
+            format!("{client_origin}/spa/callback"),
+        ),
+        ("ALLOWED_ORIGINS", client_origin),
         ("RATE_LIMIT", "off".to_owned()),
     ]))?;
     let app = provider::startup::Application::from_listener(settings, listener)?;

@@ -9,6 +9,7 @@ pub mod home;
 pub mod login;
 pub mod logout;
 pub mod refresh;
+pub mod spa;
 pub mod static_files;
 pub mod teams;
 

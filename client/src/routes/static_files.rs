@@ -29,3 +29,13 @@ pub async fn script() -> HttpResponse {
             "/static/client.js"
         )))
 }
+
+/// `GET /static/spa.js`: the public client of `/spa`, the whole browser-side flow.
+pub async fn spa_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/spa.js"
+        )))
+}

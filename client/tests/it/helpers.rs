@@ -51,16 +51,24 @@ pub async fn spawn_with(
     }
 }
 
-/// Starts the provider on `listener`, registered with `redirect_uri`.
+/// Starts the provider on `listener`, registered with `redirect_uri`; the public client
+/// (`/spa`) is registered on the same origin, which may call it cross-origin (CORS).
 pub fn spawn_provider_on(
     listener: TcpListener,
     redirect_uri: &str,
     pairs: &[(&str, &str)],
 ) -> actix_web::dev::ServerHandle {
     let issuer = format!("http://{}", listener.local_addr().expect("bound"));
+    let client_origin = url::Url::parse(redirect_uri)
+        .expect("a redirect URI")
+        .origin()
+        .ascii_serialization();
+    let public_redirect_uri = format!("{client_origin}/spa/callback");
     let mut env = EnvSource::from_pairs([
         ("ISSUER", issuer.as_str()),
         ("REDIRECT_URI", redirect_uri),
+        ("PUBLIC_REDIRECT_URI", public_redirect_uri.as_str()),
+        ("ALLOWED_ORIGINS", client_origin.as_str()),
         ("RATE_LIMIT", "off"),
         ("WORKERS", "2"),
     ]);

@@ -12,6 +12,7 @@ mod provider_trouble;
 mod refresh;
 mod revocation;
 mod service_example;
+mod spa;
 mod startup;
 mod tokens_stay_server_side;
 mod unauthorized_retry;
