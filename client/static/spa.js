@@ -139,7 +139,9 @@
 
   // Takes the tokens of a token response into memory, and logs them by fingerprint.
   async function keep(body, step, what) {
-    tokens = { access: body.access_token, refresh: body.refresh_token || null, scope: body.scope };
+    // RFC 6749 §6: a refresh answer without a refresh token means "keep the one you have".
+    var refresh = body.refresh_token || (tokens && tokens.refresh) || null;
+    tokens = { access: body.access_token, refresh: refresh, scope: body.scope };
     log(step, what + ": access token " + (await fingerprint(tokens.access)) + ", refresh token " +
       (tokens.refresh ? await fingerprint(tokens.refresh) : "none") + ", expires in " +
       body.expires_in + " s");
