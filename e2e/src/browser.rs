@@ -225,6 +225,22 @@ impl Browser {
         Ok(self.client.current_url().await?.to_string())
     }
 
+    /// Waits (up to the step timeout) until the address bar starts with `prefix`: a click
+    /// returns before the navigation it starts is committed.
+    pub async fn wait_for_url(&self, prefix: &str) -> anyhow::Result<String> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let url = self.url().await?;
+            if url.starts_with(prefix) {
+                return Ok(url);
+            }
+            if Instant::now() >= deadline {
+                bail!("the browser stayed on {url}, expected an address starting with {prefix}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// What a person reads on the page: the body's rendered text.
     pub async fn page_text(&self) -> anyhow::Result<String> {
         let body = self

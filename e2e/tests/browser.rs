@@ -46,7 +46,7 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
         .click("button[name=decision][value=approve]")
         .await?;
 
-    let url = browser.url().await?;
+    let url = browser.wait_for_url(redirect_uri).await?;
     let url = url::Url::parse(&url).context("the address bar holds a URL")?;
     let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     ensure!(

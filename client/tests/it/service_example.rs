@@ -66,7 +66,11 @@ async fn the_service_example_gets_a_token_calls_the_resource_revokes_and_is_refu
     );
     let statuses: Vec<&str> = stdout
         .lines()
-        .filter(|line| line.starts_with("   < ") && line.len() == 8)
+        .filter(|line| {
+            line.strip_prefix("   < ").is_some_and(|status| {
+                status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())
+            })
+        })
         .collect();
     assert_eq!(
         statuses,
