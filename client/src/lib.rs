@@ -29,6 +29,7 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod flow;
+pub mod lab;
 pub mod middleware;
 pub mod oauth;
 pub mod pages;

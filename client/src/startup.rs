@@ -39,6 +39,7 @@ impl Application {
         let callback_path = settings.redirect_uri.path().to_owned();
         let spa_callback_path = settings.public_redirect_uri.path().to_owned();
         let secure_cookie = settings.redirect_uri.scheme() == "https";
+        let lab = web::Data::new(crate::lab::Lab::new(&settings)?);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             oauth: OAuth::new(Arc::clone(&settings))?,
@@ -68,6 +69,7 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .app_data(canonical.clone())
+                .configure(routes::lab::configure(lab.clone()))
                 .configure(routes::spa::configure(spa_callback_path.clone()))
                 .configure(routes::configure(callback_path.clone()))
         })

@@ -4,8 +4,10 @@
 //! `provider_api.rs`, answer with a page or a redirect.
 
 pub mod callback;
+pub mod errors;
 pub mod flow;
 pub mod home;
+pub mod lab;
 pub mod login;
 pub mod logout;
 pub mod refresh;

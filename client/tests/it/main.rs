@@ -4,8 +4,10 @@
 mod helpers;
 
 mod callback_checks;
+mod error_gallery;
 mod flow_inspector;
 mod incremental_authorization;
+mod lab;
 mod login;
 mod origin;
 mod provider_trouble;

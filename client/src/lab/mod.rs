@@ -1,0 +1,185 @@
+//! The attack lab (`/lab`) and the error gallery (`/errors`): pages where a learner breaks
+//! OAuth on purpose and watches it hold.
+//!
+//! Every attack is performed for real, over HTTP, against the running provider (and, for the
+//! defences that are the client's own, against this client's real `/callback`). This server
+//! plays the attacker with user agents of its own ([`agent::Agent`]: a cookie jar, no
+//! redirects followed), which log in at the provider as the demo user, consent, and take
+//! the code, exactly as a browser would. Everything they send and receive is recorded and
+//! masked ([`transcript::Transcript`], built on [`crate::wire::Masker`]) before it reaches a
+//! page: codes, tokens, verifiers and the client secret show only their first characters.
+//!
+//! - [`attacks`]: the cards (RFC 6749 §10, RFC 6819, RFC 7636, RFC 9207, RFC 9700).
+//! - [`naive_callback`]: a DELIBERATELY NAIVE callback handler, reachable only from the lab
+//!   (called in-process; no route serves it), so the attacks the client itself defends
+//!   against (`state`, `iss`) can be seen succeeding there and failing on the real one.
+//! - [`gallery`]: each RFC error the provider can return, on demand (RFC 6749 §4.1.2.1 and
+//!   §5.2, RFC 6750 §3.1, RFC 6585 §4).
+
+pub mod agent;
+pub mod attacks;
+pub mod gallery;
+pub mod naive_callback;
+pub mod transcript;
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::Settings;
+use agent::Agent;
+use naive_callback::NaiveClient;
+
+macro_rules! template {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)),
+        )
+    };
+}
+
+/// The lab's own templates, with the app's `base.html` so the pages look like the others and
+/// say which role this server plays.
+static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates([
+        template!("base.html"),
+        template!("lab.html"),
+        template!("errors.html"),
+    ])
+    // Invariant: compiled into the binary, and a unit test renders both pages.
+    .expect("invariant: the lab's embedded templates parse");
+    tera
+});
+
+/// Renders one of the lab's templates; a failure is a bug here, logged, with a bare page.
+pub fn render(template: &str, page: &impl Serialize) -> Result<String, tera::Error> {
+    Context::from_serialize(page).and_then(|context| TEMPLATES.render(template, &context))
+}
+
+/// An HTML response for one of the lab's pages.
+pub fn html(status: StatusCode, template: &str, page: &impl Serialize) -> HttpResponse {
+    let body = render(template, page).unwrap_or_else(|error| {
+        tracing::error!(template, error = format!("{error:?}"), "lab template failed");
+        "<!doctype html><title>Error</title><p>This page could not be shown. <a href=\"/\">Home</a></p>"
+            .to_owned()
+    });
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// What the lab keeps between runs: its user agents (so they stay logged in at the provider
+/// and the provider's login rate limit is not spent on every click) and the naive client.
+pub struct Lab {
+    /// The attacker's browser.
+    pub attacker: Agent,
+    /// The victim's browser: the learner's stand-in, who only opens links.
+    pub victim: Agent,
+    /// The deliberately naive callback handler, for the client-side defences.
+    pub naive: NaiveClient,
+    /// The provider account the agents log in with. The demo provider has one user, so the
+    /// attacker's account and the victim's are the same `demo`; the cards say so.
+    pub username: String,
+    pub password: shared::Secret,
+}
+
+impl Lab {
+    /// The lab for these settings. The agents log in as the demo user (`demo`/`demo`, the
+    /// provider's `OAUTH_USERNAME`/`OAUTH_PASSWORD` defaults).
+    pub fn new(settings: &Settings) -> reqwest::Result<Self> {
+        Ok(Self {
+            attacker: Agent::new("attacker's browser", settings.http_timeout)?,
+            victim: Agent::new("victim's browser", settings.http_timeout)?,
+            naive: NaiveClient::default(),
+            username: "demo".to_owned(),
+            password: shared::Secret::new("demo".to_owned()),
+        })
+    }
+}
+
+/// Why the lab could not run an attack to its end (provider down, an unexpected answer).
+/// Shown on the card instead of a result; never a 500.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{0}")]
+pub struct LabError(pub String);
+
+impl LabError {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+}
+
+/// The text of an HTML page, for showing a refusal page in a wire record: the `<main>` part,
+/// tags dropped, entities decoded, whitespace collapsed.
+pub fn page_text(html: &str) -> String {
+    let start = html.find("<main").unwrap_or(0);
+    let end = html[start..]
+        .find("</main>")
+        .map_or(html.len(), |end| start + end);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in html[start..end].chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(ch),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&#x2F;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_pages_render_every_card_and_entry_and_escape_what_they_show() {
+        let cards: Vec<_> = attacks::cards()
+            .into_iter()
+            .map(|card| serde_json::json!({"card": card, "report": null, "problem": "<b>down</b>"}))
+            .collect();
+        let lab = render(
+            "lab.html",
+            &serde_json::json!({"csrf_token": "t", "issuer": "http://p", "client_id": "c", "cards": cards}),
+        )
+        .unwrap_or_else(|error| panic!("{error:?}"));
+        assert!(lab.contains("You are on the CLIENT app"));
+        assert!(lab.contains("action=\"/lab/mix-up#mix-up\""));
+        assert!(lab.contains("&lt;b&gt;down") && !lab.contains("<b>down"));
+        let entries: Vec<_> = gallery::entries()
+            .into_iter()
+            .map(|entry| serde_json::json!({"entry": entry, "report": null, "problem": null}))
+            .collect();
+        let errors = render(
+            "errors.html",
+            &serde_json::json!({"csrf_token": "t", "issuer": "http://p", "entries": entries}),
+        )
+        .unwrap_or_else(|error| panic!("{error:?}"));
+        assert!(errors.contains("action=\"/errors/rate_limited#rate_limited\""));
+    }
+
+    #[test]
+    fn page_text_keeps_the_main_part_as_plain_text() {
+        let html = "<html><head><title>x</title></head><body><div>role</div><main>\n<h1>Bad  request</h1><p>The return address (redirect_uri) is &quot;not&quot; registered</p></main></body></html>";
+        assert_eq!(
+            page_text(html),
+            "Bad request The return address (redirect_uri) is \"not\" registered"
+        );
+    }
+}
