@@ -73,6 +73,24 @@ pub fn authorization_request(
     })
 }
 
+impl LabAuthorization {
+    /// The same request without `code_challenge`: what a client that skips PKCE sends.
+    pub fn url_without_pkce(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut url) => {
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(key, _)| !key.starts_with("code_challenge"))
+                    .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                    .collect();
+                url.query_pairs_mut().clear().extend_pairs(kept);
+                url.to_string()
+            }
+            Err(_) => self.url.clone(),
+        }
+    }
+}
+
 /// `GET url`, optionally with `Authorization: Bearer`.
 pub fn get(url: &str, bearer: Option<&str>) -> Result<HttpRequest, LabError> {
     let mut builder = Request::builder().method(Method::GET).uri(url);

@@ -110,8 +110,8 @@ pub fn cards() -> Vec<Card> {
             number: 3,
             title: "A stolen code without the PKCE verifier",
             wants: "Tokens for a code intercepted on its way back to the client (a malicious app on the same device, a log). The attacker even has the client's credentials here (for a public client there is no secret at all): only the verifier is missing.",
-            does: "Runs a real flow and takes the code. Redeems it with no code_verifier, then with a verifier of the attacker's own. Then the legitimate client redeems it with the real verifier.",
-            defence: "The code is bound to the code_challenge of the authorization request, the SHA-256 of a verifier that never left the client's server. Without it the code is worthless (invalid_grant). The check runs before the code is marked used, so the attacker's tries do not burn it: the legitimate client still gets its tokens.",
+            does: "Runs a real flow and takes the code. Redeems it with no code_verifier, then with a verifier of the attacker's own. Then the legitimate client redeems it with the real verifier. Last, it starts a flow with no code_challenge at all, as a client that skips PKCE would, and tries to redeem that flow's code without a verifier.",
+            defence: "The code is bound to the code_challenge of the authorization request, the SHA-256 of a verifier that never left the client's server. Without it the code is worthless (invalid_grant). The check runs before the code is marked used, so the attacker's tries do not burn it: the legitimate client still gets its tokens. And a request without a code_challenge gets no code at all (invalid_request), so no client can opt out. (Workshop exercise ex03 turns that off: rerun this card to see it succeed.)",
             defended_by: "provider",
             rfcs: vec![rfc(7636, "4.6"), rfc(7636, "1"), rfc(9700, "2.1.1")],
             refused_by: vec![
@@ -120,6 +120,7 @@ pub fn cards() -> Vec<Card> {
                     "check_binding",
                 ),
                 code("provider/src/domain/pkce.rs", "is_satisfied_by"),
+                code("provider/src/oauth/authorize.rs", "check_pkce"),
             ],
             naive: None,
             setting: None,
@@ -450,22 +451,6 @@ async fn stolen_code(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         kind_of(&wrong),
         vec![answer_note(&wrong)],
     );
-    let refused = !without.status().is_success() && !wrong.status().is_success();
-    let verdict = Verdict {
-        refused,
-        status: Some(wrong.status().as_u16()),
-        code: error_of(&wrong).0.or(error_of(&without).0),
-        description: Some(format!(
-            "without a verifier: {}; with a wrong one: {}",
-            error_of(&without).1.unwrap_or_default(),
-            error_of(&wrong).1.unwrap_or_default()
-        )),
-        summary: if refused {
-            "Both attempts were refused: the code is useless without the verifier.".into()
-        } else {
-            "The provider gave tokens for the code without the right verifier: PKCE is not enforced.".into()
-        },
-    };
     let legit = redeem(ctx, &mut t, &code, Some(&verifier)).await?;
     let mut consequences = vec![format!(
         "The legitimate client, with the real verifier: {}.",
@@ -485,6 +470,85 @@ async fn stolen_code(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         consequences.push("The attacker's attempts did not burn the code.".into());
         tidy_up(ctx, &mut t, &tokens).await?;
     }
+
+    // A client that skips PKCE: the provider must issue it no code at all, or its codes
+    // could be redeemed by whoever steals them.
+    let settings = ctx.oauth.settings();
+    let request = authorization_request(
+        &ctx.provider.endpoints.authorization,
+        &settings.client_id,
+        settings.redirect_uri.as_str(),
+        &default_scope(ctx),
+    )?;
+    let callback = ctx
+        .lab
+        .attacker
+        .authorize(
+            &mut t,
+            &request.url_without_pkce(),
+            credentials(ctx.lab),
+            Decision::Approve,
+        )
+        .await?;
+    let unprotected_refused = match query_param(&callback, "code") {
+        None => {
+            let refusal = format!(
+                "error={}: {}",
+                query_param(&callback, "error").unwrap_or_default(),
+                query_param(&callback, "error_description").unwrap_or_default()
+            );
+            t.step(
+                "And a flow without PKCE at all (no code_challenge): the provider issues no code",
+                StepKind::Refused,
+                vec![refusal.clone()],
+            );
+            consequences.push(format!(
+                "An authorization request without a code_challenge gets no code: {refusal}."
+            ));
+            true
+        }
+        Some(code) => {
+            t.secret(&code);
+            t.step(
+                "And a flow without PKCE at all (no code_challenge): the provider issued a code",
+                StepKind::Accepted,
+                Vec::new(),
+            );
+            let stolen = redeem(ctx, &mut t, &code, None).await?;
+            t.step(
+                "The attack: that flow's code, stolen, redeemed without a verifier",
+                kind_of(&stolen),
+                vec![answer_note(&stolen)],
+            );
+            consequences.push(format!(
+                "A flow without PKCE got a code, and its stolen code: {}.",
+                answer_note(&stolen)
+            ));
+            if let Ok(tokens) = tokens_of(&mut t, &stolen, "the stolen code") {
+                tidy_up(ctx, &mut t, &tokens).await?;
+            }
+            !stolen.status().is_success()
+        }
+    };
+
+    let refused =
+        !without.status().is_success() && !wrong.status().is_success() && unprotected_refused;
+    let verdict = Verdict {
+        refused,
+        status: Some(wrong.status().as_u16()),
+        code: error_of(&wrong).0.or(error_of(&without).0),
+        description: Some(format!(
+            "without a verifier: {}; with a wrong one: {}",
+            error_of(&without).1.unwrap_or_default(),
+            error_of(&wrong).1.unwrap_or_default()
+        )),
+        summary: if refused {
+            "Every attempt was refused: the code is useless without the verifier, and the provider issues no code without a challenge.".into()
+        } else {
+            "The provider gave tokens for a stolen code without its verifier: PKCE is not enforced."
+                .into()
+        },
+    };
     Ok(AttackReport {
         verdict,
         steps: t.finish(ctx.oauth.masker()),
@@ -1179,6 +1243,13 @@ fn verdict_of(response: &HttpResponse, refused: &str, accepted: &str) -> Verdict
 /// The verdict of a check of this client's own (a page, not JSON).
 fn client_verdict(response: &HttpResponse, refused: bool, check: &str, summary: &str) -> Verdict {
     let page = page_text(&String::from_utf8_lossy(response.body()));
+    // The error page's title and text; its check is the verdict's code, its links are noise.
+    let page = page
+        .split("Check that failed")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     Verdict {
         refused,
         status: Some(response.status().as_u16()),

@@ -166,6 +166,12 @@ async fn a_stolen_code_without_or_with_a_wrong_verifier_is_invalid_grant_and_sta
         "{card}"
     );
     assert!(card.contains("The attacker's attempts did not burn the code"));
+    assert!(
+        card.contains(
+            "An authorization request without a code_challenge gets no code: error=invalid_request: code_challenge is required"
+        ),
+        "{card}"
+    );
 }
 
 #[tokio::test]
