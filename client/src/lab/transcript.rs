@@ -165,7 +165,9 @@ fn mask_exchange(masker: &Masker, raw: &RawExchange) -> WireRecord {
 fn unreachable(error: &WireError) -> LabError {
     LabError::new(match error {
         WireError::Connect { url, .. } => {
-            format!("Cannot connect to {url}. Is the provider running (`cargo run -p provider`)?")
+            format!(
+                "Cannot connect to {url}. Is it running? (The provider: `cargo run -p provider`. This client's own pages are reached at REDIRECT_URI's origin.)"
+            )
         }
         WireError::Timeout { url } => format!("No answer from {url} within the time limit."),
         WireError::Other { url, .. } => format!("The call to {url} failed."),

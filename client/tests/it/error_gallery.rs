@@ -194,7 +194,7 @@ async fn insufficient_scope_a_teams_token_calling_the_profile_is_403_naming_the_
 #[tokio::test]
 async fn rate_limited_a_bounded_burst_meets_429_with_retry_after() {
     let apps = spawn_with(
-        &[("RATE_LIMIT", "on"), ("RATE_LIMIT_TOKEN_PER_SECOND", "5")],
+        &[("RATE_LIMIT", "on"), ("RATE_LIMIT_TOKEN_PER_SECOND", "1")],
         &[],
     )
     .await;

@@ -308,3 +308,19 @@ fn every_file_and_function_a_lab_card_or_gallery_entry_names_exists() {
         );
     }
 }
+
+#[tokio::test]
+async fn with_the_provider_down_a_card_says_so_instead_of_failing() {
+    let apps = spawn_provider_and_client().await;
+    run_card(&apps, "open-redirect").await;
+    apps.provider_handle.stop(true).await;
+    let browser = Browser::new();
+    let lab = browser.get(&apps.client_url("/lab")).await;
+    let page = apps.submit(&browser, &lab, "/lab/code-replay", &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let card = card_text(&page, "code-replay");
+    assert!(
+        card.contains("The lab could not run this attack to its end: Cannot connect to"),
+        "{card}"
+    );
+}
