@@ -1,4 +1,5 @@
-//! `cargo run -p provider`: load settings, start logging, serve until Ctrl-C.
+//! `cargo run -p provider`: load settings, start logging, serve until Ctrl-C or SIGTERM
+//! (both graceful: requests in flight are answered first).
 //! A bad setting stops start-up with one line naming the key and the value.
 
 use provider::config::Settings;
@@ -33,8 +34,37 @@ async fn main() {
         }
     };
     tracing::info!("provider listening on http://{} {summary}", app.address());
+    let handle = app.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: requests in flight finish first");
+        handle.stop(true).await;
+    });
     if let Err(error) = app.run_until_stopped().await {
         eprintln!("error: {error}");
         std::process::exit(1);
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first: both mean "stop gracefully".
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

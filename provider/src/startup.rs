@@ -114,6 +114,9 @@ impl Application {
             })
             .workers(workers)
             .shutdown_timeout(5)
+            // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
+            // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.
+            .disable_signals()
             .listen(listener)
             .with_context(|| format!("cannot serve on {address}"))?
             .run();
@@ -139,7 +142,8 @@ impl Application {
         self.server.handle()
     }
 
-    /// Runs until the server stops (Ctrl-C or SIGTERM: in-flight requests finish first),
+    /// Runs until the server stops (through [`Self::handle`]; `main` stops it gracefully on
+    /// Ctrl-C or SIGTERM, so in-flight requests finish first),
     /// purging expired entries in the background meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_periodically(

@@ -22,5 +22,9 @@ mod resource_api;
 mod public_client;
 // Headers, cookies, limits, rate limits, logs.
 mod security;
+// Robustness (issue 7): concurrent requests, hostile input, shutdown.
+mod hostile_input;
+mod races;
+mod shutdown;
 // The documented curl walkthrough.
 mod walkthrough;
