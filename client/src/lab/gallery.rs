@@ -528,7 +528,7 @@ fn kind_of(response: &HttpResponse) -> StepKind {
 fn report(
     entry: &GalleryEntry,
     answer: &HttpResponse,
-    mut notes: Vec<String>,
+    notes: Vec<String>,
     t: Transcript,
     ctx: &LabContext<'_>,
 ) -> GalleryReport {
@@ -541,9 +541,6 @@ fn report(
     }
     let www_authenticate = header(answer, "www-authenticate");
     let retry_after = header(answer, "retry-after");
-    if let Some(challenge) = &www_authenticate {
-        notes.push(format!("WWW-Authenticate: {challenge}"));
-    }
     let as_expected = answer.status().as_u16() == entry.status
         && (entry.status == 429 || code.as_deref() == Some(entry.code));
     GalleryReport {

@@ -171,7 +171,7 @@ async fn invalid_token_an_unknown_bearer_token_is_401_with_a_bearer_challenge() 
         "{entry}"
     );
     assert!(
-        entry.contains("WWW-Authenticate: Bearer realm=")
+        entry.contains("www-authenticate: Bearer realm=")
             && entry.contains("error=\"invalid_token\""),
         "{entry}"
     );
