@@ -13,8 +13,8 @@ use shared::env::{EnvSource, SettingError};
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
-const RESERVED_PATHS: [&str; 8] = [
-    "/", "/login", "/logout", "/refresh", "/expire", "/flow", "/spa", "/lab",
+const RESERVED_PATHS: [&str; 9] = [
+    "/", "/login", "/logout", "/refresh", "/expire", "/flow", "/spa", "/lab", "/errors",
 ];
 
 /// Everything the client needs to run.
@@ -50,6 +50,11 @@ pub struct Settings {
     /// `REDIRECT_URI`, because the page that starts the flow keeps its verifier and `state`
     /// in `sessionStorage`, which belongs to one origin.
     pub public_redirect_uri: Url,
+    /// `OAUTH_USERNAME`, `OAUTH_PASSWORD` (default `demo`, `demo`): the provider's demo user,
+    /// read from the same `.env` as the provider. Only the attack lab uses them: its
+    /// attacker and victim browsers log in at the provider as this user.
+    pub lab_username: String,
+    pub lab_password: Secret,
 }
 
 impl Settings {
@@ -123,6 +128,8 @@ impl Settings {
             http_timeout: Duration::from_secs(timeout_seconds),
             public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
             public_redirect_uri,
+            lab_username: env.string("OAUTH_USERNAME", "demo"),
+            lab_password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
         })
     }
 
@@ -181,6 +188,25 @@ mod tests {
         assert_eq!(
             settings.public_redirect_uri.as_str(),
             "http://localhost:3000/spa/callback"
+        );
+    }
+
+    #[test]
+    fn the_lab_logs_in_as_the_providers_demo_user_from_the_same_settings() {
+        let defaults = Settings::from_source(&EnvSource::from_pairs::<&str, &str>([]))
+            .expect("defaults are valid");
+        assert_eq!(defaults.lab_username, "demo");
+        let env =
+            EnvSource::from_pairs([("OAUTH_USERNAME", "alice"), ("OAUTH_PASSWORD", "wonder")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(settings.lab_username, "alice");
+        assert_eq!(settings.lab_password.expose(), "wonder");
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://localhost:3000/errors")]);
+        assert_eq!(
+            Settings::from_source(&env)
+                .expect_err("the gallery's path")
+                .key,
+            "REDIRECT_URI"
         );
     }
 

@@ -89,15 +89,15 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// The lab for these settings. The agents log in as the demo user (`demo`/`demo`, the
-    /// provider's `OAUTH_USERNAME`/`OAUTH_PASSWORD` defaults).
+    /// The lab for these settings. The agents log in as the provider's demo user
+    /// (`OAUTH_USERNAME`/`OAUTH_PASSWORD`, read from the same `.env` as the provider).
     pub fn new(settings: &Settings) -> reqwest::Result<Self> {
         Ok(Self {
             attacker: Agent::new("attacker's browser", settings.http_timeout)?,
             victim: Agent::new("victim's browser", settings.http_timeout)?,
             naive: NaiveClient::default(),
-            username: "demo".to_owned(),
-            password: shared::Secret::new("demo".to_owned()),
+            username: settings.lab_username.clone(),
+            password: settings.lab_password.clone(),
         })
     }
 }
