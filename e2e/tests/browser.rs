@@ -209,3 +209,33 @@ async fn a_wrong_password_is_refused_and_the_right_one_then_completes_the_login(
     expect_signed_in(&browser, &apps).await?;
     browser.close().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attack_lab_and_the_error_gallery_work_from_the_browser_without_javascript()
+-> anyhow::Result<()> {
+    let apps = start_provider_and_client()?;
+    let browser = Browser::launch().await?;
+
+    browser.open(&format!("{}/lab", apps.client)).await?;
+    browser.find("#login-csrf button[type=submit]").await?;
+    browser.screenshot("11-client-lab").await?;
+    browser.click("#login-csrf button[type=submit]").await?;
+    browser.find("#login-csrf .verdict.held").await?;
+    let lab = browser.page_text().await?;
+    ensure!(
+        lab.contains("state mismatch") && lab.contains("SUCCEEDED against the naive handler"),
+        "the card shows the real callback refusing and the naive one falling:\n{lab}"
+    );
+    browser.screenshot("12-lab-login-csrf").await?;
+
+    browser.open(&format!("{}/errors", apps.client)).await?;
+    browser.click("#invalid_grant button[type=submit]").await?;
+    browser.find("#invalid_grant .verdict.held").await?;
+    let gallery = browser.page_text().await?;
+    ensure!(
+        gallery.contains("The provider answered HTTP 400 invalid_grant"),
+        "the gallery shows the wire answer:\n{gallery}"
+    );
+    browser.screenshot("13-error-gallery").await?;
+    browser.close().await
+}
