@@ -217,10 +217,12 @@ impl ResponseError for ClientError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // An error can quote what a request carried (a callback's `error` code, say), line
+        // breaks included: escaped, it cannot forge a line of its own in the log.
         if let ClientError::Internal(error) = self {
-            tracing::error!(error = format!("{error:#}"), "unexpected failure");
+            tracing::error!(error = %format!("{error:#}").escape_debug(), "unexpected failure");
         } else {
-            tracing::info!(status = self.status_code().as_u16(), error = %self, "request refused");
+            tracing::info!(status = self.status_code().as_u16(), error = %self.to_string().escape_debug(), "request refused");
         }
         let mut response = html_response(self.status_code(), &self.page());
         if let ClientError::RateLimited {

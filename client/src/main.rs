@@ -1,4 +1,5 @@
-//! `cargo run -p client`: reads the settings, starts the client app on `CLIENT_BIND`.
+//! `cargo run -p client`: reads the settings, starts the client app on `CLIENT_BIND`, serves
+//! until Ctrl-C or SIGTERM (both graceful: requests in flight are answered first).
 //!
 //! A bad setting, or an address already in use, stops it with one line naming the key and
 //! the value, and exit code 1.
@@ -46,6 +47,12 @@ fn main() -> ExitCode {
             app.address(),
             app.public_url()
         );
+        let handle = app.handle();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: requests in flight finish first");
+            handle.stop(true).await;
+        });
         app.run_until_stopped().await?;
         anyhow::Ok(())
     }) {
@@ -54,6 +61,29 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first: both mean "stop gracefully".
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

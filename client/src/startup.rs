@@ -75,6 +75,9 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(1)
+        // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
+        // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.
+        .disable_signals()
         .run();
         Ok(Self {
             server,

@@ -18,3 +18,7 @@ mod spa;
 mod startup;
 mod tokens_stay_server_side;
 mod unauthorized_retry;
+// Robustness (issue 7): hostile input, a provider restart, shutdown.
+mod hostile;
+mod restart;
+mod shutdown;
