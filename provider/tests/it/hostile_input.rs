@@ -902,3 +902,110 @@ async fn malformed_http_is_refused_with_a_4xx_and_the_provider_keeps_serving() {
         "the provider still works after all of that"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The log: what a request carries cannot forge a line.
+
+#[tokio::test]
+async fn nothing_a_request_carries_can_forge_a_line_in_the_providers_log() {
+    let mut binary = crate::shutdown::Provider::start();
+    let base = format!("http://{}", binary.address);
+    let forged = "FORGED-LOG-LINE level=ERROR admin logged in";
+    let broken = format!("x\n{forged}\r\n{forged}");
+    let encoded: String = url::form_urlencoded::byte_serialize(broken.as_bytes()).collect();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("a reqwest client");
+    let answered = |response: reqwest::Response| {
+        assert!(
+            !response.status().is_server_error(),
+            "{}",
+            response.status()
+        );
+    };
+    for path in [
+        format!("/{encoded}"),
+        format!("/oauth/authorize?client_id={encoded}&state={encoded}"),
+        format!(
+            "/oauth/authorize?client_id={CLIENT_ID}&redirect_uri={}&response_type={encoded}&state={encoded}",
+            url::form_urlencoded::byte_serialize(REDIRECT_URI.as_bytes()).collect::<String>()
+        ),
+        format!("/account?grant_id={encoded}"),
+    ] {
+        answered(
+            http.get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("answers"),
+        );
+    }
+    let login_page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("a page");
+    let csrf = crate::helpers::hidden_input(&login_page, "csrf_token").unwrap_or_default();
+    answered(
+        http.post(format!("{base}/login"))
+            .form(&[
+                ("username", broken.as_str()),
+                ("password", broken.as_str()),
+                ("csrf_token", csrf.as_str()),
+                ("request_id", broken.as_str()),
+            ])
+            .send()
+            .await
+            .expect("answers"),
+    );
+    for path in ["/oauth/token", "/oauth/revoke", "/oauth/introspect"] {
+        answered(
+            http.post(format!("{base}{path}"))
+                .basic_auth(&encoded, Some(&encoded))
+                .form(&[("grant_type", broken.as_str()), ("token", broken.as_str())])
+                .send()
+                .await
+                .expect("answers"),
+        );
+        answered(
+            http.post(format!("{base}{path}"))
+                .form(&[
+                    ("client_id", CLIENT_ID),
+                    ("client_secret", CLIENT_SECRET),
+                    ("grant_type", broken.as_str()),
+                    ("scope", broken.as_str()),
+                    ("token", broken.as_str()),
+                ])
+                .send()
+                .await
+                .expect("answers"),
+        );
+    }
+    answered(
+        http.get(format!("{base}/api/auth/me"))
+            .header("authorization", format!("Bearer {encoded}"))
+            .send()
+            .await
+            .expect("answers"),
+    );
+    binary.signal("TERM");
+    binary.wait_for_exit();
+    // The reader threads may still be draining the pipes.
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = binary.printed();
+    assert!(
+        lines.iter().any(|line| line.contains("%0AFORGED-LOG-LINE")),
+        "the hostile path was logged, as sent (percent-encoded): {lines:#?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.trim_start().starts_with("FORGED-LOG-LINE"),
+            "a request wrote a line of its own into the log: {lines:#?}"
+        );
+    }
+}

@@ -17,15 +17,16 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::helpers::{CLIENT_ID, CLIENT_SECRET};
 
-/// The provider binary on 127.0.0.1:0, and the address it announced.
-struct Provider {
+/// The provider binary on 127.0.0.1:0, and the address it announced (also used by
+/// `hostile_input` to read what the binary logs).
+pub(crate) struct Provider {
     child: Child,
-    address: String,
+    pub(crate) address: String,
     output: mpsc::Receiver<String>,
 }
 
 impl Provider {
-    fn start() -> Provider {
+    pub(crate) fn start() -> Provider {
         let mut child = Command::new(env!("CARGO_BIN_EXE_provider"))
             .env("PROVIDER_BIND", "127.0.0.1:0")
             .env("RUST_LOG", "info")
@@ -69,7 +70,7 @@ impl Provider {
     }
 
     /// Sends `signal` (`TERM`, `INT`) with the system's `kill`.
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(self.child.id().to_string())
@@ -79,7 +80,7 @@ impl Provider {
     }
 
     /// Waits for the process to exit (a generous bound: a hang is the failure looked for).
-    fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be polled") {
@@ -93,7 +94,8 @@ impl Provider {
         }
     }
 
-    fn printed(&self) -> Vec<String> {
+    /// Every line printed so far (stdout and stderr) not yet taken.
+    pub(crate) fn printed(&self) -> Vec<String> {
         self.output.try_iter().collect()
     }
 }
