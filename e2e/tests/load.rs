@@ -33,6 +33,18 @@ fn env_number(key: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Panics anywhere in this process (a handler, a background task of either app): counted
+/// by a panic hook, since a panicking background task does not fail the test by itself.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::Relaxed);
+        default(info);
+    }));
+}
+
 /// The resident memory of this test process (provider, client and the load generator
 /// together: they share the process), from `/proc/self/status`, in MiB.
 fn rss_mib() -> Option<f64> {
@@ -363,6 +375,8 @@ fn start_rate_limited(login_per_minute: usize) -> (String, String) {
         ("RATE_LIMIT", "on".to_owned()),
         ("RATE_LIMIT_LOGIN_PER_MINUTE", login_per_minute.to_string()),
         ("RATE_LIMIT_TOKEN_PER_SECOND", "100000".to_owned()),
+        // Purge every second, so purges run while the load writes.
+        ("PURGE_INTERVAL", "1".to_owned()),
     ]))
     .expect("valid provider settings");
     let app = provider::startup::Application::from_listener(settings, provider_listener)
@@ -421,6 +435,7 @@ async fn thousands_of_concurrent_flows_end_signed_in_with_unique_live_tokens_whi
     const LOGINS_PER_MINUTE: usize = 5;
     let flows = env_number("LOAD_FLOWS", 1000);
     let tasks = env_number("LOAD_TASKS", 32).clamp(1, flows.max(1));
+    count_panics();
     let (client, provider) = start_rate_limited(LOGINS_PER_MINUTE);
     let rss_idle = rss_mib();
 
@@ -515,13 +530,14 @@ async fn thousands_of_concurrent_flows_end_signed_in_with_unique_live_tokens_whi
          out in {logout_time:.1?}; errors {}, 5xx {server_errors}; {} distinct token pairs; \
          grants live on /account: {live_before} before logout, {live_after} after; VmRSS of \
          the whole test process (provider, client and load generator): {} idle, {} after the \
-         flows, {} after logout",
+         flows, {} after logout; panics in any thread (background tasks included): {}",
         signed_in_count as f64 / sign_in_time.as_secs_f64(),
         errors.len(),
         pairs.len(),
         mib(rss_idle),
         mib(rss_peak),
         mib(rss_after),
+        PANICS.load(Ordering::Relaxed),
     );
     println!(
         "rate limit under the load ({LOGINS_PER_MINUTE} logins/min per address): 127.0.0.1 sent \
