@@ -65,6 +65,152 @@ pub struct Settings {
     /// room can watch tokens expire, refresh and die within an hour; explicit
     /// `ACCESS_TOKEN_TTL` / `REFRESH_TOKEN_TTL` / `CODE_TTL` / `PURGE_INTERVAL` still win.
     pub workshop: bool,
+    /// `STORE` (`memory`): where codes, tokens, grants and browser sessions live. `memory`
+    /// keeps them in this process (lost on restart, one instance only);
+    /// `redis://host:port[/db]` keeps them in Redis, so several instances can share them.
+    pub store: StoreSetting,
+    /// `STORE_PREFIX` (`oauth:`): the prefix of every Redis key this provider writes, so
+    /// one Redis can serve several deployments (or test runs) side by side.
+    pub store_prefix: String,
+    /// `SESSION_KEY` (generated at start): the key that signs and encrypts the session
+    /// cookie, at least 64 bytes as hex (128 digits) or base64. Generated when unset, which
+    /// is fine for one instance; required with `STORE=redis://…`, where every instance must
+    /// read the cookies the others wrote.
+    pub session_key: Option<SessionKeyBytes>,
+}
+
+/// The `STORE` setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSetting {
+    /// In this process (the default).
+    Memory,
+    /// A Redis server, by URL (`redis://[:password@]host[:port][/db]`).
+    Redis(RedisUrl),
+}
+
+/// A validated `redis://` URL. Its `Debug` and [`RedisUrl::redacted`] hide any password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    /// The URL itself, for the Redis client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***`, for logs and error messages.
+    pub fn redacted(&self) -> String {
+        redact_password(&self.0)
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisUrl({})", self.redacted())
+    }
+}
+
+fn redact_password(value: &str) -> String {
+    match url::Url::parse(value) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => value.to_owned(),
+    }
+}
+
+/// The decoded `SESSION_KEY`: at least 64 bytes. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionKeyBytes(Vec<u8>);
+
+impl SessionKeyBytes {
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionKeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionKeyBytes([redacted; {}])", self.0.len())
+    }
+}
+
+/// The smallest session key actix-web's `Key::from` accepts.
+pub const SESSION_KEY_MIN_BYTES: usize = 64;
+
+/// Parses `STORE`: `memory`, or a `redis://` URL with a host, an optional port and an
+/// optional database number as its path.
+fn parse_store(env: &EnvSource) -> Result<StoreSetting, SettingError> {
+    const EXPECTED: &str = "memory, or redis://host:port[/db] (TLS, rediss://, is not built in)";
+    let value = env.string("STORE", "memory");
+    if value.eq_ignore_ascii_case("memory") {
+        return Ok(StoreSetting::Memory);
+    }
+    let redacted_error = || SettingError {
+        key: "STORE".into(),
+        value: redact_password(&value),
+        expected: EXPECTED.into(),
+    };
+    let parsed = url::Url::parse(&value).map_err(|_| redacted_error())?;
+    let database_ok = match parsed.path().trim_start_matches('/') {
+        "" => true,
+        db => db.parse::<u16>().is_ok(),
+    };
+    let well_formed = parsed.scheme() == "redis"
+        && parsed.host_str().is_some_and(|host| !host.is_empty())
+        && database_ok
+        && parsed.query().is_none()
+        && parsed.fragment().is_none();
+    if !well_formed {
+        return Err(redacted_error());
+    }
+    Ok(StoreSetting::Redis(RedisUrl(value)))
+}
+
+/// Parses `SESSION_KEY` (hex or base64, at least 64 bytes); required when the store is
+/// shared. The error never repeats the value: it is a secret.
+fn parse_session_key(
+    env: &EnvSource,
+    store: &StoreSetting,
+) -> Result<Option<SessionKeyBytes>, SettingError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let error = |value: &str, expected: &str| SettingError {
+        key: "SESSION_KEY".into(),
+        value: format!("[redacted, {} characters]", value.len()),
+        expected: expected.into(),
+    };
+    let Some(value) = env.raw("SESSION_KEY") else {
+        return match store {
+            StoreSetting::Memory => Ok(None),
+            StoreSetting::Redis(_) => Err(error(
+                "",
+                "a key shared by every instance when STORE is redis: 64+ random bytes as hex \
+                 (openssl rand -hex 64)",
+            )),
+        };
+    };
+    let is_hex = value.len() % 2 == 0 && value.bytes().all(|byte| byte.is_ascii_hexdigit());
+    let decoded = if is_hex {
+        (0..value.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&value[at..at + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok()
+    } else {
+        STANDARD
+            .decode(value)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(value))
+            .ok()
+    };
+    match decoded {
+        Some(bytes) if bytes.len() >= SESSION_KEY_MIN_BYTES => Ok(Some(SessionKeyBytes(bytes))),
+        _ => Err(error(
+            value,
+            "at least 64 bytes as hex (128 hex digits) or base64 (openssl rand -hex 64)",
+        )),
+    }
 }
 
 /// Default lifetimes in seconds: (access, refresh, code, purge interval).
@@ -111,6 +257,7 @@ impl Settings {
         if allowed_origins.iter().any(|origin| !is_http_url(origin)) {
             return Err(env.error("ALLOWED_ORIGINS", "origins like http://localhost:3000"));
         }
+        let store = parse_store(env)?;
         let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
         let per_limit = |key: &str, default: u32| -> Result<u32, SettingError> {
             let value: u32 = env.parse(key, default, "a whole number, at least 1")?;
@@ -147,6 +294,9 @@ impl Settings {
             purge_interval: seconds("PURGE_INTERVAL", purge_default)?,
             workers: env.parse("WORKERS", default_workers, "a number of worker threads")?,
             workshop,
+            session_key: parse_session_key(env, &store)?,
+            store,
+            store_prefix: env.string("STORE_PREFIX", "oauth:"),
         })
     }
 
@@ -189,6 +339,49 @@ mod tests {
         let error = Settings::from_source(&env).expect_err("600 s is too long");
         assert_eq!(error.key, "CODE_TTL");
         assert_eq!(error.value, "600");
+    }
+
+    #[test]
+    fn the_store_is_memory_by_default_and_redis_by_url() {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(settings.store, StoreSetting::Memory);
+        assert!(settings.session_key.is_none());
+        let key = "ab".repeat(64);
+        let env = EnvSource::from_pairs([
+            ("STORE", "redis://127.0.0.1:6379/2"),
+            ("SESSION_KEY", key.as_str()),
+        ]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert!(matches!(settings.store, StoreSetting::Redis(_)));
+        assert_eq!(settings.session_key.expect("given").expose().len(), 64);
+    }
+
+    #[test]
+    fn a_bad_store_url_is_refused_naming_the_key_and_hiding_the_password() {
+        for bad in [
+            "postgres://localhost",
+            "redis://",
+            "redis://localhost/notanumber",
+            "rediss://localhost",
+        ] {
+            let env = EnvSource::from_pairs([("STORE", bad)]);
+            let error = Settings::from_source(&env).expect_err(bad);
+            assert_eq!(error.key, "STORE", "{bad}");
+        }
+        let env = EnvSource::from_pairs([("STORE", "redis://:hunter2@localhost/x")]);
+        let error = Settings::from_source(&env).expect_err("bad database");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn redis_without_a_session_key_is_refused_and_a_short_key_is_never_echoed() {
+        let env = EnvSource::from_pairs([("STORE", "redis://127.0.0.1:6379")]);
+        let error = Settings::from_source(&env).expect_err("SESSION_KEY is required");
+        assert_eq!(error.key, "SESSION_KEY");
+        let env = EnvSource::from_pairs([("SESSION_KEY", "c2VjcmV0")]);
+        let error = Settings::from_source(&env).expect_err("8 bytes are too few");
+        assert_eq!(error.key, "SESSION_KEY");
+        assert!(!error.to_string().contains("c2VjcmV0"), "{error}");
     }
 
     #[test]

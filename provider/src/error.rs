@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, ResponseError};
 use shared::{ErrorBody, ErrorCode};
 
 use crate::domain::client::VerifiedRedirectUri;
+use crate::store::StoreError;
 use crate::web::pages::ErrorPage;
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -135,6 +136,18 @@ impl TokenError {
     }
 }
 
+/// The store failed (Redis unreachable, say): 503 `temporarily_unavailable`, the error
+/// chain logged, nothing of it sent to the client.
+impl From<StoreError> for TokenError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(error = %error, "the store failed");
+        TokenError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "the token store is unavailable; try again shortly",
+        )
+    }
+}
+
 /// `Cache-Control: no-store` and `Pragma: no-cache`: RFC 6749 §5.1 for every response that
 /// carries tokens, and used for their errors too.
 pub fn no_store(response: &mut HttpResponse) {
@@ -149,6 +162,8 @@ impl ResponseError for TokenError {
             // §5.2: "401 (Unauthorized) ... to indicate which HTTP authentication schemes
             // are supported".
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -185,6 +200,23 @@ pub enum BearerError {
     /// The token lacks the scope: 403 `insufficient_scope` naming the scope needed.
     #[error("insufficient_scope: needs {0}")]
     InsufficientScope(&'static str),
+    /// The token store could not answer: 503, so the client retries rather than treating
+    /// a good token as revoked.
+    #[error("the token store is unavailable")]
+    Unavailable,
+}
+
+impl From<StoreError> for BearerError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(error = %error, "the store failed");
+        BearerError::Unavailable
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        PageError::Internal(anyhow::Error::new(error))
+    }
 }
 
 impl ResponseError for BearerError {
@@ -193,11 +225,20 @@ impl ResponseError for BearerError {
             BearerError::Missing | BearerError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             BearerError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            BearerError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let (challenge, body) = match self {
+            BearerError::Unavailable => {
+                return HttpResponse::ServiceUnavailable()
+                    .insert_header((header::RETRY_AFTER, "1"))
+                    .json(ErrorBody::new(
+                        ErrorCode::TemporarilyUnavailable,
+                        "the token store is unavailable; try again shortly",
+                    ));
+            }
             BearerError::Missing => (
                 format!("Bearer realm=\"{REALM}\""),
                 ErrorBody {

@@ -26,7 +26,7 @@ async fn main() {
         settings.public_client_id,
         settings.username,
     );
-    let app = match Application::build(settings) {
+    let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -20,14 +20,15 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::Settings;
+use crate::config::StoreSetting;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
 use crate::rate_limit::{login_limit, token_limit};
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
-use crate::web::session_store::MemorySessionStore;
+use crate::web::session_store::{MemorySessionStore, SessionBackend};
 use crate::{api, oauth, web as pages};
 
 /// The provider's session cookie. Named for the provider: the client runs on the same
@@ -39,26 +40,83 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     state: web::Data<AppState>,
-    sessions: MemorySessionStore,
+    sessions: SessionBackend,
+}
+
+/// Where state lives: the grant store and the browser sessions, opened per `STORE`.
+pub struct Backends {
+    pub store: Arc<Store>,
+    pub sessions: SessionBackend,
+}
+
+impl Backends {
+    /// Both in this process.
+    pub fn in_memory() -> Self {
+        Self {
+            store: Arc::new(Store::Memory(crate::store::MemoryStore::new())),
+            sessions: SessionBackend::Memory(MemorySessionStore::default()),
+        }
+    }
+
+    /// Opens what `STORE` names; an unreachable Redis fails here, naming `STORE`.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        match &settings.store {
+            StoreSetting::Memory => Ok(Self::in_memory()),
+            StoreSetting::Redis(url) => {
+                let store = Arc::new(Store::connect(settings).await?);
+                let sessions = SessionBackend::redis(url.expose(), &settings.store_prefix)
+                    .await
+                    .with_context(|| format!("cannot use STORE={}", url.redacted()))?;
+                Ok(Self { store, sessions })
+            }
+        }
+    }
 }
 
 impl Application {
-    /// Binds `PROVIDER_BIND` and builds the server. A bind failure names the setting.
-    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Binds `PROVIDER_BIND`, opens the store `STORE` names and builds the server. A bind
+    /// or store failure names the setting.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on PROVIDER_BIND={}", settings.bind))?;
-        Self::from_listener(settings, listener)
+        Self::connect(settings, listener).await
     }
 
-    /// Builds the server on an already bound listener (tests bind 127.0.0.1:0).
+    /// Opens the store `STORE` names and builds the server on an already bound listener
+    /// (tests bind 127.0.0.1:0).
+    pub async fn connect(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let backends = Backends::connect(&settings).await?;
+        Self::with_backends(settings, listener, backends)
+    }
+
+    /// Builds the server on a bound listener with the in-memory store, without awaiting
+    /// anything (for callers outside an async context). `STORE=redis://…` needs
+    /// [`Application::connect`].
     pub fn from_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        if settings.store != StoreSetting::Memory {
+            anyhow::bail!("STORE is redis: build the provider with Application::connect");
+        }
+        Self::with_backends(settings, listener, Backends::in_memory())
+    }
+
+    /// Builds the server over opened backends.
+    pub fn with_backends(
+        settings: Settings,
+        listener: TcpListener,
+        backends: Backends,
+    ) -> anyhow::Result<Self> {
         let address = listener
             .local_addr()
             .context("the listener has no local address")?;
         let workers = settings.workers.max(1);
-        let state = web::Data::new(AppState::new(settings));
-        let sessions = MemorySessionStore::default();
-        let cookie_key = Key::generate();
+        // With several instances every one must read the others' cookies: `SESSION_KEY`
+        // (required with Redis). One instance alone may make its own.
+        let cookie_key = settings
+            .session_key
+            .as_ref()
+            .map_or_else(Key::generate, |key| Key::from(key.expose()));
+        let state = web::Data::new(AppState::new(settings, backends.store));
+        let sessions = backends.sessions;
         let login_limiter = login_limit(state.settings.login_per_minute);
         let token_limiter = token_limit(state.settings.token_per_second);
         let rate_limit = state.settings.rate_limit;
@@ -157,13 +215,20 @@ impl Application {
     }
 }
 
-/// Drops expired codes, tokens and sessions every `interval`, until the store is gone.
-async fn purge_periodically(store: Weak<Store>, sessions: MemorySessionStore, interval: Duration) {
+/// Drops expired codes, tokens and sessions every `interval`, until the store is gone
+/// (with Redis there is nothing to drop: its keys expire by themselves).
+async fn purge_periodically(store: Weak<Store>, sessions: SessionBackend, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
         let Some(store) = store.upgrade() else { break };
-        let purged = store.purge_expired(now_millis());
+        let purged = match store.purge_expired(now_millis()).await {
+            Ok(purged) => purged,
+            Err(error) => {
+                tracing::warn!(error = %error, "purging the store failed");
+                continue;
+            }
+        };
         let sessions_purged = sessions.purge_expired();
         if purged.tokens + purged.codes + purged.grants + sessions_purged > 0 {
             tracing::debug!(

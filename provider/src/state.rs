@@ -18,7 +18,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings) -> Self {
+    /// The state over an opened store ([`Store::connect`]).
+    pub fn new(settings: Settings, store: Arc<Store>) -> Self {
         let clients = ClientRegistry::new([
             RegisteredClient::confidential(
                 &settings.client_id,
@@ -43,7 +44,7 @@ impl AppState {
             clients,
             user,
             teams,
-            store: Arc::new(Store::new()),
+            store,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use shared::scope::Scope;
 
 use crate::domain::grant::TokenRecord;
@@ -19,6 +20,7 @@ use crate::domain::token::TokenHash;
 use crate::error::BearerError;
 use crate::oauth::params::Params;
 use crate::state::AppState;
+use crate::store::GrantStore;
 
 /// The scope a handler needs, named as a type.
 pub trait RequiredScope {
@@ -63,23 +65,35 @@ impl<S> Authorized<S> {
 
 impl<S: RequiredScope> FromRequest for Authorized<S> {
     type Error = BearerError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(authorize::<S>(req))
+        // What the lookup needs is taken from the request now; the store is asked later.
+        let presented = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or(BearerError::InvalidToken(
+                "the resource server is not configured",
+            ))
+            .and_then(|state| {
+                presented_token(req, state.settings.allow_bearer_in_query)
+                    .map(|token| (state, token))
+            });
+        Box::pin(async move {
+            let (state, token) = presented?;
+            authorize::<S>(&state, &token).await
+        })
     }
 }
 
-fn authorize<S: RequiredScope>(req: &HttpRequest) -> Result<Authorized<S>, BearerError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or(BearerError::InvalidToken(
-            "the resource server is not configured",
-        ))?;
-    let token = presented_token(req, state.settings.allow_bearer_in_query)?;
+async fn authorize<S: RequiredScope>(
+    state: &AppState,
+    token: &str,
+) -> Result<Authorized<S>, BearerError> {
     let record = state
         .store
-        .find_active(&TokenHash::of(&token), now_millis())
+        .find_active(&TokenHash::of(token), now_millis())
+        .await?
         .filter(|record| record.kind == crate::domain::grant::TokenKind::Access)
         .ok_or(BearerError::InvalidToken(
             "the access token is expired, revoked or unknown",

@@ -18,6 +18,7 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::token::{mint, random_id};
 use crate::error::{ErrorRedirect, PageError, redirect_location, see_other};
 use crate::state::AppState;
+use crate::store::GrantStore;
 use crate::web::session::{PendingAuthorization, ProviderSession};
 
 /// The consent form.
@@ -64,7 +65,7 @@ pub async fn decide(
         )
     })?;
     let location = if approved {
-        approve(&state, &pending, &user_id, now)?
+        approve(&state, &pending, &user_id, now).await?
     } else {
         deny(&state, &pending)?
     };
@@ -73,14 +74,14 @@ pub async fn decide(
 
 /// The user approved: a grant starts with a fresh code, and the browser goes back with
 /// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). Returns the `Location`.
-pub fn approve(
+pub async fn approve(
     state: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
     now: u64,
 ) -> Result<String, PageError> {
     let redirect_uri = reverify(state, pending)?;
-    let code = issue_code(state, pending, user_id, now)?;
+    let code = issue_code(state, pending, user_id, now).await?;
     Ok(redirect_location(
         &redirect_uri,
         &[
@@ -123,7 +124,7 @@ fn reverify(
 
 /// Starts a grant and mints its authorization code: single-use, short-lived, bound to
 /// client, redirect URI and PKCE challenge (§4.1.2, RFC 7636 §4.4).
-fn issue_code(
+async fn issue_code(
     state: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
@@ -150,7 +151,7 @@ fn issue_code(
         scope = %code.scopes.to_wire(),
         "authorization code issued"
     );
-    state.store.start_grant(minted.hash, code, now);
+    state.store.start_grant(minted.hash, code, now).await?;
     Ok(minted.value)
 }
 

@@ -13,6 +13,7 @@ use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
 use crate::oauth::token::{client_auth, parse_form};
 use crate::state::AppState;
+use crate::store::GrantStore;
 
 /// POST `/oauth/introspect`.
 pub async fn introspect(
@@ -30,7 +31,11 @@ pub async fn introspect(
     let token = params
         .get("token")
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
-    let answer = match state.store.find_active(&TokenHash::of(token), now_millis()) {
+    let answer = match state
+        .store
+        .find_active(&TokenHash::of(token), now_millis())
+        .await?
+    {
         None => IntrospectionResponse::inactive(),
         Some(record) => {
             let username = record

@@ -12,6 +12,7 @@ use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
 use crate::oauth::token::{client_auth, parse_form};
 use crate::state::AppState;
+use crate::store::GrantStore;
 
 /// POST `/oauth/revoke`.
 pub async fn revoke(
@@ -29,8 +30,9 @@ pub async fn revoke(
     let owned_by_caller = state
         .store
         .find_active(&hash, crate::domain::now_millis())
+        .await?
         .is_some_and(|record| *record.client_id == *client.id);
-    if owned_by_caller && let Some(record) = state.store.revoke_token(&hash) {
+    if owned_by_caller && let Some(record) = state.store.revoke_token(&hash).await? {
         tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = record.kind.hint(), "token revoked");
     }
     let mut response = HttpResponse::Ok().finish();

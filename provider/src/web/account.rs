@@ -9,7 +9,7 @@ use crate::domain::grant::TokenKind;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::state::AppState;
-use crate::store::TokenStatus;
+use crate::store::{GrantStore, TokenStatus};
 use crate::web::login::signed_out_page;
 use crate::web::pages::{AccountPage, GrantLine, TokenLine};
 use crate::web::session::ProviderSession;
@@ -33,6 +33,7 @@ pub async fn show_account(
     let grants = state
         .store
         .grants_of_user(&user_id, now)
+        .await?
         .into_iter()
         .map(|grant| GrantLine {
             id: grant.id.to_string(),
@@ -85,8 +86,8 @@ pub async fn revoke_grant(
     };
     let grant_id = form.grant_id.as_deref().unwrap_or_default();
     // Only the owner may revoke: a grant id from someone else's page does nothing.
-    if state.store.grant_belongs_to(grant_id, &user_id) {
-        state.store.revoke_grant(&grant_id.into());
+    if state.store.grant_belongs_to(grant_id, &user_id).await? {
+        state.store.revoke_grant(&grant_id.into()).await?;
         tracing::info!(grant_id, "grant revoked by its resource owner");
     }
     Ok(see_other("/account"))

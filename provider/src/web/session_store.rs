@@ -1,16 +1,19 @@
-//! A server-side, in-memory store for actix-session.
+//! Where browser sessions live (login, pending authorizations, CSRF token): in this
+//! process, or in Redis when `STORE=redis://…`.
 //!
 //! actix-session ships a cookie store (the whole session in an encrypted cookie) and a
-//! Redis store, but none in memory. Here the cookie carries only a random session key;
-//! the state stays in this map. Sessions expire with their TTL and are purged with the
-//! tokens.
+//! Redis store, but none in memory: [`MemorySessionStore`] is that. In both, the cookie
+//! carries only a random session key; the state stays server-side. [`SessionBackend`] picks
+//! one at start. With Redis, any instance can continue a flow another one started (they
+//! share `SESSION_KEY`, so each can read the others' cookies).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use actix_session::storage::{
-    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+    LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore, UpdateError,
+    generate_session_key,
 };
 use actix_web::cookie::time::Duration;
 use dashmap::DashMap;
@@ -100,5 +103,84 @@ impl SessionStore for MemorySessionStore {
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         self.sessions.remove(session_key.as_ref());
         Ok(())
+    }
+}
+
+/// The session store chosen by `STORE`. Clones share the same sessions.
+#[derive(Clone)]
+pub enum SessionBackend {
+    Memory(MemorySessionStore),
+    /// actix-session's own Redis store; its keys are `<STORE_PREFIX>session:<key>` and live
+    /// as long as the session's TTL.
+    Redis(RedisSessionStore),
+}
+
+impl SessionBackend {
+    /// Connects actix-session's Redis store to `url`, under `prefix`.
+    pub async fn redis(url: &str, prefix: &str) -> anyhow::Result<SessionBackend> {
+        let prefix = format!("{prefix}session:");
+        let store = RedisSessionStore::builder(url)
+            .cache_keygen(move |key| format!("{prefix}{key}"))
+            .build()
+            .await?;
+        Ok(SessionBackend::Redis(store))
+    }
+
+    /// Drops expired sessions from memory (Redis expires its own); returns how many.
+    pub fn purge_expired(&self) -> usize {
+        match self {
+            SessionBackend::Memory(memory) => memory.purge_expired(),
+            SessionBackend::Redis(_) => 0,
+        }
+    }
+}
+
+impl SessionStore for SessionBackend {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        match self {
+            SessionBackend::Memory(store) => store.load(session_key).await,
+            SessionBackend::Redis(store) => store.load(session_key).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        match self {
+            SessionBackend::Memory(store) => store.save(session_state, ttl).await,
+            SessionBackend::Redis(store) => store.save(session_state, ttl).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        match self {
+            SessionBackend::Memory(store) => store.update(session_key, session_state, ttl).await,
+            SessionBackend::Redis(store) => store.update(session_key, session_state, ttl).await,
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        match self {
+            SessionBackend::Memory(store) => store.update_ttl(session_key, ttl).await,
+            SessionBackend::Redis(store) => store.update_ttl(session_key, ttl).await,
+        }
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        match self {
+            SessionBackend::Memory(store) => store.delete(session_key).await,
+            SessionBackend::Redis(store) => store.delete(session_key).await,
+        }
     }
 }

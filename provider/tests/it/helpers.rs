@@ -42,7 +42,8 @@ pub async fn spawn_provider() -> TestProvider {
     spawn_provider_with(&[]).await
 }
 
-/// A provider with extra settings over the defaults (`RATE_LIMIT=off` unless given).
+/// A provider with extra settings over the defaults (`RATE_LIMIT=off` unless given), on
+/// this run's store (`TEST_STORE`, see [`crate::backend`]).
 pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on loopback");
     let port = listener.local_addr().expect("bound").port();
@@ -52,11 +53,16 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
         ("RATE_LIMIT", "off"),
         ("WORKERS", "2"),
     ]);
+    for (key, value) in crate::backend::store_settings() {
+        env.set(key, value);
+    }
     for (key, value) in pairs {
         env.set(*key, *value);
     }
     let settings = Settings::from_source(&env).expect("test settings are valid");
-    let app = Application::from_listener(settings, listener).expect("the provider starts");
+    let app = Application::connect(settings, listener)
+        .await
+        .expect("the provider starts");
     let store = app.store();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

@@ -1,6 +1,7 @@
 //! RFC 6749 §4.1.1 (the resource owner authenticates and decides), with the contract's
 //! form rules: CSRF tokens, 401 on a wrong password, the pending request survives.
 
+use provider::store::GrantStore;
 use reqwest::StatusCode;
 
 use crate::helpers::{
@@ -175,7 +176,16 @@ async fn a_consent_without_a_valid_csrf_token_is_refused_and_issues_no_code() {
         .expect("answers");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(forged.headers().get("location").is_none());
-    assert_eq!(provider.store.size().codes, 0, "nothing was issued");
+    assert_eq!(
+        provider
+            .store
+            .size()
+            .await
+            .expect("the store answers")
+            .codes,
+        0,
+        "nothing was issued"
+    );
     let approved = provider.decide(&browser, &html, "approve").await;
     assert_eq!(
         approved.status(),

@@ -1,6 +1,7 @@
 //! The provider's integration tests: one module per RFC area, each test a sentence about
 //! behaviour. Every test starts its own provider on 127.0.0.1:0 and speaks HTTP to it.
 
+mod backend;
 mod helpers;
 
 // RFC 8414, then the front channel (RFC 6749 §4.1.1–4.1.2, RFC 7636, RFC 9207).

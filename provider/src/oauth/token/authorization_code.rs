@@ -16,10 +16,10 @@ use crate::error::TokenError;
 use crate::oauth::params::Params;
 use crate::oauth::token::mint_pair;
 use crate::state::AppState;
-use crate::store::RedeemError;
+use crate::store::{GrantStore, RedeemError};
 
 /// Exchanges an authorization code for an access token and a refresh token.
-pub fn exchange_code(
+pub async fn exchange_code(
     state: &AppState,
     client: &RegisteredClient,
     params: &Params,
@@ -31,13 +31,16 @@ pub fn exchange_code(
     let redirect_uri = params.get("redirect_uri");
     let now = now_millis();
     let code_hash = TokenHash::of(code);
-    let redeemed = state.store.redeem_code(&code_hash, now, |issued| {
-        check_binding(issued, client, redirect_uri, code_verifier)
-    });
+    let redeemed = state
+        .store
+        .redeem_code(&code_hash, now, |issued| {
+            check_binding(issued, client, redirect_uri, code_verifier)
+        })
+        .await?;
     let code = match redeemed {
         Ok(code) => code,
         Err(RedeemError::Replayed(grant_id)) => {
-            state.store.revoke_grant(&grant_id);
+            state.store.revoke_grant(&grant_id).await?;
             tracing::warn!(client_id = %client.id, code = %code_hash.fingerprint(), "authorization code replayed: its grant is revoked");
             return Err(TokenError::invalid_grant(
                 "the authorization code was already used; every token it produced is now revoked",
@@ -67,6 +70,7 @@ pub fn exchange_code(
     state
         .store
         .save_tokens(&code.grant_id, pair.records())
+        .await?
         .map_err(|_| TokenError::invalid_grant("the authorization was revoked"))?;
     Ok(pair.response(state))
 }

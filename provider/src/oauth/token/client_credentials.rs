@@ -14,9 +14,10 @@ use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
 use crate::oauth::token::requested_scope;
 use crate::state::AppState;
+use crate::store::GrantStore;
 
 /// Issues an access token to the authenticated client itself.
-pub fn issue_client_token(
+pub async fn issue_client_token(
     state: &AppState,
     client: &RegisteredClient,
     params: &Params,
@@ -37,7 +38,10 @@ pub fn issue_client_token(
         expires_at: now + millis(state.settings.access_token_ttl),
     };
     tracing::info!(client_id = %client.id, access_token = %minted.hash.fingerprint(), scope = %scopes.to_wire(), "client token issued");
-    state.store.save_standalone_token(minted.hash, record);
+    state
+        .store
+        .save_standalone_token(minted.hash, record)
+        .await?;
     Ok(TokenResponse {
         access_token: minted.value,
         token_type: BEARER.into(),

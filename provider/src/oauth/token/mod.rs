@@ -50,11 +50,11 @@ pub async fn token(
     }
     let response = match grant_type {
         GrantType::AuthorizationCode => {
-            authorization_code::exchange_code(&state, &client, &params)?
+            authorization_code::exchange_code(&state, &client, &params).await?
         }
-        GrantType::RefreshToken => refresh_token::refresh(&state, &client, &params)?,
+        GrantType::RefreshToken => refresh_token::refresh(&state, &client, &params).await?,
         GrantType::ClientCredentials => {
-            client_credentials::issue_client_token(&state, &client, &params)?
+            client_credentials::issue_client_token(&state, &client, &params).await?
         }
     };
     let mut http = HttpResponse::Ok().json(response);

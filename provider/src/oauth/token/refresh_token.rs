@@ -14,10 +14,10 @@ use crate::error::TokenError;
 use crate::oauth::params::Params;
 use crate::oauth::token::{IssuedPair, mint_pair, requested_scope};
 use crate::state::AppState;
-use crate::store::RotateError;
+use crate::store::{GrantStore, RotateError};
 
 /// Rotates a refresh token into a new access token and refresh token.
-pub fn refresh(
+pub async fn refresh(
     state: &AppState,
     client: &RegisteredClient,
     params: &Params,
@@ -28,36 +28,39 @@ pub fn refresh(
     let hash = TokenHash::of(presented);
     let now = now_millis();
     let mut issued: Option<IssuedPair> = None;
-    let rotated = state.store.rotate_refresh(
-        &hash,
-        now,
-        |old| {
-            if *old.client_id != *client.id {
-                return Err(TokenError::invalid_grant(
-                    "the refresh token was issued to another client",
-                ));
-            }
-            requested_scope(params, old.scopes).map(|_| ())
-        },
-        |old| {
-            let access_scopes = requested_scope(params, old.scopes).unwrap_or(old.scopes);
-            let (Some(grant_id), Some(user_id)) = (&old.grant_id, &old.user_id) else {
-                return Vec::new();
-            };
-            let pair = mint_pair(
-                state,
-                grant_id,
-                &old.client_id,
-                user_id,
-                access_scopes,
-                old.scopes,
-                now,
-            );
-            let records = pair.records();
-            issued = Some(pair);
-            records
-        },
-    );
+    let rotated = state
+        .store
+        .rotate_refresh(
+            &hash,
+            now,
+            |old| {
+                if *old.client_id != *client.id {
+                    return Err(TokenError::invalid_grant(
+                        "the refresh token was issued to another client",
+                    ));
+                }
+                requested_scope(params, old.scopes).map(|_| ())
+            },
+            |old| {
+                let access_scopes = requested_scope(params, old.scopes).unwrap_or(old.scopes);
+                let (Some(grant_id), Some(user_id)) = (&old.grant_id, &old.user_id) else {
+                    return Vec::new();
+                };
+                let pair = mint_pair(
+                    state,
+                    grant_id,
+                    &old.client_id,
+                    user_id,
+                    access_scopes,
+                    old.scopes,
+                    now,
+                );
+                let records = pair.records();
+                issued = Some(pair);
+                records
+            },
+        )
+        .await?;
     match rotated {
         Ok(_) => issued
             .map(|pair| pair.response(state))

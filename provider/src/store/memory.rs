@@ -1,17 +1,11 @@
-//! The in-memory store: codes, tokens and grants, keyed by hash.
+//! The in-memory store (`STORE=memory`, the default): codes, tokens and grants, keyed by
+//! hash, in `DashMap`s of this process.
 //!
-//! A small vocabulary, each operation atomic, so that a second implementation (Redis)
-//! can keep the same promises:
-//!
-//! | operation | promise |
-//! |---|---|
-//! | [`Store::start_grant`] | a new family exists; tokens can only be added to a live grant |
-//! | [`Store::save_code`] / [`Store::redeem_code`] | a code is redeemed at most once; a second use reports the grant so it can be revoked |
-//! | [`Store::save_tokens`] | tokens join a grant only while it is not revoked |
-//! | [`Store::find_active`] | O(1) by hash; expired, retired or revoked tokens are never returned |
-//! | [`Store::rotate_refresh`] | a refresh token is exchanged at most once; a second use reports reuse |
-//! | [`Store::revoke_grant`] | every token of the family is gone when it returns |
-//! | [`Store::purge_expired`] | memory follows live tokens, not tokens ever issued |
+//! Each operation is atomic under the map's locks and keeps the promises of
+//! [`GrantStore`](super::GrantStore): the inherent methods below are the synchronous
+//! originals, and the trait implementation at the end wraps them. `check` closures run
+//! under the entry's lock. Expired entries stay until [`MemoryStore::purge_expired`],
+//! which the server runs every `PURGE_INTERVAL`.
 //!
 //! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken grants first,
 //! then tokens, so two operations can never wait on each other in a cycle.
@@ -23,6 +17,11 @@ use dashmap::DashMap;
 use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::TokenHash;
+
+use super::{
+    GrantRevoked, GrantStore, GrantSummary, Purged, RedeemError, RotateError, StoreError,
+    StoreSize, TokenStatus, TokenSummary,
+};
 
 /// A code and whether it has been used.
 #[derive(Debug)]
@@ -54,86 +53,15 @@ struct GrantEntry {
     revoked: bool,
 }
 
-/// A grant as `/account` shows it.
-#[derive(Debug, Clone)]
-pub struct GrantSummary {
-    pub id: GrantId,
-    pub client_id: Arc<str>,
-    pub scopes: ScopeSet,
-    pub created_at: u64,
-    pub code_fingerprint: String,
-    /// Each token of the family, oldest first.
-    pub tokens: Vec<TokenSummary>,
-}
-
-/// One token of a family.
-#[derive(Debug, Clone)]
-pub struct TokenSummary {
-    pub kind: TokenKind,
-    pub fingerprint: String,
-    pub status: TokenStatus,
-    pub expires_at: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenStatus {
-    Active,
-    /// A refresh token exchanged by rotation.
-    Retired,
-    Expired,
-}
-
-/// Why a code could not be redeemed.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RedeemError<E> {
-    /// No such code (never issued, or purged after expiry).
-    Unknown,
-    Expired,
-    /// Already redeemed: the caller must revoke this grant (RFC 6749 §4.1.2).
-    Replayed(GrantId),
-    /// The caller's check refused it; the code is left unused.
-    Rejected(E),
-}
-
-/// Why a refresh token could not be rotated.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RotateError<E> {
-    Unknown,
-    Expired,
-    /// Already rotated: the whole grant has been revoked by this call.
-    Reused,
-    Rejected(E),
-}
-
-/// The grant was revoked (or purged) before the tokens could join it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct GrantRevoked;
-
-/// How many entries a purge removed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Purged {
-    pub codes: usize,
-    pub tokens: usize,
-    pub grants: usize,
-}
-
-/// Counts of what the store holds now (for benchmarks and `/account`).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct StoreSize {
-    pub codes: usize,
-    pub tokens: usize,
-    pub grants: usize,
-}
-
-/// The in-memory store. Share it as `Arc<Store>`.
+/// The in-memory store.
 #[derive(Debug, Default)]
-pub struct Store {
+pub struct MemoryStore {
     codes: DashMap<TokenHash, CodeEntry>,
     tokens: DashMap<TokenHash, TokenEntry>,
     grants: DashMap<GrantId, GrantEntry>,
 }
 
-impl Store {
+impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
@@ -393,6 +321,98 @@ impl Store {
     }
 }
 
+/// The contract, over the synchronous operations above: the memory store never fails.
+impl GrantStore for MemoryStore {
+    async fn start_grant(
+        &self,
+        code_hash: TokenHash,
+        code: AuthorizationCode,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        MemoryStore::start_grant(self, code_hash, code, now);
+        Ok(())
+    }
+
+    async fn redeem_code<E>(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
+        Ok(MemoryStore::redeem_code(self, code_hash, now, check))
+    }
+
+    async fn save_tokens(
+        &self,
+        grant_id: &GrantId,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Result<(), GrantRevoked>, StoreError> {
+        Ok(MemoryStore::save_tokens(self, grant_id, tokens))
+    }
+
+    async fn save_standalone_token(
+        &self,
+        hash: TokenHash,
+        record: TokenRecord,
+    ) -> Result<(), StoreError> {
+        MemoryStore::save_standalone_token(self, hash, record);
+        Ok(())
+    }
+
+    async fn find_active(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(MemoryStore::find_active(self, hash, now))
+    }
+
+    async fn rotate_refresh<E>(
+        &self,
+        refresh_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
+        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError> {
+        Ok(MemoryStore::rotate_refresh(
+            self,
+            refresh_hash,
+            now,
+            check,
+            new_tokens,
+        ))
+    }
+
+    async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
+        MemoryStore::revoke_grant(self, grant_id);
+        Ok(())
+    }
+
+    async fn revoke_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(MemoryStore::revoke_token(self, hash))
+    }
+
+    async fn grants_of_user(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> Result<Vec<GrantSummary>, StoreError> {
+        Ok(MemoryStore::grants_of_user(self, user_id, now))
+    }
+
+    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        Ok(MemoryStore::grant_belongs_to(self, grant_id, user_id))
+    }
+
+    async fn purge_expired(&self, now: u64) -> Result<Purged, StoreError> {
+        Ok(MemoryStore::purge_expired(self, now))
+    }
+
+    async fn size(&self) -> Result<StoreSize, StoreError> {
+        Ok(MemoryStore::size(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,7 +455,7 @@ mod tests {
 
     #[test]
     fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
         assert!(store.redeem_code(&hash, NOW, always_ok).is_ok());
@@ -447,7 +467,7 @@ mod tests {
 
     #[test]
     fn a_refused_check_leaves_the_code_usable() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
         let refused = store.redeem_code(&hash, NOW, |_| Err("wrong verifier"));
@@ -460,7 +480,7 @@ mod tests {
 
     #[test]
     fn an_expired_code_cannot_be_redeemed() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
         let late = store.redeem_code(&hash, NOW + 60_000, always_ok);
@@ -469,7 +489,7 @@ mod tests {
 
     #[test]
     fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         store.start_grant(mint().hash, code("g1"), NOW);
         let access = token(TokenKind::Access, "g1", NOW + 1000);
         let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
@@ -489,7 +509,7 @@ mod tests {
 
     #[test]
     fn a_rotated_refresh_token_used_again_revokes_the_family() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         store.start_grant(mint().hash, code("g1"), NOW);
         let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
         let old_hash = refresh.0;
@@ -512,7 +532,7 @@ mod tests {
 
     #[test]
     fn purging_drops_expired_entries_and_keeps_live_ones() {
-        let store = Store::new();
+        let store = MemoryStore::new();
         store.start_grant(mint().hash, code("g1"), NOW);
         let short = token(TokenKind::Access, "g1", NOW + 10);
         let long = token(TokenKind::Refresh, "g1", NOW + 100_000);

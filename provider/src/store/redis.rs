@@ -1,0 +1,718 @@
+//! The Redis store (`STORE=redis://host:port[/db]`): the same promises as the memory store,
+//! shared by every provider instance that points at the same Redis.
+//!
+//! ## Keys (every one under `STORE_PREFIX`, default `oauth:`)
+//!
+//! | key | type | holds | lives |
+//! |---|---|---|---|
+//! | `code:<sha256 hex>` | hash | `data` (the code's record, JSON), `used` (`0`/`1`) | until the code expires |
+//! | `token:<sha256 hex>` | hash | `data` (the token's record, JSON), `retired` (`0`/`1`) | until the token expires |
+//! | `grant:<id>` | hash | client, user, scopes, created, the code's hash | until its longest-lived token expires |
+//! | `grant:<id>:tokens` | set | the hex hash of every token of the family | as the grant |
+//! | `user:<id>:grants` | set | the grant ids of one resource owner (for `/account`) | as the longest of its grants |
+//!
+//! Every key is written with a TTL (`PEXPIRE`), so Redis forgets what the memory store
+//! purges; [`RedisStore::purge_expired`] has nothing left to do. Keys hold hashes, never
+//! a token or a code.
+//!
+//! ## What is atomic, and how
+//!
+//! A Redis server runs one command, or one Lua script, at a time: nothing interleaves with
+//! a script. Each change that must not race is one script below, so it holds across any
+//! number of provider instances:
+//!
+//! - [`REDEEM_CODE`]: *mark used if unused*. The code's record is immutable, so it is read
+//!   and checked first (client, redirect URI, PKCE) in Rust; only then does the script flip
+//!   `used` from 0 to 1, or report that someone else already did. A refused check never
+//!   reaches the script, so it does not burn the code; two concurrent redemptions both
+//!   pass the check, and the script lets exactly one through.
+//! - [`SAVE_TOKENS`]: *join the family only if the grant is alive*.
+//! - [`ROTATE_REFRESH`]: *retire the old refresh token and add the new pair, or, if it was
+//!   already retired, revoke the family* — detection and reaction in one step.
+//! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
+//!
+//! The scripts build some key names from set members (a family's tokens), which a single
+//! Redis (or a Sentinel-managed primary) allows; Redis Cluster would need hash tags.
+//! `redis::Script` sends `EVALSHA` and falls back to `EVAL` when a restarted Redis has
+//! forgotten the script.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Script};
+use serde::{Deserialize, Serialize};
+
+use crate::config::RedisUrl;
+use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::pkce::CodeChallenge;
+use crate::domain::scope::ScopeSet;
+use crate::domain::token::TokenHash;
+
+use super::{
+    GrantRevoked, GrantStore, GrantSummary, Purged, RedeemError, RotateError, StoreError,
+    StoreSize, TokenStatus, TokenSummary,
+};
+
+/// `KEYS[1]` = the code. Flips `used` from 0 to 1. Returns `ok`, `replayed` (already used)
+/// or `unknown` (expired meanwhile).
+pub const REDEEM_CODE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
+if redis.call('HGET', KEYS[1], 'used') == '1' then return 'replayed' end
+redis.call('HSET', KEYS[1], 'used', '1')
+return 'ok'
+";
+
+/// Shared by the scripts that add tokens: `extend(key, ttl)` lengthens a key's TTL, never
+/// shortens it; `add_tokens(first, ...)` writes tokens from `KEYS[first..]` and `ARGV`
+/// triples (hex hash, record, ttl) starting at `ARGV[argv_first]`, and adds them to the
+/// family set `KEYS[2]`, lengthening the grant `KEYS[1]`, the set and the user's set `KEYS[3]`.
+const TOKEN_HELPERS: &str = r"
+local function extend(key, ttl)
+  local current = redis.call('PTTL', key)
+  if current < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+local function add_tokens(first_key, first_arg)
+  local arg = first_arg
+  for i = first_key, #KEYS do
+    local ttl = tonumber(ARGV[arg + 2])
+    redis.call('HSET', KEYS[i], 'data', ARGV[arg + 1], 'retired', '0')
+    redis.call('PEXPIRE', KEYS[i], ttl)
+    redis.call('SADD', KEYS[2], ARGV[arg])
+    extend(KEYS[1], ttl)
+    extend(KEYS[2], ttl)
+    extend(KEYS[3], ttl)
+    arg = arg + 3
+  end
+end
+";
+
+/// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV` = triples.
+/// Returns 1, or 0 if the grant is gone (revoked or expired): nothing is written then.
+pub const SAVE_TOKENS: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+add_tokens(4, 1)
+return 1
+";
+
+/// `KEYS[1]` = grant, `KEYS[2]` = family set, `KEYS[3]` = user's grants; `ARGV[1]` = the
+/// token key prefix, `ARGV[2]` = the grant id. Deletes every token of the family, the set
+/// and the grant.
+const REVOKE_HELPER: &str = r"
+local function revoke_family(token_prefix, grant_id)
+  for _, hash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    redis.call('DEL', token_prefix .. hash)
+  end
+  redis.call('DEL', KEYS[2], KEYS[1])
+  redis.call('SREM', KEYS[3], grant_id)
+end
+";
+
+/// `KEYS` = grant, family set, user's grants (as [`REVOKE_GRANT`]).
+pub const REVOKE_GRANT: &str = r"
+revoke_family(ARGV[1], ARGV[2])
+return 1
+";
+
+/// `KEYS` = grant, family set, user's grants, the old refresh token, then one key per new
+/// token; `ARGV[1]` = token key prefix, `ARGV[2]` = grant id, then triples. Returns `ok`
+/// (old retired, new pair in the family), `reused` (the old one was already retired: the
+/// family is revoked) or `unknown` (grant or token gone).
+pub const ROTATE_REFRESH: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
+if redis.call('EXISTS', KEYS[4]) == 0 then return 'unknown' end
+if redis.call('HGET', KEYS[4], 'retired') == '1' then
+  revoke_family(ARGV[1], ARGV[2])
+  return 'reused'
+end
+redis.call('HSET', KEYS[4], 'retired', '1')
+add_tokens(5, 3)
+return 'ok'
+";
+
+/// `KEYS` = grant, family set (if any), user's grants; `ARGV` = code hash key, code
+/// record, grant fields, ttl. Writes grant and code together.
+pub const START_GRANT: &str = r"
+local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'client_id', ARGV[4], 'user_id', ARGV[5], 'scopes', ARGV[6],
+  'created_at', ARGV[7], 'code', ARGV[8])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('HSET', ARGV[1], 'data', ARGV[2], 'used', '0')
+redis.call('PEXPIRE', ARGV[1], ttl)
+redis.call('SADD', KEYS[3], ARGV[9])
+extend(KEYS[3], ttl)
+return 1
+";
+
+/// The Redis store. Clones share one multiplexed, self-reconnecting connection.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    scripts: Arc<Scripts>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Scripts {
+    redeem_code: Script,
+    save_tokens: Script,
+    rotate_refresh: Script,
+    revoke_grant: Script,
+    start_grant: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        let with =
+            |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
+        Scripts {
+            redeem_code: Script::new(REDEEM_CODE),
+            save_tokens: with(&[TOKEN_HELPERS], SAVE_TOKENS),
+            rotate_refresh: with(&[TOKEN_HELPERS, REVOKE_HELPER], ROTATE_REFRESH),
+            revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
+            start_grant: with(&[TOKEN_HELPERS], START_GRANT),
+        }
+    }
+}
+
+/// How long a command may take before the request fails (Redis is on the same network).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long connecting may take, at start and on reconnection.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most `SCAN` rounds [`RedisStore::size`] makes (it is for tests and benchmarks).
+const MAX_SCAN_ROUNDS: usize = 100_000;
+
+/// A key's lifetime in milliseconds from `now` until `expires_at`, at least 1 (Redis
+/// refuses a zero TTL; an already expired record then vanishes at once).
+fn ttl_millis(now: u64, expires_at: u64) -> u64 {
+    expires_at.saturating_sub(now).max(1)
+}
+
+fn hex(hash: &TokenHash) -> String {
+    hash.0.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A code as stored (JSON in the `data` field).
+#[derive(Serialize, Deserialize)]
+struct StoredCode {
+    grant_id: String,
+    client_id: String,
+    user_id: String,
+    redirect_uri: Option<String>,
+    scopes: String,
+    code_challenge: String,
+    expires_at: u64,
+}
+
+/// A token record as stored (JSON in the `data` field).
+#[derive(Serialize, Deserialize)]
+struct StoredToken {
+    kind: String,
+    grant_id: Option<String>,
+    client_id: String,
+    user_id: Option<String>,
+    scopes: String,
+    issued_at: u64,
+    expires_at: u64,
+}
+
+fn malformed(what: &str) -> StoreError {
+    StoreError::Malformed(what.to_owned())
+}
+
+fn parse_scopes(wire: &str) -> Result<ScopeSet, StoreError> {
+    ScopeSet::parse(wire).map_err(|_| malformed("scopes"))
+}
+
+fn encode_code(code: &AuthorizationCode) -> Result<String, StoreError> {
+    serde_json::to_string(&StoredCode {
+        grant_id: code.grant_id.to_string(),
+        client_id: code.client_id.to_string(),
+        user_id: code.user_id.to_string(),
+        redirect_uri: code.redirect_uri.clone(),
+        scopes: code.scopes.to_wire(),
+        code_challenge: code.code_challenge.as_str().to_owned(),
+        expires_at: code.expires_at,
+    })
+    .map_err(|error| StoreError::Malformed(error.to_string()))
+}
+
+fn decode_code(json: &str) -> Result<AuthorizationCode, StoreError> {
+    let stored: StoredCode = serde_json::from_str(json).map_err(|_| malformed("code record"))?;
+    Ok(AuthorizationCode {
+        grant_id: stored.grant_id.into(),
+        client_id: stored.client_id.into(),
+        user_id: stored.user_id.into(),
+        redirect_uri: stored.redirect_uri,
+        scopes: parse_scopes(&stored.scopes)?,
+        code_challenge: CodeChallenge::parse(&stored.code_challenge)
+            .ok_or_else(|| malformed("code challenge"))?,
+        expires_at: stored.expires_at,
+    })
+}
+
+fn encode_token(record: &TokenRecord) -> Result<String, StoreError> {
+    serde_json::to_string(&StoredToken {
+        kind: record.kind.hint().to_owned(),
+        grant_id: record.grant_id.as_deref().map(str::to_owned),
+        client_id: record.client_id.to_string(),
+        user_id: record.user_id.as_deref().map(str::to_owned),
+        scopes: record.scopes.to_wire(),
+        issued_at: record.issued_at,
+        expires_at: record.expires_at,
+    })
+    .map_err(|error| StoreError::Malformed(error.to_string()))
+}
+
+fn decode_token(json: &str) -> Result<TokenRecord, StoreError> {
+    let stored: StoredToken = serde_json::from_str(json).map_err(|_| malformed("token record"))?;
+    let kind = match stored.kind.as_str() {
+        "access_token" => TokenKind::Access,
+        "refresh_token" => TokenKind::Refresh,
+        _ => return Err(malformed("token kind")),
+    };
+    Ok(TokenRecord {
+        kind,
+        grant_id: stored.grant_id.map(Into::into),
+        client_id: stored.client_id.into(),
+        user_id: stored.user_id.map(Into::into),
+        scopes: parse_scopes(&stored.scopes)?,
+        issued_at: stored.issued_at,
+        expires_at: stored.expires_at,
+    })
+}
+
+impl RedisStore {
+    /// Connects and pings. Fails (naming `STORE`, hiding any password) when the server
+    /// cannot be reached, so a misconfigured provider stops at start.
+    pub async fn connect(url: &RedisUrl, prefix: &str) -> anyhow::Result<RedisStore> {
+        let failed = || format!("cannot use STORE={}", url.redacted());
+        let client = redis::Client::open(url.expose()).with_context(failed)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(CONNECTION_TIMEOUT)
+            .set_response_timeout(RESPONSE_TIMEOUT)
+            .set_number_of_retries(2);
+        let mut connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .with_context(failed)?;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut connection)
+            .await
+            .with_context(failed)?;
+        Ok(RedisStore {
+            connection,
+            prefix: prefix.into(),
+            scripts: Arc::new(Scripts::new()),
+        })
+    }
+
+    /// The shared connection (the session store uses it too).
+    pub fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    /// The key prefix (`STORE_PREFIX`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn code_key(&self, hash: &TokenHash) -> String {
+        format!("{}code:{}", self.prefix, hex(hash))
+    }
+
+    fn token_prefix(&self) -> String {
+        format!("{}token:", self.prefix)
+    }
+
+    fn token_key(&self, hash: &TokenHash) -> String {
+        format!("{}token:{}", self.prefix, hex(hash))
+    }
+
+    fn grant_key(&self, grant_id: &str) -> String {
+        format!("{}grant:{grant_id}", self.prefix)
+    }
+
+    fn family_key(&self, grant_id: &str) -> String {
+        format!("{}grant:{grant_id}:tokens", self.prefix)
+    }
+
+    fn user_key(&self, user_id: &str) -> String {
+        format!("{}user:{user_id}:grants", self.prefix)
+    }
+
+    /// A token's record and whether it is retired, in one round trip.
+    async fn read_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+        let mut connection = self.connection.clone();
+        let (data, retired): (Option<String>, Option<String>) = connection
+            .hget(self.token_key(hash), &["data", "retired"])
+            .await?;
+        match data {
+            None => Ok(None),
+            Some(json) => Ok(Some((
+                decode_token(&json)?,
+                retired.as_deref() == Some("1"),
+            ))),
+        }
+    }
+
+    /// The user who owns a grant, if the grant exists.
+    async fn grant_owner(&self, grant_id: &str) -> Result<Option<String>, StoreError> {
+        let mut connection = self.connection.clone();
+        Ok(connection.hget(self.grant_key(grant_id), "user_id").await?)
+    }
+
+    /// Adds the new tokens' keys and `(hex, record, ttl)` triples to a script invocation.
+    fn push_tokens(
+        &self,
+        invocation: &mut redis::ScriptInvocation<'_>,
+        tokens: &[(TokenHash, TokenRecord)],
+    ) -> Result<(), StoreError> {
+        for (hash, record) in tokens {
+            invocation
+                .key(self.token_key(hash))
+                .arg(hex(hash))
+                .arg(encode_token(record)?)
+                .arg(ttl_millis(record.issued_at, record.expires_at));
+        }
+        Ok(())
+    }
+
+    /// Counts the keys matching `pattern` (bounded `SCAN`; for tests and benchmarks).
+    async fn count_keys(&self, pattern: &str, skip_suffix: &str) -> Result<usize, StoreError> {
+        let mut connection = self.connection.clone();
+        let mut cursor: u64 = 0;
+        let mut count = 0;
+        for _ in 0..MAX_SCAN_ROUNDS {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut connection)
+                .await?;
+            count += keys
+                .iter()
+                .filter(|key| skip_suffix.is_empty() || !key.ends_with(skip_suffix))
+                .count();
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(count)
+    }
+}
+
+impl GrantStore for RedisStore {
+    async fn start_grant(
+        &self,
+        code_hash: TokenHash,
+        code: AuthorizationCode,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        let _: i64 = self
+            .scripts
+            .start_grant
+            .key(self.grant_key(&code.grant_id))
+            .key(self.family_key(&code.grant_id))
+            .key(self.user_key(&code.user_id))
+            .arg(self.code_key(&code_hash))
+            .arg(encode_code(&code)?)
+            .arg(ttl_millis(now, code.expires_at))
+            .arg(&*code.client_id)
+            .arg(&*code.user_id)
+            .arg(code.scopes.to_wire())
+            .arg(now)
+            .arg(hex(&code_hash))
+            .arg(&*code.grant_id)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_code<E>(
+        &self,
+        code_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
+        let key = self.code_key(code_hash);
+        let mut connection = self.connection.clone();
+        let (data, used): (Option<String>, Option<String>) =
+            connection.hget(&key, &["data", "used"]).await?;
+        let Some(json) = data else {
+            return Ok(Err(RedeemError::Unknown));
+        };
+        let code = decode_code(&json)?;
+        if used.as_deref() == Some("1") {
+            return Ok(Err(RedeemError::Replayed(code.grant_id)));
+        }
+        if now >= code.expires_at {
+            return Ok(Err(RedeemError::Expired));
+        }
+        // The record never changes, so checking it before the atomic step is checking
+        // what the script will mark used.
+        if let Err(error) = check(&code) {
+            return Ok(Err(RedeemError::Rejected(error)));
+        }
+        let outcome: String = self
+            .scripts
+            .redeem_code
+            .key(&key)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(match outcome.as_str() {
+            "ok" => Ok(code),
+            "replayed" => Err(RedeemError::Replayed(code.grant_id)),
+            _ => Err(RedeemError::Unknown),
+        })
+    }
+
+    async fn save_tokens(
+        &self,
+        grant_id: &GrantId,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Result<(), GrantRevoked>, StoreError> {
+        let Some(user_id) = self.grant_owner(grant_id).await? else {
+            return Ok(Err(GrantRevoked));
+        };
+        let mut connection = self.connection.clone();
+        let mut invocation = self.scripts.save_tokens.prepare_invoke();
+        invocation
+            .key(self.grant_key(grant_id))
+            .key(self.family_key(grant_id))
+            .key(self.user_key(&user_id));
+        self.push_tokens(&mut invocation, &tokens)?;
+        let saved: i64 = invocation.invoke_async(&mut connection).await?;
+        Ok(if saved == 1 {
+            Ok(())
+        } else {
+            Err(GrantRevoked)
+        })
+    }
+
+    async fn save_standalone_token(
+        &self,
+        hash: TokenHash,
+        record: TokenRecord,
+    ) -> Result<(), StoreError> {
+        let key = self.token_key(&hash);
+        let ttl = ttl_millis(record.issued_at, record.expires_at);
+        let mut connection = self.connection.clone();
+        let _: () = redis::pipe()
+            .atomic()
+            .hset_multiple(
+                &key,
+                &[("data", encode_token(&record)?.as_str()), ("retired", "0")],
+            )
+            .ignore()
+            .pexpire(&key, ttl as i64)
+            .ignore()
+            .query_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn find_active(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .read_token(hash)
+            .await?
+            .filter(|(record, retired)| !retired && !record.is_expired(now))
+            .map(|(record, _)| record))
+    }
+
+    async fn rotate_refresh<E>(
+        &self,
+        refresh_hash: &TokenHash,
+        now: u64,
+        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
+        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError> {
+        let Some((old, retired)) = self.read_token(refresh_hash).await? else {
+            return Ok(Err(RotateError::Unknown));
+        };
+        let (TokenKind::Refresh, Some(grant_id), Some(user_id)) =
+            (old.kind, old.grant_id.clone(), old.user_id.clone())
+        else {
+            return Ok(Err(RotateError::Unknown));
+        };
+        // A retired token goes straight to the script, which revokes the family; a live one
+        // is checked and its successors minted first (they are dropped if the script finds
+        // that a concurrent request retired it meanwhile).
+        let successors = if retired {
+            Vec::new()
+        } else {
+            if old.is_expired(now) {
+                return Ok(Err(RotateError::Expired));
+            }
+            if let Err(error) = check(&old) {
+                return Ok(Err(RotateError::Rejected(error)));
+            }
+            new_tokens(&old)
+        };
+        let mut connection = self.connection.clone();
+        let mut invocation = self.scripts.rotate_refresh.prepare_invoke();
+        invocation
+            .key(self.grant_key(&grant_id))
+            .key(self.family_key(&grant_id))
+            .key(self.user_key(&user_id))
+            .key(self.token_key(refresh_hash))
+            .arg(self.token_prefix())
+            .arg(&*grant_id);
+        self.push_tokens(&mut invocation, &successors)?;
+        let outcome: String = invocation.invoke_async(&mut connection).await?;
+        Ok(match outcome.as_str() {
+            "ok" => Ok(old),
+            "reused" => Err(RotateError::Reused),
+            _ => Err(RotateError::Unknown),
+        })
+    }
+
+    async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
+        let Some(user_id) = self.grant_owner(grant_id).await? else {
+            return Ok(());
+        };
+        let mut connection = self.connection.clone();
+        let _: i64 = self
+            .scripts
+            .revoke_grant
+            .key(self.grant_key(grant_id))
+            .key(self.family_key(grant_id))
+            .key(self.user_key(&user_id))
+            .arg(self.token_prefix())
+            .arg(&**grant_id)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        let Some((record, _)) = self.read_token(hash).await? else {
+            return Ok(None);
+        };
+        match (&record.kind, &record.grant_id) {
+            (TokenKind::Refresh, Some(grant_id)) => self.revoke_grant(grant_id).await?,
+            (_, grant_id) => {
+                let mut connection = self.connection.clone();
+                let mut pipe = redis::pipe();
+                pipe.atomic().del(self.token_key(hash)).ignore();
+                if let Some(grant_id) = grant_id {
+                    pipe.srem(self.family_key(grant_id), hex(hash)).ignore();
+                }
+                let _: () = pipe.query_async(&mut connection).await?;
+            }
+        }
+        Ok(Some(record))
+    }
+
+    async fn grants_of_user(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> Result<Vec<GrantSummary>, StoreError> {
+        let mut connection = self.connection.clone();
+        let grant_ids: Vec<String> = connection.smembers(self.user_key(user_id)).await?;
+        let mut grants = Vec::new();
+        for grant_id in grant_ids {
+            let fields: Vec<Option<String>> = connection
+                .hget(
+                    self.grant_key(&grant_id),
+                    &["client_id", "user_id", "scopes", "created_at", "code"],
+                )
+                .await?;
+            let [
+                Some(client_id),
+                Some(owner),
+                Some(scopes),
+                Some(created_at),
+                Some(code),
+            ] = <[Option<String>; 5]>::try_from(fields).map_err(|_| malformed("grant"))?
+            else {
+                // Expired (or revoked) since it joined the set: forget it.
+                let _: i64 = connection.srem(self.user_key(user_id), &grant_id).await?;
+                continue;
+            };
+            if owner != user_id {
+                continue;
+            }
+            let hashes: Vec<String> = connection.smembers(self.family_key(&grant_id)).await?;
+            let mut tokens = Vec::new();
+            for hash_hex in hashes {
+                let key = format!("{}{hash_hex}", self.token_prefix());
+                let (data, retired): (Option<String>, Option<String>) =
+                    connection.hget(&key, &["data", "retired"]).await?;
+                let Some(json) = data else { continue };
+                let record = decode_token(&json)?;
+                let status = if retired.as_deref() == Some("1") {
+                    TokenStatus::Retired
+                } else if record.is_expired(now) {
+                    TokenStatus::Expired
+                } else {
+                    TokenStatus::Active
+                };
+                tokens.push(TokenSummary {
+                    kind: record.kind,
+                    fingerprint: hash_hex.chars().take(8).collect(),
+                    status,
+                    expires_at: record.expires_at,
+                });
+            }
+            tokens.sort_by_key(|token| token.expires_at);
+            if tokens
+                .iter()
+                .any(|token| token.status == TokenStatus::Active)
+            {
+                grants.push(GrantSummary {
+                    id: grant_id.into(),
+                    client_id: client_id.into(),
+                    scopes: parse_scopes(&scopes)?,
+                    created_at: created_at.parse().map_err(|_| malformed("created_at"))?,
+                    code_fingerprint: code.chars().take(8).collect(),
+                    tokens,
+                });
+            }
+        }
+        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
+        Ok(grants)
+    }
+
+    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        Ok(self.grant_owner(grant_id).await?.as_deref() == Some(user_id))
+    }
+
+    /// Nothing to do: every key carries its TTL and Redis expires it.
+    async fn purge_expired(&self, _now: u64) -> Result<Purged, StoreError> {
+        Ok(Purged::default())
+    }
+
+    async fn size(&self) -> Result<StoreSize, StoreError> {
+        Ok(StoreSize {
+            codes: self
+                .count_keys(&format!("{}code:*", self.prefix), "")
+                .await?,
+            tokens: self
+                .count_keys(&format!("{}token:*", self.prefix), "")
+                .await?,
+            grants: self
+                .count_keys(&format!("{}grant:*", self.prefix), ":tokens")
+                .await?,
+        })
+    }
+}

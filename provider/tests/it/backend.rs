@@ -1,0 +1,143 @@
+//! Which store the suite runs against: `TEST_STORE=redis` runs every test on Redis, anything
+//! else (or nothing) on the in-memory store.
+//!
+//! With Redis, the first test that needs it starts one `redis-server` for the whole test
+//! binary, on a free loopback port, with persistence off (`--save '' --appendonly no`).
+//! Each provider (and each contract test's store) gets its own key prefix
+//! (`STORE_PREFIX=t<n>:`), so tests never see each other's keys. The server is started by
+//! a small shell watcher that stops it as soon as the test binary is gone, even when a
+//! test panics.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use provider::config::Settings;
+use provider::store::Store;
+use shared::env::EnvSource;
+
+/// A `SESSION_KEY` for tests (64 bytes as hex): every instance of one test shares it.
+pub const TEST_SESSION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\
+     202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+
+/// Whether this run is the Redis run (`TEST_STORE=redis`).
+pub fn redis_requested() -> bool {
+    std::env::var("TEST_STORE").is_ok_and(|value| value.eq_ignore_ascii_case("redis"))
+}
+
+/// Whether `redis-server` is on the `PATH`.
+pub fn redis_installed() -> bool {
+    Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The test binary's Redis.
+pub struct RedisServer {
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+static SERVER: OnceLock<RedisServer> = OnceLock::new();
+static NEXT_PREFIX: AtomicU64 = AtomicU64::new(1);
+
+/// The Redis of this test binary, started on first use.
+pub fn redis_server() -> &'static RedisServer {
+    SERVER.get_or_init(start_redis)
+}
+
+/// A key prefix no other test in this binary uses.
+pub fn fresh_prefix() -> String {
+    format!("t{}:", NEXT_PREFIX.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The settings that put a provider on this run's store: nothing for memory; for Redis,
+/// `STORE`, a fresh `STORE_PREFIX` and the shared `SESSION_KEY`.
+pub fn store_settings() -> Vec<(String, String)> {
+    if !redis_requested() {
+        return Vec::new();
+    }
+    vec![
+        ("STORE".into(), redis_server().url()),
+        ("STORE_PREFIX".into(), fresh_prefix()),
+        ("SESSION_KEY".into(), TEST_SESSION_KEY.into()),
+    ]
+}
+
+/// A fresh, empty store of this run's kind (for the contract tests).
+pub async fn test_store() -> Store {
+    let mut env = EnvSource::default();
+    for (key, value) in store_settings() {
+        env.set(key, value);
+    }
+    let settings = Settings::from_source(&env).expect("test settings are valid");
+    Store::connect(&settings).await.expect("the store opens")
+}
+
+fn start_redis() -> RedisServer {
+    assert!(
+        redis_installed(),
+        "TEST_STORE=redis needs redis-server on the PATH: apt-get install redis-server"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on loopback")
+        .port();
+    // The watcher starts redis-server, then waits while this test binary lives, then stops
+    // it: statics are never dropped, so nothing in Rust would.
+    let script = format!(
+        "redis-server --bind 127.0.0.1 --port {port} --save '' --appendonly no \
+         --dir \"$TMPDIR_REDIS\" --logfile '' --loglevel warning >/dev/null 2>&1 & \
+         server=$!; \
+         while kill -0 {parent} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done; \
+         kill $server 2>/dev/null",
+        parent = std::process::id(),
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .env("TMPDIR_REDIS", std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh starts redis-server");
+    wait_until_ready(port);
+    RedisServer { port }
+}
+
+/// Waits (at most 10 s) until the server answers PING.
+fn wait_until_ready(port: u16) {
+    for _ in 0..200 {
+        if ping(port) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("redis-server did not answer on 127.0.0.1:{port} within 10 s");
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
