@@ -187,6 +187,8 @@ impl Scripts {
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long connecting may take, at start and on reconnection.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long start-up waits for Redis to answer `PING`.
+const START_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most `SCAN` rounds [`RedisStore::size`] makes (it is for tests and benchmarks).
 const MAX_SCAN_ROUNDS: usize = 100_000;
 
@@ -300,12 +302,20 @@ impl RedisStore {
             .set_connection_timeout(CONNECTION_TIMEOUT)
             .set_response_timeout(RESPONSE_TIMEOUT)
             .set_number_of_retries(2);
-        let mut connection = ConnectionManager::new_with_config(client, config)
+        // The connection manager retries a refused first connection with backoff for a
+        // long while; at start an unreachable server must stop the provider promptly.
+        let connect = async {
+            // One plain connection first, so a refused one says why at once.
+            let mut probe = client.get_multiplexed_async_connection().await?;
+            let _: String = redis::cmd("PING").query_async(&mut probe).await?;
+            let mut connection = ConnectionManager::new_with_config(client, config).await?;
+            let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+            Ok::<_, redis::RedisError>(connection)
+        };
+        let connection = tokio::time::timeout(START_TIMEOUT, connect)
             .await
-            .with_context(failed)?;
-        let _: String = redis::cmd("PING")
-            .query_async(&mut connection)
-            .await
+            .map_err(|_| anyhow::anyhow!("no answer within {} s", START_TIMEOUT.as_secs()))
+            .with_context(failed)?
             .with_context(failed)?;
         Ok(RedisStore {
             connection,
