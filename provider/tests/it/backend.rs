@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -43,6 +43,8 @@ pub fn redis_installed() -> bool {
 /// The test binary's Redis.
 pub struct RedisServer {
     pub port: u16,
+    /// The shell that watches this test binary and stops Redis when it is gone.
+    _watcher: Child,
 }
 
 impl RedisServer {
@@ -107,7 +109,7 @@ fn start_redis() -> RedisServer {
          kill $server 2>/dev/null",
         parent = std::process::id(),
     );
-    Command::new("sh")
+    let watcher = Command::new("sh")
         .arg("-c")
         .arg(script)
         .env("TMPDIR_REDIS", std::env::temp_dir())
@@ -117,7 +119,10 @@ fn start_redis() -> RedisServer {
         .spawn()
         .expect("sh starts redis-server");
     wait_until_ready(port);
-    RedisServer { port }
+    RedisServer {
+        port,
+        _watcher: watcher,
+    }
 }
 
 /// Waits (at most 10 s) until the server answers PING.
