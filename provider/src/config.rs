@@ -178,7 +178,10 @@ fn parse_session_key(
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     let error = |value: &str, expected: &str| SettingError {
         key: "SESSION_KEY".into(),
-        value: format!("[redacted, {} characters]", value.len()),
+        value: match value.len() {
+            0 => String::new(),
+            length => format!("[redacted, {length} characters]"),
+        },
         expected: expected.into(),
     };
     let Some(value) = env.raw("SESSION_KEY") else {

@@ -39,7 +39,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
@@ -297,7 +296,8 @@ impl RedisStore {
     /// cannot be reached, so a misconfigured provider stops at start.
     pub async fn connect(url: &RedisUrl, prefix: &str) -> anyhow::Result<RedisStore> {
         let failed = || format!("cannot use STORE={}", url.redacted());
-        let client = redis::Client::open(url.expose()).with_context(failed)?;
+        let client = redis::Client::open(url.expose())
+            .map_err(|error| anyhow::anyhow!("{}: {error}", failed()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CONNECTION_TIMEOUT)
             .set_response_timeout(RESPONSE_TIMEOUT)
@@ -312,11 +312,16 @@ impl RedisStore {
             let _: String = redis::cmd("PING").query_async(&mut connection).await?;
             Ok::<_, redis::RedisError>(connection)
         };
-        let connection = tokio::time::timeout(START_TIMEOUT, connect)
-            .await
-            .map_err(|_| anyhow::anyhow!("no answer within {} s", START_TIMEOUT.as_secs()))
-            .with_context(failed)?
-            .with_context(failed)?;
+        // A `RedisError` repeats its cause in its own message: show the message once.
+        let connection = match tokio::time::timeout(START_TIMEOUT, connect).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => anyhow::bail!("{}: {error}", failed()),
+            Err(_) => anyhow::bail!(
+                "{}: no answer within {} s",
+                failed(),
+                START_TIMEOUT.as_secs()
+            ),
+        };
         Ok(RedisStore {
             connection,
             prefix: prefix.into(),
@@ -324,7 +329,7 @@ impl RedisStore {
         })
     }
 
-    /// The shared connection (the session store uses it too).
+    /// The shared connection (tests read the keys through it).
     pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
     }
