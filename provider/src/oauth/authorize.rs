@@ -48,15 +48,15 @@ pub async fn authorize(
     if params.get("client_id").is_none()
         && let Some(request_id) = params.get("request_id")
     {
-        return Ok(resume(&state, &session, request_id, now)?);
+        return Ok(resume(&state, &session, request_id, now).await?);
     }
     let validated = validate(&params, &state)?;
     let request_id = session.save_pending(validated.pending.clone(), now)?;
-    Ok(ask_user(&state, &session, &validated.pending, request_id)?)
+    Ok(ask_user(&state, &session, &validated.pending, request_id).await?)
 }
 
 /// Continues a pending request once the user has logged in.
-fn resume(
+async fn resume(
     state: &AppState,
     session: &ProviderSession,
     request_id: &str,
@@ -69,11 +69,12 @@ fn resume(
              minutes old). Go back to the application and start again.",
         )
     })?;
-    ask_user(state, session, &pending, request_id.to_owned())
+    ask_user(state, session, &pending, request_id.to_owned()).await
 }
 
-/// The login page if nobody is logged in here, otherwise the consent page.
-fn ask_user(
+/// The login page if nobody is logged in here, otherwise the consent page. Async because
+/// deciding may consult the store (see the workshop's exercise 5, remembered consent).
+async fn ask_user(
     state: &AppState,
     session: &ProviderSession,
     pending: &PendingAuthorization,
