@@ -23,6 +23,38 @@ dev:
     wait -n "$provider" "$client" || status=$?
     exit "$status"
 
+# Two providers (:8080, :8081) sharing one Redis (started on :6379 unless one answers there) and the client; logs prefixed
+dev-redis:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build -p provider -p client
+    pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' INT TERM EXIT
+    if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+        command -v redis-server >/dev/null 2>&1 \
+            || { echo "dev-redis | redis-server is missing: apt-get install redis-server" >&2; exit 1; }
+        # No persistence for a dev run: nothing written to disk, everything gone when it stops.
+        redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
+            > >(sed -u 's/^/redis | /') 2>&1 &
+        pids+=($!)
+        until redis-cli -p 6379 ping >/dev/null 2>&1; do sleep 0.1; done
+    fi
+    # Both instances share the store, the cookie key and the issuer: one provider to the client.
+    export STORE=redis://127.0.0.1:6379
+    export SESSION_KEY=${SESSION_KEY:-$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')}
+    export ISSUER=${ISSUER:-http://localhost:8080}
+    PROVIDER_BIND=127.0.0.1:8080 ./target/debug/provider > >(sed -u 's/^/provider-a | /') 2>&1 &
+    pids+=($!)
+    PROVIDER_BIND=127.0.0.1:8081 ./target/debug/provider > >(sed -u 's/^/provider-b | /') 2>&1 &
+    pids+=($!)
+    ./target/debug/client > >(sed -u 's/^/client | /') 2>&1 &
+    pids+=($!)
+    echo "dev-redis | open http://localhost:3000; on the provider's pages, change :8080 to :8081 and carry on (Ctrl-C stops all)"
+    # When any one stops (a bad setting, a port in use), stop the others too.
+    status=0
+    wait -n "${pids[@]}" || status=$?
+    exit "$status"
+
 # Run the provider alone on http://localhost:8080
 provider:
     cargo run -p provider
