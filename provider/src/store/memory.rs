@@ -294,21 +294,25 @@ impl MemoryStore {
 
     /// Drops expired codes and tokens, and grants with nothing left alive.
     pub fn purge_expired(&self, now: u64) -> Purged {
+        // Counted as they go: requests keep inserting while this runs, so "length before
+        // minus length after" could be negative.
         let mut purged = Purged::default();
-        let before = self.codes.len();
-        self.codes.retain(|_, entry| now < entry.code.expires_at);
-        purged.codes = before - self.codes.len();
-
-        let before = self.tokens.len();
-        self.tokens.retain(|_, entry| !entry.record.is_expired(now));
-        purged.tokens = before - self.tokens.len();
-
-        let before = self.grants.len();
+        self.codes.retain(|_, entry| {
+            let keep = now < entry.code.expires_at;
+            purged.codes += usize::from(!keep);
+            keep
+        });
+        self.tokens.retain(|_, entry| {
+            let keep = !entry.record.is_expired(now);
+            purged.tokens += usize::from(!keep);
+            keep
+        });
         self.grants.retain(|_, grant| {
             grant.tokens.retain(|hash| self.tokens.contains_key(hash));
-            !grant.revoked && (now < grant.keep_until || !grant.tokens.is_empty())
+            let keep = !grant.revoked && (now < grant.keep_until || !grant.tokens.is_empty());
+            purged.grants += usize::from(!keep);
+            keep
         });
-        purged.grants = before - self.grants.len();
         purged
     }
 
@@ -560,5 +564,29 @@ mod tests {
             }
         );
         assert_eq!(store.size(), StoreSize::default());
+    }
+
+    #[test]
+    fn purging_while_tokens_are_being_saved_counts_only_what_it_removed() {
+        let store = MemoryStore::new();
+        let rounds = 4_000;
+        let purged = std::thread::scope(|scope| {
+            // Tokens keep arriving, as requests do, while purges run: half already expired.
+            let writer = scope.spawn(|| {
+                for _ in 0..rounds {
+                    for expires_at in [NOW, NOW + 60_000] {
+                        let (hash, record) = token(TokenKind::Access, "g1", expires_at);
+                        store.save_standalone_token(hash, record);
+                    }
+                }
+            });
+            let mut purged = 0;
+            while !writer.is_finished() {
+                purged += store.purge_expired(NOW).tokens;
+            }
+            purged + store.purge_expired(NOW).tokens
+        });
+        assert_eq!(purged, rounds);
+        assert_eq!(store.size().tokens, rounds);
     }
 }
