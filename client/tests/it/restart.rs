@@ -57,6 +57,10 @@ async fn after_a_provider_restart_the_next_page_says_log_in_again_and_logging_in
     home.assert_contains("invalid_grant");
     home.assert_contains("href=\"/login\"");
     assert!(!home.body.contains("Signed in"), "{}", home.body);
+    // The inspector shows why: the API's 401, then the refused refresh.
+    let flow = reader.get(&apps.client_url("/flow")).await;
+    flow.assert_contains("Refresh: the API answered 401");
+    flow.assert_contains("error=\"invalid_token\"");
 
     let refreshed = apps
         .submit(&refresher, &refresher_home, "/refresh", &[])
