@@ -48,8 +48,17 @@ fn count_panics() {
 /// The resident memory of this test process (provider, client and the load generator
 /// together: they share the process), from `/proc/self/status`, in MiB.
 fn rss_mib() -> Option<f64> {
+    proc_status_mib("VmRSS:")
+}
+
+/// The peak resident memory of this test process so far, in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    proc_status_mib("VmHWM:")
+}
+
+fn proc_status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -530,13 +539,14 @@ async fn thousands_of_concurrent_flows_end_signed_in_with_unique_live_tokens_whi
          out in {logout_time:.1?}; errors {}, 5xx {server_errors}; {} distinct token pairs; \
          grants live on /account: {live_before} before logout, {live_after} after; VmRSS of \
          the whole test process (provider, client and load generator): {} idle, {} after the \
-         flows, {} after logout; panics in any thread (background tasks included): {}",
+         flows, {} after logout, peak (VmHWM) {}; panics in any thread (background tasks included): {}",
         signed_in_count as f64 / sign_in_time.as_secs_f64(),
         errors.len(),
         pairs.len(),
         mib(rss_idle),
         mib(rss_peak),
         mib(rss_after),
+        mib(peak_rss_mib()),
         PANICS.load(Ordering::Relaxed),
     );
     println!(
