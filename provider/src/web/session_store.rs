@@ -36,9 +36,16 @@ impl MemorySessionStore {
     /// Drops expired sessions; returns how many.
     pub fn purge_expired(&self) -> usize {
         let now = Instant::now();
-        let before = self.sessions.len();
-        self.sessions.retain(|_, (_, expires)| *expires > now);
-        before - self.sessions.len()
+        // Counted as they go: browsers keep opening sessions while this runs, so "length
+        // before minus length after" could be negative (a panic in debug builds, which
+        // would end the purge task for good).
+        let mut purged = 0;
+        self.sessions.retain(|_, (_, expires)| {
+            let keep = *expires > now;
+            purged += usize::from(!keep);
+            keep
+        });
+        purged
     }
 
     pub fn len(&self) -> usize {
@@ -182,5 +189,39 @@ impl SessionStore for SessionBackend {
             SessionBackend::Memory(store) => store.delete(session_key).await,
             SessionBackend::Redis(store) => store.delete(session_key).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purging_while_sessions_are_being_opened_counts_only_what_it_removed() {
+        let store = MemorySessionStore::default();
+        let rounds = 4_000;
+        let purged = std::thread::scope(|scope| {
+            // Sessions keep arriving, as browsers do, while purges run: half already expired.
+            let writer = scope.spawn(|| {
+                for index in 0..rounds {
+                    let now = Instant::now();
+                    for (name, expires) in [
+                        ("expired", now),
+                        ("live", now + std::time::Duration::from_secs(60)),
+                    ] {
+                        store
+                            .sessions
+                            .insert(format!("{name}-{index}"), (SessionState::new(), expires));
+                    }
+                }
+            });
+            let mut purged = 0;
+            while !writer.is_finished() {
+                purged += store.purge_expired();
+            }
+            purged + store.purge_expired()
+        });
+        assert_eq!(purged, rounds);
+        assert_eq!(store.len(), rounds);
     }
 }
