@@ -35,9 +35,12 @@ pub struct Tokens {
     pub refresh_token: String,
 }
 
-/// An HTTP client like a browser's: its own cookie jar, no automatic redirects.
+/// An HTTP client like a browser's: its own cookie jar, no automatic redirects. Plain HTTP
+/// on loopback, so no root certificates are loaded: every flow makes a new one, and the
+/// driver's own work should stay small beside the server's.
 pub fn browser_like_client() -> anyhow::Result<Client> {
     Client::builder()
+        .tls_built_in_root_certs(false)
         .cookie_provider(Arc::new(Jar::default()))
         .redirect(Policy::none())
         .build()
@@ -47,6 +50,7 @@ pub fn browser_like_client() -> anyhow::Result<Client> {
 /// A client for back-channel and API calls: keep-alive, no cookies, no redirects.
 pub fn api_client() -> anyhow::Result<Client> {
     Client::builder()
+        .tls_built_in_root_certs(false)
         .redirect(Policy::none())
         .build()
         .context("building an HTTP client")
@@ -132,6 +136,25 @@ pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
         me.status()
     );
     refresh(&api, base, &tokens.refresh_token).await
+}
+
+/// The floor of a flow: the same HTTP exchanges as [`complete_flow`] (a new browser-like
+/// client making four requests on its connection, then a back-channel client making three
+/// on another), sent to the hello-world reference, so no OAuth work at all. What this costs
+/// the reference's CPU is what connections, parsing and scheduling cost before any of the
+/// provider's own work.
+pub async fn reference_pattern(base: &str) -> anyhow::Result<()> {
+    let browser = browser_like_client()?;
+    for _ in 0..4 {
+        let response = browser.get(base).send().await?;
+        expect_page(response, "the reference").await?;
+    }
+    let api = api_client()?;
+    for _ in 0..3 {
+        let response = api.get(base).send().await?;
+        expect_page(response, "the reference").await?;
+    }
+    Ok(())
 }
 
 /// `POST /oauth/token` with `grant_type=refresh_token` (RFC 6749 §6).

@@ -39,8 +39,53 @@ struct Options {
     rounds: usize,
     workers: usize,
     flows: usize,
+    flow_concurrency: usize,
     tokens: u64,
     million: u64,
+    /// Parts to run (`--only`); `None` runs them all.
+    only: Option<Vec<Part>>,
+}
+
+/// A part of the benchmark, by the name `--only` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Scenario(Scenario),
+    Flow,
+    Tokens,
+}
+
+impl Part {
+    const NAMES: [(&'static str, Part); 7] = [
+        (
+            "client_credentials",
+            Part::Scenario(Scenario::ClientCredentials),
+        ),
+        ("refresh", Part::Scenario(Scenario::RefreshToken)),
+        ("protected", Part::Scenario(Scenario::Protected)),
+        ("me", Part::Scenario(Scenario::Me)),
+        ("public", Part::Scenario(Scenario::Public)),
+        ("flow", Part::Flow),
+        ("tokens", Part::Tokens),
+    ];
+
+    fn parse_list(list: &str) -> anyhow::Result<Vec<Part>> {
+        list.split(',')
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                Part::NAMES
+                    .iter()
+                    .find(|(known, _)| *known == name)
+                    .map(|(_, part)| *part)
+                    .with_context(|| {
+                        let names: Vec<&str> = Part::NAMES.iter().map(|(n, _)| *n).collect();
+                        format!(
+                            "--only: unknown part {name:?} (known: {})",
+                            names.join(", ")
+                        )
+                    })
+            })
+            .collect()
+    }
 }
 
 impl Options {
@@ -57,8 +102,10 @@ impl Options {
             rounds: 3,
             workers: cores,
             flows: 500,
+            flow_concurrency: 4,
             tokens: 200_000,
             million: 1_000_000,
+            only: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -86,8 +133,16 @@ impl Options {
                 "--threads" => options.load.threads = usize::try_from(number("--threads")?)?.max(1),
                 "--workers" => options.workers = usize::try_from(number("--workers")?)?.max(1),
                 "--flows" => options.flows = usize::try_from(number("--flows")?)?.max(1),
+                "--flow-concurrency" => {
+                    options.flow_concurrency =
+                        usize::try_from(number("--flow-concurrency")?)?.max(1)
+                }
                 "--tokens" => options.tokens = number("--tokens")?.max(1),
                 "--million" => options.million = number("--million")?.max(1),
+                "--only" => {
+                    let list = args.next().context("--only needs a list of parts")?;
+                    options.only = Some(Part::parse_list(&list)?);
+                }
                 "-h" | "--help" => {
                     println!("{HELP}");
                     std::process::exit(0);
@@ -97,6 +152,11 @@ impl Options {
         }
         options.load.connections = options.load.connections.max(options.load.threads);
         Ok(options)
+    }
+
+    /// Whether `part` runs (every part does unless `--only` names some).
+    fn runs(&self, part: Part) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(&part))
     }
 }
 
@@ -110,8 +170,11 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --threads N        wrk threads (default 1: wrk keeps one core, the servers the other)
   --workers N        actix workers of both servers (default: one per CPU)
   --flows N          complete authorization-code flows to time (default 500)
+  --flow-concurrency N  flows in progress at once (default 4)
   --tokens N         tokens issued to measure memory per live token (default 200000)
-  --million N        tokens issued by --memory (default 1000000)";
+  --million N        tokens issued by --memory (default 1000000)
+  --only LIST        run only these parts, comma-separated: client_credentials, refresh,
+                     protected, me, public, flow, tokens (e.g. to profile one of them)";
 
 /// One row of the wrk table.
 struct Row {
@@ -127,7 +190,7 @@ struct Row {
 }
 
 /// A provider scenario: what wrk sends, and what must be prepared first.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scenario {
     ClientCredentials,
     RefreshToken,
@@ -199,7 +262,10 @@ fn main() -> anyhow::Result<()> {
     let reference_idle = reference.sample()?;
 
     let mut rows = Vec::new();
-    for scenario in Scenario::ALL {
+    for scenario in Scenario::ALL
+        .into_iter()
+        .filter(|scenario| options.runs(Part::Scenario(*scenario)))
+    {
         let row = measure(&runtime, &options, &reference, scenario)?;
         if row.provider.status_errors + row.provider.socket_errors > 0 {
             failures.push(format!(
@@ -210,10 +276,17 @@ fn main() -> anyhow::Result<()> {
         rows.push(row);
     }
     let reference_end = reference.sample()?;
+    let flow = if options.runs(Part::Flow) {
+        Some(measure_flows(&runtime, &options, &reference)?)
+    } else {
+        None
+    };
     drop(reference);
-
-    let flow = measure_flows(&runtime, &options)?;
-    let tokens = measure_token_memory(&runtime, &options)?;
+    let tokens = if options.runs(Part::Tokens) {
+        Some(measure_token_memory(&runtime, &options)?)
+    } else {
+        None
+    };
     let million = if options.memory {
         Some(measure_million(&runtime, &options)?)
     } else {
@@ -225,8 +298,8 @@ fn main() -> anyhow::Result<()> {
         &rows,
         &reference_idle,
         &reference_end,
-        &flow,
-        &tokens,
+        flow.as_ref(),
+        tokens.as_ref(),
         million.as_ref(),
     );
     eprintln!(
@@ -235,7 +308,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     if options.smoke {
-        let checks = rows.len() + 2;
+        let checks = rows.len() + usize::from(flow.is_some()) + usize::from(tokens.is_some());
         let failed = failures.len();
         for failure in &failures {
             println!("smoke failure: {failure}");
@@ -344,36 +417,78 @@ async fn seed_refresh_tokens(base: &str, count: usize) -> anyhow::Result<Vec<Str
 /// What the complete-flow measurement found.
 struct FlowFigures {
     flows: usize,
+    concurrency: usize,
     cpu_per_flow: Duration,
     wall: Duration,
+    /// The reference's CPU for the same HTTP exchanges ([`flow::reference_pattern`]).
+    reference_cpu_per_flow: Duration,
     idle: Sample,
 }
 
-/// Server CPU per complete authorization-code flow, on a fresh provider: `flows` flows, four
-/// at a time, each a new person (new cookie jar, new connections).
+/// Server CPU per complete authorization-code flow, on a fresh provider: `flows` flows,
+/// `flow_concurrency` at a time, each a new person (new cookie jar, new connections). The
+/// same exchanges against the reference first, for the floor.
 fn measure_flows(
     runtime: &tokio::runtime::Runtime,
     options: &Options,
+    reference: &Server,
 ) -> anyhow::Result<FlowFigures> {
     eprintln!(
-        "bench | {} complete authorization-code flows",
-        options.flows
+        "bench | {} complete authorization-code flows, {} at a time",
+        options.flows, options.flow_concurrency
     );
+    let concurrency = options.flow_concurrency.min(options.flows);
+    let per_flow = |cpu: Duration| cpu / u32::try_from(options.flows).unwrap_or(u32::MAX);
+
+    let base = reference.url();
+    let before = reference.sample()?;
+    run_concurrently(runtime, options.flows, concurrency, move || {
+        let base = base.clone();
+        async move { flow::reference_pattern(&base).await }
+    })?;
+    let reference_cpu = reference.sample()?.cpu.saturating_sub(before.cpu);
+
     let provider = server::start_provider(options.workers, &[])?;
     let idle = provider.sample()?;
     let base = provider.url();
     let before = provider.sample()?;
     let started = Instant::now();
+    run_concurrently(runtime, options.flows, concurrency, move || {
+        let base = base.clone();
+        async move { flow::complete_flow(&base).await.map(drop) }
+    })?;
+    let wall = started.elapsed();
+    let cpu = provider.sample()?.cpu.saturating_sub(before.cpu);
+    Ok(FlowFigures {
+        flows: options.flows,
+        concurrency,
+        cpu_per_flow: per_flow(cpu),
+        wall,
+        reference_cpu_per_flow: per_flow(reference_cpu),
+        idle,
+    })
+}
+
+/// Runs `total` jobs made by `job`, `concurrency` at a time, and fails on the first error.
+fn run_concurrently<F, Fut>(
+    runtime: &tokio::runtime::Runtime,
+    total: usize,
+    concurrency: usize,
+    job: F,
+) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     runtime.block_on(async {
-        let concurrency = 4.min(options.flows);
+        let concurrency = concurrency.clamp(1, total.max(1));
         let mut tasks = tokio::task::JoinSet::new();
         for worker in 0..concurrency {
-            let base = base.clone();
-            let count =
-                options.flows / concurrency + usize::from(worker < options.flows % concurrency);
+            let job = job.clone();
+            let count = total / concurrency + usize::from(worker < total % concurrency);
             tasks.spawn(async move {
                 for _ in 0..count {
-                    flow::complete_flow(&base).await?;
+                    job().await?;
                 }
                 anyhow::Ok(())
             });
@@ -382,14 +497,6 @@ fn measure_flows(
             result.context("a flow task panicked")??;
         }
         anyhow::Ok(())
-    })?;
-    let wall = started.elapsed();
-    let cpu = provider.sample()?.cpu.saturating_sub(before.cpu);
-    Ok(FlowFigures {
-        flows: options.flows,
-        cpu_per_flow: cpu / u32::try_from(options.flows).unwrap_or(u32::MAX),
-        wall,
-        idle,
     })
 }
 
@@ -541,8 +648,8 @@ fn print_report(
     rows: &[Row],
     reference_idle: &Sample,
     reference_end: &Sample,
-    flow: &FlowFigures,
-    tokens: &TokenFigures,
+    flow: Option<&FlowFigures>,
+    tokens: Option<&TokenFigures>,
     million: Option<&MillionFigures>,
 ) {
     println!();
@@ -603,44 +710,62 @@ fn print_report(
     println!();
     println!("| what | measured | target |");
     println!("|---|---:|---|");
-    println!(
-        "| server CPU per complete authorization-code flow (authorize → login → consent → token → API → refresh; {} flows, {:.0} flows/s) | {} | ≤ 0.2 ms: {} |",
-        flow.flows,
-        flow.flows as f64 / flow.wall.as_secs_f64().max(1e-9),
-        micros(flow.cpu_per_flow),
-        verdict(flow.cpu_per_flow <= Duration::from_micros(200)),
-    );
-    println!(
-        "| idle RSS (reference: {}) | {} | ≤ 10 MB: {} |",
-        megabytes(reference_idle.rss),
-        megabytes(flow.idle.rss),
-        verdict(flow.idle.rss <= 10_000_000),
-    );
-    println!(
-        "| memory per live token ({} client_credentials tokens: RSS {} → {}) | {:.0} bytes | ≤ 300 bytes: {} |",
-        tokens.issued,
-        megabytes(tokens.before),
-        megabytes(tokens.after),
-        tokens.per_token,
-        verdict(tokens.per_token <= 300.0),
-    );
-    if let Some(million) = million {
-        let bound = million.live_estimate * tokens.per_token.max(1.0);
+    if let Some(flow) = flow {
         println!(
-            "| {} tokens, {} s lifetime, purge every {} s ({:.0} s to issue): RSS before / peak / after purge | {} / {} / {} | after ≤ 2× before: {}; peak − before ≤ live ({:.0}) × per-token ({}): {} |",
-            million.issued,
-            million.ttl,
-            million.purge_interval,
-            million.seconds,
-            megabytes(million.before),
-            megabytes(million.peak),
-            megabytes(million.after),
-            verdict(million.after <= 2 * million.before),
-            million.live_estimate,
-            megabytes(bound as u64),
-            verdict((million.peak.saturating_sub(million.before) as f64) <= bound),
+            "| server CPU per complete authorization-code flow (authorize → login → consent → token → API → refresh: 7 requests on 2 new connections; {} flows, {} at a time, {:.0} flows/s) | {} | ≤ 0.2 ms: {} |",
+            flow.flows,
+            flow.concurrency,
+            flow.flows as f64 / flow.wall.as_secs_f64().max(1e-9),
+            micros(flow.cpu_per_flow),
+            verdict(flow.cpu_per_flow <= Duration::from_micros(200)),
         );
-    } else {
-        println!("| a million 5 s tokens | not run | `just bench --memory` |");
+        println!(
+            "| the floor: the reference's CPU for the same 7 requests on 2 new connections | {} | |",
+            micros(flow.reference_cpu_per_flow),
+        );
+        println!(
+            "| idle RSS (reference: {}) | {} | ≤ 10 MB: {} |",
+            megabytes(reference_idle.rss),
+            megabytes(flow.idle.rss),
+            verdict(flow.idle.rss <= 10_000_000),
+        );
+    }
+    if let Some(tokens) = tokens {
+        println!(
+            "| memory per live token ({} client_credentials tokens: RSS {} → {}) | {:.0} bytes | ≤ 300 bytes: {} |",
+            tokens.issued,
+            megabytes(tokens.before),
+            megabytes(tokens.after),
+            tokens.per_token,
+            verdict(tokens.per_token <= 300.0),
+        );
+    }
+    match million {
+        Some(million) => {
+            // The bound needs the measured cost per token; without it (`--only` left the
+            // tokens part out) only the first check can be made.
+            let bound = tokens.map(|tokens| million.live_estimate * tokens.per_token.max(1.0));
+            let peak_check = match bound {
+                Some(bound) => format!(
+                    "peak − before ≤ live ({:.0}) × per-token ({}): {}",
+                    million.live_estimate,
+                    megabytes(bound as u64),
+                    verdict((million.peak.saturating_sub(million.before) as f64) <= bound),
+                ),
+                None => "peak bound: not checked (run the tokens part too)".to_owned(),
+            };
+            println!(
+                "| {} tokens, {} s lifetime, purge every {} s ({:.0} s to issue): RSS before / peak / after purge | {} / {} / {} | after ≤ 2× before: {}; {peak_check} |",
+                million.issued,
+                million.ttl,
+                million.purge_interval,
+                million.seconds,
+                megabytes(million.before),
+                megabytes(million.peak),
+                megabytes(million.after),
+                verdict(million.after <= 2 * million.before),
+            );
+        }
+        None => println!("| a million 5 s tokens | not run | `just bench --memory` |"),
     }
 }
