@@ -565,6 +565,11 @@ async fn thousands_of_concurrent_flows_end_signed_in_with_unique_live_tokens_whi
     assert_eq!(pairs.len(), flows, "every token is unique");
     assert_eq!(live_before, flows, "every grant is live until revoked");
     assert_eq!(live_after, 0, "logout revoked every grant");
+    assert_eq!(
+        PANICS.load(Ordering::Relaxed),
+        0,
+        "nothing panicked, not even a background task"
+    );
 
     assert!(
         guesses.iter().all(|s| *s == 401 || *s == 429),
