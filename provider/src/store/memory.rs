@@ -10,6 +10,7 @@
 //! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken grants first,
 //! then tokens, so two operations can never wait on each other in a cycle.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -51,6 +52,20 @@ struct GrantEntry {
     keep_until: u64,
     tokens: Vec<TokenHash>,
     revoked: bool,
+}
+
+/// A map keeps the room it grew to after its entries are removed. Once three quarters of
+/// it stands empty, hand the room back: after a burst of short-lived tokens, memory returns
+/// to what the live ones need. (Not at every purge: a map at its steady size, or a small
+/// one, is left alone.)
+fn shrink_if_mostly_empty<K, V>(map: &DashMap<K, V>)
+where
+    K: Eq + std::hash::Hash,
+{
+    const SMALL: usize = 4096;
+    if map.capacity() > SMALL && map.len() * 4 < map.capacity() {
+        map.shrink_to_fit();
+    }
 }
 
 /// The in-memory store.
@@ -292,7 +307,9 @@ impl MemoryStore {
             .is_some_and(|grant| &*grant.user_id == user_id)
     }
 
-    /// Drops expired codes and tokens, and grants with nothing left alive.
+    /// Drops expired codes and tokens, and grants with nothing left alive; then gives the
+    /// maps' spare room back, so memory follows the tokens alive now rather than the most
+    /// that were ever alive at once.
     pub fn purge_expired(&self, now: u64) -> Purged {
         // Counted as they go: requests keep inserting while this runs, so "length before
         // minus length after" could be negative.
@@ -302,17 +319,33 @@ impl MemoryStore {
             purged.codes += usize::from(!keep);
             keep
         });
+        // The grants that lost a token here. Only their lists are pruned below: walking
+        // every token of every grant would hold the grants' locks (and stall token
+        // requests) for as long as there are tokens, even when nothing had expired.
+        let mut touched: HashSet<GrantId> = HashSet::new();
         self.tokens.retain(|_, entry| {
             let keep = !entry.record.is_expired(now);
-            purged.tokens += usize::from(!keep);
+            if !keep {
+                purged.tokens += 1;
+                if let Some(grant_id) = &entry.record.grant_id {
+                    touched.insert(grant_id.clone());
+                }
+            }
             keep
         });
-        self.grants.retain(|_, grant| {
-            grant.tokens.retain(|hash| self.tokens.contains_key(hash));
+        self.grants.retain(|grant_id, grant| {
+            // Past `keep_until` every token of the grant has expired; the list may still
+            // name tokens revoked one by one, which no expiry reports.
+            if touched.contains(grant_id) || now >= grant.keep_until {
+                grant.tokens.retain(|hash| self.tokens.contains_key(hash));
+            }
             let keep = !grant.revoked && (now < grant.keep_until || !grant.tokens.is_empty());
             purged.grants += usize::from(!keep);
             keep
         });
+        shrink_if_mostly_empty(&self.codes);
+        shrink_if_mostly_empty(&self.tokens);
+        shrink_if_mostly_empty(&self.grants);
         purged
     }
 
@@ -564,6 +597,41 @@ mod tests {
             }
         );
         assert_eq!(store.size(), StoreSize::default());
+    }
+
+    #[test]
+    fn a_grant_whose_token_was_revoked_alone_is_still_purged_after_its_lifetime() {
+        let store = MemoryStore::new();
+        store.start_grant(mint().hash, code("g1"), NOW);
+        let access = token(TokenKind::Access, "g1", NOW + 1000);
+        let access_hash = access.0;
+        store
+            .save_tokens(&"g1".into(), vec![access])
+            .expect("grant is live");
+        // Revoked alone (RFC 7009): gone from the tokens, so no expiry will report it.
+        assert!(store.revoke_token(&access_hash).is_some());
+        let purged = store.purge_expired(NOW + 200_000);
+        assert_eq!(purged.grants, 1, "the grant outlived all its tokens");
+        assert_eq!(store.size(), StoreSize::default());
+    }
+
+    #[test]
+    fn after_a_burst_of_tokens_expires_the_maps_give_their_room_back() {
+        let store = MemoryStore::new();
+        for _ in 0..20_000 {
+            let mut record = token(TokenKind::Access, "unused", NOW + 10).1;
+            record.grant_id = None;
+            store.save_standalone_token(mint().hash, record);
+        }
+        let grown = store.tokens.capacity();
+        assert!(grown >= 20_000);
+        let purged = store.purge_expired(NOW + 20);
+        assert_eq!(purged.tokens, 20_000);
+        assert!(
+            store.tokens.capacity() < grown / 4,
+            "the map kept room for {} tokens",
+            store.tokens.capacity()
+        );
     }
 
     #[test]
