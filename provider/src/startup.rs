@@ -9,7 +9,6 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_governor::Governor;
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
 use actix_web::cookie::{Key, SameSite};
@@ -24,7 +23,7 @@ use crate::config::StoreSetting;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
-use crate::rate_limit::{login_limit, token_limit};
+use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
@@ -41,6 +40,7 @@ pub struct Application {
     address: SocketAddr,
     state: web::Data<AppState>,
     sessions: SessionBackend,
+    rate_limits: web::Data<RateLimits>,
 }
 
 /// Where state lives: the grant store and the browser sessions, opened per `STORE`.
@@ -117,12 +117,15 @@ impl Application {
             .map_or_else(Key::generate, |key| Key::from(key.expose()));
         let state = web::Data::new(AppState::new(settings, backends.store));
         let sessions = backends.sessions;
-        let login_limiter = login_limit(state.settings.login_per_minute);
-        let token_limiter = token_limit(state.settings.token_per_second);
+        let rate_limits = web::Data::new(RateLimits::new(
+            state.settings.login_per_minute,
+            state.settings.token_per_second,
+        ));
         let rate_limit = state.settings.rate_limit;
 
         let app_state = state.clone();
         let app_sessions = sessions.clone();
+        let app_rate_limits = rate_limits.clone();
         let server =
             HttpServer::new(move || {
                 let settings = &app_state.settings;
@@ -135,6 +138,7 @@ impl Application {
                     .build();
                 App::new()
                     .app_data(app_state.clone())
+                    .app_data(app_rate_limits.clone())
                     .app_data(web::PayloadConfig::new(BODY_LIMIT))
                     .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
                         |error, _| {
@@ -156,15 +160,7 @@ impl Application {
                     .wrap(session)
                     .wrap(from_fn(refuse_large_bodies))
                     .wrap(from_fn(log_requests))
-                    .configure(|cfg| {
-                        configure_authorization_server(
-                            cfg,
-                            settings,
-                            rate_limit,
-                            &login_limiter,
-                            &token_limiter,
-                        )
-                    })
+                    .configure(|cfg| configure_authorization_server(cfg, settings, rate_limit))
                     .configure(|cfg| configure_resource_server(cfg, settings))
                     .route("/static/style.css", web::get().to(stylesheet))
                     .route("/", web::get().to(|| async { see_other("/account") }))
@@ -183,6 +179,7 @@ impl Application {
             address,
             state,
             sessions,
+            rate_limits,
         })
     }
 
@@ -207,6 +204,7 @@ impl Application {
         let purge = tokio::spawn(purge_periodically(
             Arc::downgrade(&self.state.store),
             self.sessions.clone(),
+            self.rate_limits.clone(),
             self.state.settings.purge_interval,
         ));
         let result = self.server.await;
@@ -215,9 +213,15 @@ impl Application {
     }
 }
 
-/// Drops expired codes, tokens and sessions every `interval`, until the store is gone
-/// (with Redis there is nothing to drop: its keys expire by themselves).
-async fn purge_periodically(store: Weak<Store>, sessions: SessionBackend, interval: Duration) {
+/// Drops expired codes, tokens and sessions, and idle rate-limit buckets, every `interval`,
+/// until the store is gone (with Redis there is no code or token to drop: its keys expire by
+/// themselves).
+async fn purge_periodically(
+    store: Weak<Store>,
+    sessions: SessionBackend,
+    rate_limits: web::Data<RateLimits>,
+    interval: Duration,
+) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
@@ -230,6 +234,7 @@ async fn purge_periodically(store: Weak<Store>, sessions: SessionBackend, interv
             }
         };
         let sessions_purged = sessions.purge_expired();
+        rate_limits.forget_idle();
         if purged.tokens + purged.codes + purged.grants + sessions_purged > 0 {
             tracing::debug!(
                 tokens = purged.tokens,
@@ -251,6 +256,9 @@ fn cors(settings: &Settings) -> Cors {
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods([Method::GET, Method::POST, Method::DELETE])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        // A browser client reads the RFC 6750 challenge (`error="invalid_token"`, the scope
+        // needed) from this header; CORS hides every non-simple response header otherwise.
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .max_age(600)
 }
 
@@ -259,18 +267,6 @@ fn configure_authorization_server(
     cfg: &mut web::ServiceConfig,
     settings: &Settings,
     rate_limit: bool,
-    login_limiter: &actix_governor::GovernorConfig<
-        crate::rate_limit::LoginKey,
-        actix_governor::governor::middleware::NoOpMiddleware<
-            actix_governor::governor::clock::QuantaInstant,
-        >,
-    >,
-    token_limiter: &actix_governor::GovernorConfig<
-        crate::rate_limit::TokenKey,
-        actix_governor::governor::middleware::NoOpMiddleware<
-            actix_governor::governor::clock::QuantaInstant,
-        >,
-    >,
 ) {
     cfg.route(
         "/.well-known/oauth-authorization-server",
@@ -283,7 +279,7 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/oauth/token")
-            .wrap(Condition::new(rate_limit, Governor::new(token_limiter)))
+            .wrap(Condition::new(rate_limit, from_fn(limit_token_requests)))
             .wrap(cors(settings))
             .route(web::post().to(oauth::token::token)),
     )
@@ -298,7 +294,7 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/login")
-            .wrap(Condition::new(rate_limit, Governor::new(login_limiter)))
+            .wrap(Condition::new(rate_limit, from_fn(limit_logins)))
             .route(web::get().to(pages::login::show_login))
             .route(web::post().to(pages::login::submit_login)),
     )

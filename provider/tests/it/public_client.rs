@@ -376,4 +376,12 @@ async fn errors_are_readable_cross_origin_from_the_allowed_origin() {
         .expect("answers");
     assert_eq!(api_error.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(allow_origin(api_error.headers()), Some(ALLOWED_ORIGIN));
+    // The browser lets the page read the challenge only if the header is exposed.
+    let exposed = api_error
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("www-authenticate"), "exposed: {exposed:?}");
 }
