@@ -173,6 +173,11 @@ pub trait GrantStore {
         now: u64,
     ) -> Result<Option<TokenRecord>, StoreError>;
 
+    /// The token with this hash if the store still knows it, active or not: revocation must
+    /// find a refresh token that a concurrent rotation has just retired, or the new pair
+    /// would outlive the client's "I am done with this grant" (RFC 7009 §2.1).
+    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
+
     /// Exchanges a refresh token for `new_tokens`, once. `check` runs before anything
     /// changes (client binding, scope narrowing). A second use of a retired token revokes
     /// the whole grant: either the client or an attacker holds a copy, and the server
@@ -289,6 +294,10 @@ impl GrantStore for Store {
         now: u64,
     ) -> Result<Option<TokenRecord>, StoreError> {
         forward!(self, store => GrantStore::find_active(store, hash, now))
+    }
+
+    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        forward!(self, store => GrantStore::find_known(store, hash))
     }
 
     async fn rotate_refresh<E>(

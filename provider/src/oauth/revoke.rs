@@ -27,9 +27,11 @@ pub async fn revoke(
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let hash = TokenHash::of(token);
     // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here.
+    // Retired and expired tokens are found too: a refresh token that a concurrent refresh
+    // has just rotated still names its grant, and revoking it must end that grant.
     let owned_by_caller = state
         .store
-        .find_active(&hash, crate::domain::now_millis())
+        .find_known(&hash)
         .await?
         .is_some_and(|record| *record.client_id == *client.id);
     if owned_by_caller && let Some(record) = state.store.revoke_token(&hash).await? {

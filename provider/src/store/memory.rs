@@ -404,6 +404,10 @@ impl GrantStore for MemoryStore {
         Ok(MemoryStore::find_active(self, hash, now))
     }
 
+    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self.tokens.get(hash).map(|entry| entry.record.clone()))
+    }
+
     async fn rotate_refresh<E>(
         &self,
         refresh_hash: &TokenHash,

@@ -553,6 +553,10 @@ impl GrantStore for RedisStore {
             .map(|(record, _)| record))
     }
 
+    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self.read_token(hash).await?.map(|(record, _)| record))
+    }
+
     async fn rotate_refresh<E>(
         &self,
         refresh_hash: &TokenHash,

@@ -299,11 +299,8 @@ async fn revoking_a_grant_on_the_account_page_while_it_refreshes_leaves_no_token
     revoke_races_refresh(RevokeBy::AccountPage).await;
 }
 
-// Fails today: when the refresh wins, the revocation presents a retired refresh token, which
-// `/oauth/revoke` treats as unknown (it only looks up active tokens), so the rotated pair
-// stays live. The fix needs a store lookup that also finds retired tokens (with their
-// client, for RFC 7009's ownership check); see the issue 7 report. Run it with `--ignored`.
-#[ignore = "known bug: revoking a just-rotated refresh token leaves the new pair active"]
+// When the refresh wins, the revocation presents a refresh token that rotation has just
+// retired: `/oauth/revoke` must still find it and end its grant, new pair included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn revoking_the_refresh_token_while_it_is_being_used_leaves_no_token_active() {
     revoke_races_refresh(RevokeBy::RevocationEndpoint).await;
