@@ -44,6 +44,7 @@ struct Options {
     million: u64,
     /// Parts to run (`--only`); `None` runs them all.
     only: Option<Vec<Part>>,
+    no_redis: bool,
 }
 
 /// A part of the benchmark, by the name `--only` takes.
@@ -52,10 +53,20 @@ enum Part {
     Scenario(Scenario),
     Flow,
     Tokens,
+    /// client_credentials and /protected again with the Redis store.
+    Redis,
+}
+
+/// Whether the Redis rows ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RedisRows {
+    Run,
+    NotInstalled,
+    NotAsked,
 }
 
 impl Part {
-    const NAMES: [(&'static str, Part); 7] = [
+    const NAMES: [(&'static str, Part); 8] = [
         (
             "client_credentials",
             Part::Scenario(Scenario::ClientCredentials),
@@ -66,6 +77,7 @@ impl Part {
         ("public", Part::Scenario(Scenario::Public)),
         ("flow", Part::Flow),
         ("tokens", Part::Tokens),
+        ("redis", Part::Redis),
     ];
 
     fn parse_list(list: &str) -> anyhow::Result<Vec<Part>> {
@@ -106,6 +118,7 @@ impl Options {
             tokens: 200_000,
             million: 1_000_000,
             only: None,
+            no_redis: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -125,6 +138,7 @@ impl Options {
                     options.tokens = 2_000;
                 }
                 "--memory" => options.memory = true,
+                "--no-redis" => options.no_redis = true,
                 "--duration" => options.load.duration = Duration::from_secs(number("--duration")?),
                 "--rounds" => options.rounds = usize::try_from(number("--rounds")?)?.max(1),
                 "--connections" => {
@@ -156,6 +170,9 @@ impl Options {
 
     /// Whether `part` runs (every part does unless `--only` names some).
     fn runs(&self, part: Part) -> bool {
+        if part == Part::Redis && self.no_redis {
+            return false;
+        }
         self.only.as_ref().is_none_or(|only| only.contains(&part))
     }
 }
@@ -174,11 +191,12 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --tokens N         tokens issued to measure memory per live token (default 200000)
   --million N        tokens issued by --memory (default 1000000)
   --only LIST        run only these parts, comma-separated: client_credentials, refresh,
-                     protected, me, public, flow, tokens (e.g. to profile one of them)";
+                     protected, me, public, flow, tokens, redis (e.g. to profile one of them)
+  --no-redis         skip the Redis rows (they run when redis-server is installed)";
 
 /// One row of the wrk table.
 struct Row {
-    what: &'static str,
+    what: String,
     provider: Outcome,
     reference: Outcome,
     cpu_per_request: Duration,
@@ -186,7 +204,17 @@ struct Row {
     peak_rss: u64,
     ratio: f64,
     p99_ratio: f64,
-    target: f64,
+    /// The issue's target as a share of the reference's req/s; `None` for the Redis rows,
+    /// which are there to be compared with the in-memory ones.
+    target: Option<f64>,
+}
+
+/// Where the provider keeps its state for a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Memory,
+    /// A `redis-server` started for the row (`STORE=redis://…`).
+    Redis,
 }
 
 /// A provider scenario: what wrk sends, and what must be prepared first.
@@ -262,11 +290,24 @@ fn main() -> anyhow::Result<()> {
     let reference_idle = reference.sample()?;
 
     let mut rows = Vec::new();
-    for scenario in Scenario::ALL
+    let mut runs: Vec<(Scenario, Backend)> = Scenario::ALL
         .into_iter()
         .filter(|scenario| options.runs(Part::Scenario(*scenario)))
-    {
-        let row = measure(&runtime, &options, &reference, scenario)?;
+        .map(|scenario| (scenario, Backend::Memory))
+        .collect();
+    let redis = if !options.runs(Part::Redis) {
+        RedisRows::NotAsked
+    } else if server::redis_installed() {
+        runs.extend(
+            [Scenario::ClientCredentials, Scenario::Protected]
+                .map(|scenario| (scenario, Backend::Redis)),
+        );
+        RedisRows::Run
+    } else {
+        RedisRows::NotInstalled
+    };
+    for (scenario, backend) in runs {
+        let row = measure(&runtime, &options, &reference, scenario, backend)?;
         if row.provider.status_errors + row.provider.socket_errors > 0 {
             failures.push(format!(
                 "{}: {} status errors, {} socket errors",
@@ -296,6 +337,7 @@ fn main() -> anyhow::Result<()> {
     print_report(
         &options,
         &rows,
+        redis,
         &reference_idle,
         &reference_end,
         flow.as_ref(),
@@ -331,9 +373,32 @@ fn measure(
     options: &Options,
     reference: &Server,
     scenario: Scenario,
+    backend: Backend,
 ) -> anyhow::Result<Row> {
-    eprintln!("bench | {}", scenario.label());
-    let provider = server::start_provider(options.workers, &[])?;
+    let what = match backend {
+        Backend::Memory => scenario.label().to_owned(),
+        Backend::Redis => format!(
+            "{}, Redis store (CPU: provider + redis-server)",
+            scenario.label()
+        ),
+    };
+    eprintln!("bench | {what}");
+    let redis = match backend {
+        Backend::Memory => None,
+        Backend::Redis => Some(server::start_redis()?),
+    };
+    let provider = match &redis {
+        None => server::start_provider(options.workers, &[])?,
+        Some(redis) => server::start_provider_on_redis(options.workers, redis)?,
+    };
+    // The server side's CPU: the provider's, and Redis's when it holds the state.
+    let server_cpu = || -> anyhow::Result<Duration> {
+        let mut cpu = provider.sample()?.cpu;
+        if let Some(redis) = &redis {
+            cpu += redis.sample()?.cpu;
+        }
+        Ok(cpu)
+    };
     let base = provider.url();
     let url = format!("{base}{}", scenario.path());
 
@@ -368,9 +433,9 @@ fn measure(
             Scenario::Protected | Scenario::Me => wrk::get_script(user_token.as_deref()),
             Scenario::Public => wrk::get_script(None),
         };
-        let before = provider.sample()?;
+        let before = server_cpu()?;
         let outcome = wrk::run(&url, &script, options.load)?;
-        provider_cpu += provider.sample()?.cpu.saturating_sub(before.cpu);
+        provider_cpu += server_cpu()?.saturating_sub(before);
         provider_runs.push(outcome);
     }
 
@@ -386,7 +451,7 @@ fn measure(
         .collect();
     let total = |runs: &[Outcome]| runs.iter().map(|run| run.requests).sum::<u64>().max(1);
     let row = Row {
-        what: scenario.label(),
+        what,
         provider: median_outcome(&provider_runs),
         reference: median_outcome(&reference_runs),
         cpu_per_request: provider_cpu / u32::try_from(total(&provider_runs)).unwrap_or(u32::MAX),
@@ -395,7 +460,10 @@ fn measure(
         peak_rss: provider.sample()?.peak_rss,
         ratio: median(ratios),
         p99_ratio: median(p99_ratios),
-        target: scenario.target(),
+        target: match backend {
+            Backend::Memory => Some(scenario.target()),
+            Backend::Redis => None,
+        },
     };
     Ok(row)
 }
@@ -646,6 +714,7 @@ fn verdict(holds: bool) -> &'static str {
 fn print_report(
     options: &Options,
     rows: &[Row],
+    redis: RedisRows,
     reference_idle: &Sample,
     reference_end: &Sample,
     flow: Option<&FlowFigures>,
@@ -688,8 +757,15 @@ fn print_report(
     }
     for row in rows {
         let errors = row.provider.status_errors + row.provider.socket_errors;
+        let target = match row.target {
+            Some(target) => format!(
+                "≥ {target:.2}, p99 ≤ 2×: {}",
+                verdict(row.ratio >= target && row.p99_ratio <= 2.0)
+            ),
+            None => "none (compare with the in-memory row)".to_owned(),
+        };
         println!(
-            "| {}{} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | ≥ {:.2}, p99 ≤ 2×: {} |",
+            "| {}{} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | {target} |",
             row.what,
             if errors > 0 {
                 format!(" ({errors} errors)")
@@ -703,8 +779,11 @@ fn print_report(
             megabytes(row.peak_rss),
             row.ratio,
             row.p99_ratio,
-            row.target,
-            verdict(row.ratio >= row.target && row.p99_ratio <= 2.0),
+        );
+    }
+    if redis == RedisRows::NotInstalled {
+        println!(
+            "| Redis store rows | not run: redis-server is not installed (`sudo apt-get install redis-server`) | | | | | | | |"
         );
     }
     println!();

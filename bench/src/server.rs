@@ -1,6 +1,7 @@
-//! The two servers under load, each a child process (so its CPU and memory can be read from
-//! `/proc`): the release `provider` with benchmark settings, and the `reference` hello-world.
-//! Both listen on a free loopback port; dropping a [`Server`] stops it.
+//! The servers under load, each a child process (so its CPU and memory can be read from
+//! `/proc`): the release `provider` with benchmark settings, the `reference` hello-world,
+//! and for the Redis rows a throwaway `redis-server`. Each listens on a free loopback port;
+//! dropping a [`Server`] stops it.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -87,7 +88,57 @@ pub fn start_provider(workers: usize, extra: &[(&str, String)]) -> anyhow::Resul
         ("RUST_LOG", "warn".into()),
     ];
     env.extend(extra.iter().cloned());
-    start("provider", &release_dir()?.join("provider"), port, &env)
+    start(
+        "provider",
+        &release_dir()?.join("provider"),
+        port,
+        &[],
+        &env,
+    )
+}
+
+/// Whether `redis-server` (Debian package `redis-server`) is on PATH.
+pub fn redis_installed() -> bool {
+    Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A throwaway `redis-server` on a free loopback port: nothing written to disk (no RDB
+/// snapshots, no append-only file), so it measures the store, not the disk.
+pub fn start_redis() -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let port_text = port.to_string();
+    let args = [
+        "--port",
+        port_text.as_str(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ];
+    start("redis-server", Path::new("redis-server"), port, &args, &[])
+}
+
+/// The provider on the Redis at `redis` (tokens, codes, grants and browser sessions there).
+pub fn start_provider_on_redis(workers: usize, redis: &Server) -> anyhow::Result<Server> {
+    // Sessions in Redis need a fixed cookie key (any instance must read any cookie): 64
+    // random bytes, hex.
+    let session_key: String = (0..64)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    start_provider(
+        workers,
+        &[
+            ("STORE", format!("redis://{}", redis.address)),
+            ("SESSION_KEY", session_key),
+        ],
+    )
 }
 
 /// Starts the hello-world reference with the same number of workers.
@@ -97,18 +148,26 @@ pub fn start_reference(workers: usize) -> anyhow::Result<Server> {
         ("BIND", format!("127.0.0.1:{port}")),
         ("WORKERS", workers.to_string()),
     ];
-    start("reference", &release_dir()?.join("reference"), port, &env)
+    start(
+        "reference",
+        &release_dir()?.join("reference"),
+        port,
+        &[],
+        &env,
+    )
 }
 
 fn start(
     name: &'static str,
     binary: &Path,
     port: u16,
+    args: &[&str],
     env: &[(&str, String)],
 ) -> anyhow::Result<Server> {
     // The benchmark's settings only: a developer's `.env` must not change what is measured,
     // so the child starts in a directory without one.
     let child = Command::new(binary)
+        .args(args)
         .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
