@@ -338,8 +338,10 @@ fn main() -> anyhow::Result<()> {
         &options,
         &rows,
         redis,
-        &reference_idle,
-        &reference_end,
+        &ReferenceMemory {
+            idle: reference_idle,
+            end: reference_end,
+        },
         flow.as_ref(),
         tokens.as_ref(),
         million.as_ref(),
@@ -711,12 +713,17 @@ fn verdict(holds: bool) -> &'static str {
     if holds { "holds" } else { "misses" }
 }
 
+/// The reference's memory: at start, and after all its runs.
+struct ReferenceMemory {
+    idle: Sample,
+    end: Sample,
+}
+
 fn print_report(
     options: &Options,
     rows: &[Row],
     redis: RedisRows,
-    reference_idle: &Sample,
-    reference_end: &Sample,
+    reference_memory: &ReferenceMemory,
     flow: Option<&FlowFigures>,
     tokens: Option<&TokenFigures>,
     million: Option<&MillionFigures>,
@@ -752,7 +759,7 @@ fn print_report(
             micros(reference.p50),
             micros(reference.p99),
             micros(cpu),
-            megabytes(reference_end.peak_rss),
+            megabytes(reference_memory.end.peak_rss),
         );
     }
     for row in rows {
@@ -804,7 +811,7 @@ fn print_report(
         );
         println!(
             "| idle RSS (reference: {}) | {} | ≤ 10 MB: {} |",
-            megabytes(reference_idle.rss),
+            megabytes(reference_memory.idle.rss),
             megabytes(flow.idle.rss),
             verdict(flow.idle.rss <= 10_000_000),
         );
