@@ -88,6 +88,16 @@ pub enum StoreSetting {
     Redis(RedisUrl),
 }
 
+/// For the start-up log line: `memory`, or the Redis URL with any password hidden.
+impl std::fmt::Display for StoreSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreSetting::Memory => f.write_str("memory"),
+            StoreSetting::Redis(url) => f.write_str(&url.redacted()),
+        }
+    }
+}
+
 /// A validated `redis://` URL. Its `Debug` and [`RedisUrl::redacted`] hide any password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedisUrl(String);

@@ -19,8 +19,9 @@ async fn main() {
         std::process::exit(1);
     }
     let summary = format!(
-        "(issuer {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
+        "(issuer {}, store {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
         settings.issuer,
+        settings.store,
         settings.client_id,
         settings.redirect_uri,
         settings.public_client_id,
