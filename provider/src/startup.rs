@@ -27,7 +27,7 @@ use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
-use crate::web::session_store::{MemorySessionStore, SessionBackend};
+use crate::web::session_store::{MemorySessionStore, RedisSessions, SessionBackend};
 use crate::{api, oauth, web as pages};
 
 /// The provider's session cookie. Named for the provider: the client runs on the same
@@ -63,11 +63,16 @@ impl Backends {
         match &settings.store {
             StoreSetting::Memory => Ok(Self::in_memory()),
             StoreSetting::Redis(url) => {
-                let store = Arc::new(Store::connect(settings).await?);
-                let sessions = SessionBackend::redis(url.expose(), &settings.store_prefix)
-                    .await
-                    .with_context(|| format!("cannot use STORE={}", url.redacted()))?;
-                Ok(Self { store, sessions })
+                let redis = crate::store::RedisStore::connect(url, &settings.store_prefix).await?;
+                // Sessions share the store's connection, and so its reconnection policy.
+                let sessions = SessionBackend::Redis(RedisSessions::new(
+                    redis.connection(),
+                    &settings.store_prefix,
+                ));
+                Ok(Self {
+                    store: Arc::new(Store::Redis(redis)),
+                    sessions,
+                })
             }
         }
     }

@@ -234,7 +234,7 @@ impl Store {
         }
     }
 
-    /// The Redis backend, if that is the one in use (the session store shares its client).
+    /// The Redis backend, if that is the one in use.
     pub fn as_redis(&self) -> Option<&RedisStore> {
         match self {
             Store::Redis(redis) => Some(redis),

@@ -186,6 +186,8 @@ impl Scripts {
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long connecting may take, at start and on reconnection.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest wait between two reconnection attempts, in milliseconds.
+const RECONNECT_MAX_DELAY_MS: u64 = 250;
 /// How long start-up waits for Redis to answer `PING`.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most `SCAN` rounds [`RedisStore::size`] makes (it is for tests and benchmarks).
@@ -301,6 +303,12 @@ impl RedisStore {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CONNECTION_TIMEOUT)
             .set_response_timeout(RESPONSE_TIMEOUT)
+            // Reconnection waits 1 s × factor^attempt between attempts (backon underneath):
+            // the default factor, 100, would hold every request for minutes while Redis is
+            // down. Short waits, few attempts: requests fail fast (503) and the next one
+            // tries again.
+            .set_factor(2)
+            .set_max_delay(RECONNECT_MAX_DELAY_MS)
             .set_number_of_retries(2);
         // The connection manager retries a refused first connection with backoff for a
         // long while; at start an unreachable server must stop the provider promptly.

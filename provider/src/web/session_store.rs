@@ -2,21 +2,28 @@
 //! process, or in Redis when `STORE=redis://…`.
 //!
 //! actix-session ships a cookie store (the whole session in an encrypted cookie) and a
-//! Redis store, but none in memory: [`MemorySessionStore`] is that. In both, the cookie
-//! carries only a random session key; the state stays server-side. [`SessionBackend`] picks
-//! one at start. With Redis, any instance can continue a flow another one started (they
-//! share `SESSION_KEY`, so each can read the others' cookies).
+//! Redis store, but none in memory: [`MemorySessionStore`] is that. [`RedisSessions`] keeps
+//! them in Redis, over the grant store's own connection. In both, the cookie carries only a
+//! random session key; the state stays server-side. [`SessionBackend`] picks one at start.
+//! With Redis, any instance can continue a flow another one started (they share
+//! `SESSION_KEY`, so each can read the others' cookies).
+//!
+//! Why not actix-session's `RedisSessionStore`: it opens a connection of its own with the
+//! `redis` crate's default reconnection policy, which it does not let us change, and that
+//! policy waits up to a minute between attempts. Measured: after a Redis restart, every page
+//! failed for over a minute while tokens already worked again. Sharing the store's
+//! connection gives sessions the same fail-fast, reconnect-at-once behaviour.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use actix_session::storage::{
-    LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore, UpdateError,
-    generate_session_key,
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
 use actix_web::cookie::time::Duration;
 use dashmap::DashMap;
+use redis::aio::ConnectionManager;
 
 type SessionState = HashMap<String, String>;
 
@@ -113,26 +120,137 @@ impl SessionStore for MemorySessionStore {
     }
 }
 
+/// Sessions in Redis: one string key per session, `<STORE_PREFIX>session:<key>`, holding
+/// the session's JSON and expiring with its TTL.
+#[derive(Clone)]
+pub struct RedisSessions {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+}
+
+impl RedisSessions {
+    /// Sessions over an open connection (the grant store's), under `<prefix>session:`.
+    pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
+        Self {
+            connection,
+            prefix: format!("{prefix}session:").into(),
+        }
+    }
+
+    fn key(&self, session_key: &SessionKey) -> String {
+        format!("{}{}", self.prefix, session_key.as_ref())
+    }
+
+    /// Redis wants whole seconds, at least one.
+    fn seconds(ttl: &Duration) -> i64 {
+        ttl.whole_seconds().max(1)
+    }
+
+    /// A new session under a fresh key. `NX`: never overwrite another browser's session.
+    async fn save_new(
+        &self,
+        session_state: &SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let body = serde_json::to_string(session_state)
+            .map_err(|error| SaveError::Serialization(error.into()))?;
+        let session_key = generate_session_key();
+        let written: Option<String> = redis::cmd("SET")
+            .arg(self.key(&session_key))
+            .arg(body)
+            .arg("NX")
+            .arg("EX")
+            .arg(Self::seconds(ttl))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| SaveError::Other(error.into()))?;
+        match written {
+            Some(_) => Ok(session_key),
+            None => Err(SaveError::Other(anyhow::anyhow!(
+                "a freshly generated session key was already taken"
+            ))),
+        }
+    }
+}
+
+impl SessionStore for RedisSessions {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let body: Option<String> = redis::cmd("GET")
+            .arg(self.key(session_key))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| LoadError::Other(error.into()))?;
+        body.map(|body| serde_json::from_str(&body))
+            .transpose()
+            .map_err(|error| LoadError::Deserialization(error.into()))
+    }
+
+    async fn save(
+        &self,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        self.save_new(&session_state, ttl).await
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let body = serde_json::to_string(&session_state)
+            .map_err(|error| UpdateError::Serialization(error.into()))?;
+        // `XX`: only if it still exists. A session that expired since it was loaded gets a
+        // fresh key rather than coming back under the old one.
+        let written: Option<String> = redis::cmd("SET")
+            .arg(self.key(&session_key))
+            .arg(body)
+            .arg("XX")
+            .arg("EX")
+            .arg(Self::seconds(ttl))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| UpdateError::Other(error.into()))?;
+        match written {
+            Some(_) => Ok(session_key),
+            None => self
+                .save_new(&session_state, ttl)
+                .await
+                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}"))),
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        let _: i64 = redis::cmd("EXPIRE")
+            .arg(self.key(session_key))
+            .arg(Self::seconds(ttl))
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let _: i64 = redis::cmd("DEL")
+            .arg(self.key(session_key))
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(())
+    }
+}
+
 /// The session store chosen by `STORE`. Clones share the same sessions.
 #[derive(Clone)]
 pub enum SessionBackend {
     Memory(MemorySessionStore),
-    /// actix-session's own Redis store; its keys are `<STORE_PREFIX>session:<key>` and live
-    /// as long as the session's TTL.
-    Redis(RedisSessionStore),
+    Redis(RedisSessions),
 }
 
 impl SessionBackend {
-    /// Connects actix-session's Redis store to `url`, under `prefix`.
-    pub async fn redis(url: &str, prefix: &str) -> anyhow::Result<SessionBackend> {
-        let prefix = format!("{prefix}session:");
-        let store = RedisSessionStore::builder(url)
-            .cache_keygen(move |key| format!("{prefix}{key}"))
-            .build()
-            .await?;
-        Ok(SessionBackend::Redis(store))
-    }
-
     /// Drops expired sessions from memory (Redis expires its own); returns how many.
     pub fn purge_expired(&self) -> usize {
         match self {

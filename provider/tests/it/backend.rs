@@ -146,3 +146,61 @@ fn ping(port: u16) -> bool {
         && stream.read_exact(&mut reply).is_ok()
         && &reply == b"+PONG\r\n"
 }
+
+/// A `redis-server` of one test's own, which the test can stop and start again on the same
+/// port (a Redis restart, persistence off). Stopped when dropped, panics included.
+pub struct PrivateRedis {
+    pub port: u16,
+    server: Option<Child>,
+}
+
+impl PrivateRedis {
+    pub fn start() -> Self {
+        assert!(
+            redis_installed(),
+            "this test needs redis-server on the PATH: apt-get install redis-server"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port on loopback")
+            .port();
+        let mut redis = PrivateRedis { port, server: None };
+        redis.restart();
+        redis
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server at once (SIGKILL), as in a crash.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts it (again), empty, and waits until it answers.
+    pub fn restart(&mut self) {
+        self.stop();
+        let server = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.server = Some(server);
+        wait_until_ready(self.port);
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

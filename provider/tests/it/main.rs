@@ -36,3 +36,5 @@ mod walkthrough;
 mod store_contract;
 // Several provider processes sharing one Redis.
 mod multi_instance;
+// Redis stopping and coming back under a running provider.
+mod redis_outage;
