@@ -44,14 +44,14 @@ pub struct Application {
 }
 
 /// Where state lives: the grant store and the browser sessions, opened per `STORE`.
-pub struct Backends {
-    pub store: Arc<Store>,
-    pub sessions: SessionBackend,
+struct Backends {
+    store: Arc<Store>,
+    sessions: SessionBackend,
 }
 
 impl Backends {
     /// Both in this process.
-    pub fn in_memory() -> Self {
+    fn in_memory() -> Self {
         Self {
             store: Arc::new(Store::Memory(crate::store::MemoryStore::new())),
             sessions: SessionBackend::Memory(MemorySessionStore::default()),
@@ -59,7 +59,7 @@ impl Backends {
     }
 
     /// Opens what `STORE` names; an unreachable Redis fails here, naming `STORE`.
-    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+    async fn connect(settings: &Settings) -> anyhow::Result<Self> {
         match &settings.store {
             StoreSetting::Memory => Ok(Self::in_memory()),
             StoreSetting::Redis(url) => {
@@ -105,7 +105,7 @@ impl Application {
     }
 
     /// Builds the server over opened backends.
-    pub fn with_backends(
+    fn with_backends(
         settings: Settings,
         listener: TcpListener,
         backends: Backends,

@@ -10,6 +10,7 @@
 //! | [`GrantStore::save_tokens`] | tokens join a grant only while it is not revoked |
 //! | [`GrantStore::save_standalone_token`] | a token of no grant (`client_credentials`) is kept until it expires |
 //! | [`GrantStore::find_active`] | one lookup by hash; expired, retired or revoked tokens are never returned |
+//! | [`GrantStore::find_known`] | one lookup by hash that also finds retired and expired tokens (for revocation), never revoked ones |
 //! | [`GrantStore::rotate_refresh`] | a refresh token is exchanged at most once; a second use revokes the family and reports reuse |
 //! | [`GrantStore::revoke_grant`] | every token of the family is gone when it returns, and none can join it afterwards |
 //! | [`GrantStore::revoke_token`] | an access token goes alone; a refresh token takes its grant with it |
@@ -231,14 +232,6 @@ impl Store {
             StoreSetting::Redis(url) => Ok(Store::Redis(
                 RedisStore::connect(url, &settings.store_prefix).await?,
             )),
-        }
-    }
-
-    /// The Redis backend, if that is the one in use.
-    pub fn as_redis(&self) -> Option<&RedisStore> {
-        match self {
-            Store::Redis(redis) => Some(redis),
-            Store::Memory(_) => None,
         }
     }
 }

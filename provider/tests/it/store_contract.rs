@@ -435,3 +435,30 @@ async fn nothing_outlives_its_expiry() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_still_known_to_revocation_which_ends_its_family() {
+    let (store, _, _, old) = store_with_family("g1").await;
+    let now = now();
+    let next = token(TokenKind::Refresh, Some("g1"), now, 120_000);
+    let next_hash = next.0;
+    store
+        .rotate_refresh(&old, now, always_ok, move |_| vec![next])
+        .await
+        .expect("ok")
+        .expect("rotated");
+    assert!(store.find_active(&old, now).await.expect("ok").is_none());
+    let known = store.find_known(&old).await.expect("ok");
+    assert_eq!(known.expect("still known").kind, TokenKind::Refresh);
+    store.revoke_token(&old).await.expect("ok");
+    assert!(
+        store
+            .find_active(&next_hash, now)
+            .await
+            .expect("ok")
+            .is_none(),
+        "the pair it was rotated into is gone too"
+    );
+    assert!(store.find_known(&old).await.expect("ok").is_none());
+    assert!(store.find_known(&mint().hash).await.expect("ok").is_none());
+}
