@@ -1,5 +1,5 @@
-//! Several provider *processes* behind one address: two instances of the release-shaped
-//! binary (`CARGO_BIN_EXE_provider`) on two free ports, sharing one Redis, one
+//! Several provider *processes* behind one address: two instances of the provider binary
+//! (`CARGO_BIN_EXE_provider`), each on 127.0.0.1:0, sharing one Redis, one
 //! `SESSION_KEY` and one `ISSUER`, as behind a load balancer that sends each request
 //! anywhere. Any instance must continue a flow another started, and a revocation on one
 //! must be seen at once by the other.
@@ -7,7 +7,9 @@
 //! These tests need Redis whatever `TEST_STORE` says: without `redis-server` on the `PATH`
 //! they fail, saying so (`.ci/run` installs it).
 
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -43,60 +45,68 @@ impl Drop for Instance {
     }
 }
 
-/// A free port on loopback (bound, then released for the child to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port on loopback")
-        .port()
-}
+/// The issuer both instances announce: one provider, whichever process answers.
+const ISSUER: &str = "http://provider.test";
 
 /// Two instances on one Redis (under a fresh key prefix), sharing `ISSUER`.
-async fn two_instances() -> (Instance, Instance) {
-    let (port_a, port_b) = (free_port(), free_port());
-    let issuer = format!("http://127.0.0.1:{port_a}");
+fn two_instances() -> (Instance, Instance) {
     let prefix = fresh_prefix();
-    let a = spawn_instance(port_a, &issuer, &prefix).await;
-    let b = spawn_instance(port_b, &issuer, &prefix).await;
-    (a, b)
+    (spawn_instance(&prefix), spawn_instance(&prefix))
 }
 
-async fn spawn_instance(port: u16, issuer: &str, prefix: &str) -> Instance {
-    let child = Command::new(env!("CARGO_BIN_EXE_provider"))
+/// One provider process on 127.0.0.1:0; its address is read from its start-up line.
+fn spawn_instance(prefix: &str) -> Instance {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_provider"))
         // Only these settings: no `.env` from the workspace (the temp dir has none).
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PROVIDER_BIND", format!("127.0.0.1:{port}"))
-        .env("ISSUER", issuer)
+        .env("PROVIDER_BIND", "127.0.0.1:0")
+        .env("ISSUER", ISSUER)
         .env("STORE", redis_server().url())
         .env("STORE_PREFIX", prefix)
         .env("SESSION_KEY", TEST_SESSION_KEY)
         .env("RATE_LIMIT", "off")
         .env("WORKERS", "1")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the provider binary starts");
-    let mut instance = Instance {
-        base: format!("http://127.0.0.1:{port}"),
-        child,
-    };
-    let probe = reqwest::Client::new();
-    for _ in 0..100 {
-        if let Ok(Some(status)) = instance.child.try_wait() {
-            panic!("the provider on port {port} exited at start: {status}");
-        }
-        let ready = probe.get(instance.url("/public")).send().await;
-        if ready.is_ok_and(|response| response.status() == StatusCode::OK) {
-            return instance;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // Both streams are read to the end, so the process never blocks on a full pipe.
+    let (lines, output) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
     }
-    instance.kill();
-    panic!("the provider on port {port} did not answer within 10 s");
+    let marker = "provider listening on http://";
+    let mut seen = Vec::new();
+    let address = loop {
+        let Ok(line) = output.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            panic!("the provider did not announce its address; it said: {seen:#?}");
+        };
+        if let Some(rest) = line.split(marker).nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("an address")
+                .to_owned();
+        }
+        seen.push(line);
+    };
+    Instance {
+        base: format!("http://{address}"),
+        child,
+    }
 }
 
 /// GET `/oauth/authorize` on `instance`: the login page's HTML.
@@ -144,12 +154,7 @@ async fn log_in(browser: &reqwest::Client, instance: &Instance, login_html: &str
 }
 
 /// Approves on `instance`: the code from the redirect (checking `iss`).
-async fn approve(
-    browser: &reqwest::Client,
-    instance: &Instance,
-    consent_html: &str,
-    issuer: &str,
-) -> String {
+async fn approve(browser: &reqwest::Client, instance: &Instance, consent_html: &str) -> String {
     let form = [
         (
             "csrf_token",
@@ -170,7 +175,7 @@ async fn approve(
     assert_eq!(approved.status(), StatusCode::SEE_OTHER);
     let redirect = location(&approved);
     assert!(redirect.starts_with(REDIRECT_URI), "{redirect}");
-    assert_eq!(query_param(&redirect, "iss").as_deref(), Some(issuer));
+    assert_eq!(query_param(&redirect, "iss").as_deref(), Some(ISSUER));
     query_param(&redirect, "code").expect("the redirect carries a code")
 }
 
@@ -222,15 +227,14 @@ async fn protected_status(instance: &Instance, access_token: &str) -> StatusCode
 
 #[tokio::test]
 async fn a_flow_hops_between_two_instances_and_a_revocation_on_one_holds_on_the_other() {
-    let (a, b) = two_instances().await;
-    let issuer = a.base.clone();
+    let (a, b) = two_instances();
     let browser = new_browser();
 
     // (A) the authorization starts on A; (B) login and consent on B; (D) the code is
     // exchanged on A.
     let login_html = start_authorization(&browser, &a).await;
     let consent_html = log_in(&browser, &b, &login_html).await;
-    let code = approve(&browser, &b, &consent_html, &issuer).await;
+    let code = approve(&browser, &b, &consent_html).await;
     let tokens = exchange(&a, &code).await;
     let first_access = tokens.access_token.expose().to_owned();
     assert_eq!(protected_status(&b, &first_access).await, StatusCode::OK);
@@ -280,12 +284,11 @@ async fn a_flow_hops_between_two_instances_and_a_revocation_on_one_holds_on_the_
 
 #[tokio::test]
 async fn a_code_spent_on_one_instance_is_refused_on_the_other_and_its_replay_kills_the_tokens() {
-    let (a, b) = two_instances().await;
-    let issuer = a.base.clone();
+    let (a, b) = two_instances();
     let browser = new_browser();
     let login_html = start_authorization(&browser, &a).await;
     let consent_html = log_in(&browser, &a, &login_html).await;
-    let code = approve(&browser, &a, &consent_html, &issuer).await;
+    let code = approve(&browser, &a, &consent_html).await;
     let tokens = exchange(&a, &code).await;
 
     let replay = token_request(
@@ -310,8 +313,7 @@ async fn a_code_spent_on_one_instance_is_refused_on_the_other_and_its_replay_kil
 
 #[tokio::test]
 async fn a_flow_started_on_an_instance_that_dies_finishes_on_the_other() {
-    let (mut a, b) = two_instances().await;
-    let issuer = a.base.clone();
+    let (mut a, b) = two_instances();
     let browser = new_browser();
 
     // Login on A, then A dies before consent.
@@ -324,7 +326,7 @@ async fn a_flow_started_on_an_instance_that_dies_finishes_on_the_other() {
     );
 
     // The session (login, pending request, CSRF token) lives in Redis: B carries on.
-    let code = approve(&browser, &b, &consent_html, &issuer).await;
+    let code = approve(&browser, &b, &consent_html).await;
     let tokens = exchange(&b, &code).await;
     assert_eq!(
         protected_status(&b, tokens.access_token.expose()).await,
