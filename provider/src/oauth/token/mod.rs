@@ -19,7 +19,7 @@ use shared::token::{BEARER, TokenResponse};
 use crate::domain::client::GrantType;
 use crate::domain::grant::{GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::{TokenHash, mint};
+use crate::domain::token::{TokenHash, mint_many};
 use crate::error::{TokenError, no_store};
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
@@ -111,8 +111,7 @@ pub fn mint_pair(
         issued_at: now,
         expires_at: now + millis(ttl),
     };
-    let access = mint();
-    let refresh = mint();
+    let [access, refresh] = mint_many::<2>();
     IssuedPair {
         access: (
             access.value,
