@@ -1,5 +1,5 @@
-//! Which store the suite runs against: `TEST_STORE=redis` runs every test on Redis, anything
-//! else (or nothing) on the in-memory store.
+//! Which store the suite runs against: `TEST_STORE=redis` runs every test on Redis;
+//! `TEST_STORE=memory`, or no `TEST_STORE`, on the in-memory store.
 //!
 //! With Redis, the first test that needs it starts one `redis-server` for the whole test
 //! binary, on a free loopback port, with persistence off (`--save '' --appendonly no`).
@@ -25,9 +25,15 @@ use shared::env::EnvSource;
 pub const TEST_SESSION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\
      202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
 
-/// Whether this run is the Redis run (`TEST_STORE=redis`).
+/// Whether this run is the Redis run (`TEST_STORE=redis`). Any other value than `memory`
+/// or `redis` stops the run: a typo must not quietly test the memory store instead.
 pub fn redis_requested() -> bool {
-    std::env::var("TEST_STORE").is_ok_and(|value| value.eq_ignore_ascii_case("redis"))
+    let value = std::env::var("TEST_STORE").unwrap_or_default();
+    match value.to_ascii_lowercase().as_str() {
+        "" | "memory" => false,
+        "redis" => true,
+        _ => panic!("TEST_STORE={value:?}: expected memory or redis"),
+    }
 }
 
 /// Whether `redis-server` is on the `PATH`.
