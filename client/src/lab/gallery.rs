@@ -179,7 +179,7 @@ pub fn entries() -> Vec<GalleryEntry> {
             cause: "Too many token requests from one address for one client id within a second. The limiter counts before authentication, so guessing secrets is slowed too.",
             fix: "Wait the Retry-After seconds and try again; refresh once per expiry, not per request; never retry in a tight loop.",
             rfcs: vec![rfc(6585, "4"), rfc(9110, "10.2.3")],
-            raised_by: vec![code("provider/src/rate_limit.rs", "token_limit")],
+            raised_by: vec![code("provider/src/rate_limit.rs", "limit_token_requests")],
             setting: Some(
                 "RATE_LIMIT (on by default; test suites and benchmarks set off), RATE_LIMIT_TOKEN_PER_SECOND (50: per client id and address, with a burst of the same size), RATE_LIMIT_LOGIN_PER_MINUTE (10: login attempts per address).",
             ),
