@@ -6,7 +6,7 @@
 //! | operation | promise |
 //! |---|---|
 //! | [`GrantStore::start_grant`] | a new family exists with its code; tokens can only be added to a live grant |
-//! | [`GrantStore::redeem_code`] | a code is redeemed at most once, even by concurrent requests on several instances; a second use reports the grant so it can be revoked; a refused `check` leaves the code unused |
+//! | [`GrantStore::redeem_code`] | a code is redeemed at most once, even by concurrent requests on several instances, and its tokens join the grant in the same step; a second use reports the grant so it can be revoked; a refused `check` leaves the code unused |
 //! | [`GrantStore::save_tokens`] | tokens join a grant only while it is not revoked |
 //! | [`GrantStore::save_standalone_token`] | a token of no grant (`client_credentials`) is kept until it expires |
 //! | [`GrantStore::find_active`] | one lookup by hash; expired, retired or revoked tokens are never returned |
@@ -91,6 +91,8 @@ pub enum RedeemError<E> {
     Expired,
     /// Already redeemed: the caller must revoke this grant (RFC 6749 §4.1.2).
     Replayed(GrantId),
+    /// The grant was revoked (on `/account`, say) before its code was redeemed.
+    Revoked,
     /// The caller's check refused it; the code is left unused.
     Rejected(E),
 }
@@ -142,14 +144,18 @@ pub trait GrantStore {
         now: u64,
     ) -> Result<(), StoreError>;
 
-    /// Redeems a code once. `check` (client, redirect URI, PKCE) runs before the code is
-    /// marked used; if it refuses, the code stays unused, so an attacker's failed attempt
-    /// does not burn the legitimate client's code.
+    /// Redeems a code once, and adds the tokens `new_tokens` mints for it to its grant in the
+    /// same atomic step. `check` (client, redirect URI, PKCE) runs before the code is marked
+    /// used; if it refuses, the code stays unused, so an attacker's failed attempt does not
+    /// burn the legitimate client's code. One step, not "redeem, then save": a replay that
+    /// arrives in between would revoke the grant before the tokens joined it, and the
+    /// first request would lose too.
     async fn redeem_code<E>(
         &self,
         code_hash: &TokenHash,
         now: u64,
         check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError>;
 
     /// Adds tokens to a live grant; refuses if the grant was revoked meanwhile (a replayed
@@ -261,8 +267,9 @@ impl GrantStore for Store {
         code_hash: &TokenHash,
         now: u64,
         check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
-        forward!(self, store => GrantStore::redeem_code(store, code_hash, now, check))
+        forward!(self, store => GrantStore::redeem_code(store, code_hash, now, check, new_tokens))
     }
 
     async fn save_tokens(

@@ -7,8 +7,8 @@
 //! under the entry's lock. Expired entries stay until [`MemoryStore::purge_expired`],
 //! which the server runs every `PURGE_INTERVAL`.
 //!
-//! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken grants first,
-//! then tokens, so two operations can never wait on each other in a cycle.
+//! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken in one order,
+//! codes, then grants, then tokens, so two operations can never wait on each other in a cycle.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -118,6 +118,7 @@ impl MemoryStore {
         code_hash: &TokenHash,
         now: u64,
         check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<AuthorizationCode, RedeemError<E>> {
         let mut entry = self.codes.get_mut(code_hash).ok_or(RedeemError::Unknown)?;
         if entry.redeemed {
@@ -127,7 +128,15 @@ impl MemoryStore {
             return Err(RedeemError::Expired);
         }
         check(&entry.code).map_err(RedeemError::Rejected)?;
+        // Still holding the code's lock: a replay waits for it, and then finds the tokens
+        // it must revoke already in the family.
+        let mut grant = self
+            .grants
+            .get_mut(&entry.code.grant_id)
+            .filter(|grant| !grant.revoked)
+            .ok_or(RedeemError::Revoked)?;
         entry.redeemed = true;
+        self.add_to_grant(&mut grant, new_tokens(&entry.code));
         Ok(entry.code.clone())
     }
 
@@ -142,6 +151,12 @@ impl MemoryStore {
         if grant.revoked {
             return Err(GrantRevoked);
         }
+        self.add_to_grant(&mut grant, tokens);
+        Ok(())
+    }
+
+    /// Adds tokens to a grant whose lock the caller holds.
+    fn add_to_grant(&self, grant: &mut GrantEntry, tokens: Vec<(TokenHash, TokenRecord)>) {
         for (hash, record) in tokens {
             grant.keep_until = grant.keep_until.max(record.expires_at);
             grant.tokens.push(hash);
@@ -153,7 +168,6 @@ impl MemoryStore {
                 },
             );
         }
-        Ok(())
     }
 
     /// Saves a token that belongs to no grant (`client_credentials`).
@@ -375,8 +389,11 @@ impl GrantStore for MemoryStore {
         code_hash: &TokenHash,
         now: u64,
         check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
-        Ok(MemoryStore::redeem_code(self, code_hash, now, check))
+        Ok(MemoryStore::redeem_code(
+            self, code_hash, now, check, new_tokens,
+        ))
     }
 
     async fn save_tokens(
@@ -494,14 +511,20 @@ mod tests {
         Ok(())
     }
 
+    fn no_tokens(_: &AuthorizationCode) -> Vec<(TokenHash, TokenRecord)> {
+        Vec::new()
+    }
+
     #[test]
     fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
         let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
-        assert!(store.redeem_code(&hash, NOW, always_ok).is_ok());
+        assert!(store.redeem_code(&hash, NOW, always_ok, no_tokens).is_ok());
         assert_eq!(
-            store.redeem_code(&hash, NOW, always_ok).map(|_| ()),
+            store
+                .redeem_code(&hash, NOW, always_ok, no_tokens)
+                .map(|_| ()),
             Err(RedeemError::Replayed("g1".into()))
         );
     }
@@ -511,12 +534,12 @@ mod tests {
         let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
-        let refused = store.redeem_code(&hash, NOW, |_| Err("wrong verifier"));
+        let refused = store.redeem_code(&hash, NOW, |_| Err("wrong verifier"), no_tokens);
         assert_eq!(
             refused.map(|_| ()),
             Err(RedeemError::Rejected("wrong verifier"))
         );
-        assert!(store.redeem_code(&hash, NOW, always_ok).is_ok());
+        assert!(store.redeem_code(&hash, NOW, always_ok, no_tokens).is_ok());
     }
 
     #[test]
@@ -524,7 +547,7 @@ mod tests {
         let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
-        let late = store.redeem_code(&hash, NOW + 60_000, always_ok);
+        let late = store.redeem_code(&hash, NOW + 60_000, always_ok, no_tokens);
         assert_eq!(late.map(|_| ()), Err(RedeemError::Expired));
     }
 

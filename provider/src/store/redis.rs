@@ -54,12 +54,16 @@ use super::{
     StoreSize, TokenStatus, TokenSummary,
 };
 
-/// `KEYS[1]` = the code. Flips `used` from 0 to 1. Returns `ok`, `replayed` (already used)
-/// or `unknown` (expired meanwhile).
+/// `KEYS` = grant, family set, user's grants, the code, then one key per new token; `ARGV`
+/// = triples. Flips `used` from 0 to 1 and adds the tokens to the family, in one step.
+/// Returns `ok`, `replayed` (already used), `revoked` (the grant is gone) or `unknown`
+/// (the code expired meanwhile).
 pub const REDEEM_CODE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
-if redis.call('HGET', KEYS[1], 'used') == '1' then return 'replayed' end
-redis.call('HSET', KEYS[1], 'used', '1')
+if redis.call('EXISTS', KEYS[4]) == 0 then return 'unknown' end
+if redis.call('HGET', KEYS[4], 'used') == '1' then return 'replayed' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
+redis.call('HSET', KEYS[4], 'used', '1')
+add_tokens(5, 1)
 return 'ok'
 ";
 
@@ -173,7 +177,7 @@ impl Scripts {
         let with =
             |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
         Scripts {
-            redeem_code: Script::new(REDEEM_CODE),
+            redeem_code: with(&[TOKEN_HELPERS], REDEEM_CODE),
             save_tokens: with(&[TOKEN_HELPERS], SAVE_TOKENS),
             rotate_refresh: with(&[TOKEN_HELPERS, REVOKE_HELPER], ROTATE_REFRESH),
             revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
@@ -471,6 +475,7 @@ impl GrantStore for RedisStore {
         code_hash: &TokenHash,
         now: u64,
         check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
+        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
         let key = self.code_key(code_hash);
         let mut connection = self.connection.clone();
@@ -491,15 +496,19 @@ impl GrantStore for RedisStore {
         if let Err(error) = check(&code) {
             return Ok(Err(RedeemError::Rejected(error)));
         }
-        let outcome: String = self
-            .scripts
-            .redeem_code
-            .key(&key)
-            .invoke_async(&mut connection)
-            .await?;
+        let tokens = new_tokens(&code);
+        let mut invocation = self.scripts.redeem_code.prepare_invoke();
+        invocation
+            .key(self.grant_key(&code.grant_id))
+            .key(self.family_key(&code.grant_id))
+            .key(self.user_key(&code.user_id))
+            .key(&key);
+        self.push_tokens(&mut invocation, &tokens)?;
+        let outcome: String = invocation.invoke_async(&mut connection).await?;
         Ok(match outcome.as_str() {
             "ok" => Ok(code),
             "replayed" => Err(RedeemError::Replayed(code.grant_id)),
+            "revoked" => Err(RedeemError::Revoked),
             _ => Err(RedeemError::Unknown),
         })
     }

@@ -49,6 +49,10 @@ fn always_ok<T>(_: &T) -> Result<(), ()> {
     Ok(())
 }
 
+fn no_tokens<T>(_: &T) -> Vec<(TokenHash, TokenRecord)> {
+    Vec::new()
+}
+
 /// A store with one grant `g` (its code's hash returned) holding an access and a refresh token.
 async fn store_with_family(grant: &str) -> (Store, TokenHash, TokenHash, TokenHash) {
     let store = test_store().await;
@@ -83,12 +87,18 @@ async fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
         .start_grant(hash, code("g1", now), now)
         .await
         .expect("ok");
-    let first = store.redeem_code(&hash, now, always_ok).await.expect("ok");
+    let first = store
+        .redeem_code(&hash, now, always_ok, no_tokens)
+        .await
+        .expect("ok");
     assert_eq!(
         first.expect("the first use succeeds").grant_id.as_ref(),
         "g1"
     );
-    let second = store.redeem_code(&hash, now, always_ok).await.expect("ok");
+    let second = store
+        .redeem_code(&hash, now, always_ok, no_tokens)
+        .await
+        .expect("ok");
     assert_eq!(second.map(|_| ()), Err(RedeemError::Replayed("g1".into())));
 }
 
@@ -101,14 +111,17 @@ async fn a_refused_check_leaves_the_code_usable() {
         .await
         .expect("ok");
     let refused = store
-        .redeem_code(&hash, now, |_| Err("wrong verifier"))
+        .redeem_code(&hash, now, |_| Err("wrong verifier"), no_tokens)
         .await
         .expect("ok");
     assert_eq!(
         refused.map(|_| ()),
         Err(RedeemError::Rejected("wrong verifier"))
     );
-    let redeemed = store.redeem_code(&hash, now, always_ok).await.expect("ok");
+    let redeemed = store
+        .redeem_code(&hash, now, always_ok, no_tokens)
+        .await
+        .expect("ok");
     assert!(redeemed.is_ok(), "the real client's code still works");
 }
 
@@ -116,14 +129,17 @@ async fn a_refused_check_leaves_the_code_usable() {
 async fn an_unknown_or_expired_code_cannot_be_redeemed() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
-    let unknown = store.redeem_code(&hash, now, always_ok).await.expect("ok");
+    let unknown = store
+        .redeem_code(&hash, now, always_ok, no_tokens)
+        .await
+        .expect("ok");
     assert_eq!(unknown.map(|_| ()), Err(RedeemError::Unknown));
     store
         .start_grant(hash, code("g1", now), now)
         .await
         .expect("ok");
     let late = store
-        .redeem_code(&hash, now + 60_000, always_ok)
+        .redeem_code(&hash, now + 60_000, always_ok, no_tokens)
         .await
         .expect("ok");
     assert_eq!(late.map(|_| ()), Err(RedeemError::Expired));
@@ -137,7 +153,8 @@ async fn sixteen_concurrent_redemptions_of_one_code_let_exactly_one_through() {
         .start_grant(hash, code("g1", now), now)
         .await
         .expect("ok");
-    let outcomes = join_all((0..16).map(|_| store.redeem_code(&hash, now, always_ok))).await;
+    let outcomes =
+        join_all((0..16).map(|_| store.redeem_code(&hash, now, always_ok, no_tokens))).await;
     let outcomes: Vec<_> = outcomes
         .into_iter()
         .map(|outcome| outcome.expect("the store answers"))
@@ -221,13 +238,13 @@ async fn a_replayed_code_reports_the_grant_whose_revocation_kills_its_tokens() {
     let now = now();
     assert!(
         store
-            .redeem_code(&code_hash, now, always_ok)
+            .redeem_code(&code_hash, now, always_ok, no_tokens)
             .await
             .expect("ok")
             .is_ok()
     );
     let replay = store
-        .redeem_code(&code_hash, now, always_ok)
+        .redeem_code(&code_hash, now, always_ok, no_tokens)
         .await
         .expect("ok");
     let Err(RedeemError::Replayed(grant)) = replay else {
@@ -461,4 +478,67 @@ async fn a_rotated_refresh_token_is_still_known_to_revocation_which_ends_its_fam
     );
     assert!(store.find_known(&old).await.expect("ok").is_none());
     assert!(store.find_known(&mint().hash).await.expect("ok").is_none());
+}
+
+#[tokio::test]
+async fn a_redeemed_codes_tokens_join_its_grant_in_the_same_step() {
+    let store = test_store().await;
+    let (hash, now) = (mint().hash, now());
+    store
+        .start_grant(hash, code("g1", now), now)
+        .await
+        .expect("ok");
+    let access = token(TokenKind::Access, Some("g1"), now, 60_000);
+    let access_hash = access.0;
+    let redeemed = store
+        .redeem_code(&hash, now, always_ok, |_| vec![access])
+        .await
+        .expect("the store answers");
+    assert!(redeemed.is_ok());
+    let found = store
+        .find_active(&access_hash, now)
+        .await
+        .expect("the store answers");
+    assert!(
+        found.is_some(),
+        "the token is live as soon as the code is used"
+    );
+
+    // A replay revokes the grant: the token issued with the code goes with it.
+    let replay = store
+        .redeem_code(&hash, now, always_ok, no_tokens)
+        .await
+        .expect("the store answers");
+    let Err(RedeemError::Replayed(grant)) = replay else {
+        panic!("a second use is a replay: {replay:?}");
+    };
+    store.revoke_grant(&grant).await.expect("the store answers");
+    let found = store
+        .find_active(&access_hash, now)
+        .await
+        .expect("the store answers");
+    assert!(found.is_none(), "the replay's revocation found the token");
+}
+
+#[tokio::test]
+async fn a_code_whose_grant_was_revoked_issues_nothing() {
+    let store = test_store().await;
+    let (hash, now) = (mint().hash, now());
+    store
+        .start_grant(hash, code("g1", now), now)
+        .await
+        .expect("ok");
+    store.revoke_grant(&"g1".into()).await.expect("ok");
+    let access = token(TokenKind::Access, Some("g1"), now, 60_000);
+    let access_hash = access.0;
+    let redeemed = store
+        .redeem_code(&hash, now, always_ok, |_| vec![access])
+        .await
+        .expect("the store answers");
+    assert_eq!(redeemed.map(|_| ()), Err(RedeemError::Revoked));
+    let found = store
+        .find_known(&access_hash)
+        .await
+        .expect("the store answers");
+    assert!(found.is_none(), "no token joins a revoked grant");
 }

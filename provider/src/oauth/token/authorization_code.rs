@@ -6,6 +6,7 @@
 //! is used more than once, the authorization server MUST deny the request and SHOULD
 //! revoke (when possible) all tokens previously issued based on that authorization code").
 
+use shared::ErrorCode;
 use shared::token::TokenResponse;
 
 use crate::domain::client::RegisteredClient;
@@ -31,14 +32,33 @@ pub async fn exchange_code(
     let redirect_uri = params.get("redirect_uri");
     let now = now_millis();
     let code_hash = TokenHash::of(code);
+    // The pair is minted for the code as the store redeems it, and joins the grant in the
+    // same atomic step.
+    let mut minted = None;
     let redeemed = state
         .store
-        .redeem_code(&code_hash, now, |issued| {
-            check_binding(issued, client, redirect_uri, code_verifier)
-        })
+        .redeem_code(
+            &code_hash,
+            now,
+            |issued| check_binding(issued, client, redirect_uri, code_verifier),
+            |code| {
+                let pair = mint_pair(
+                    state,
+                    &code.grant_id,
+                    &code.client_id,
+                    &code.user_id,
+                    code.scopes,
+                    code.scopes,
+                    now,
+                );
+                let records = pair.records();
+                minted = Some(pair);
+                records
+            },
+        )
         .await?;
-    let code = match redeemed {
-        Ok(code) => code,
+    match redeemed {
+        Ok(_) => {}
         Err(RedeemError::Replayed(grant_id)) => {
             state.store.revoke_grant(&grant_id).await?;
             tracing::warn!(client_id = %client.id, code = %code_hash.fingerprint(), "authorization code replayed: its grant is revoked");
@@ -56,22 +76,18 @@ pub async fn exchange_code(
                 "the authorization code has expired",
             ));
         }
+        Err(RedeemError::Revoked) => {
+            return Err(TokenError::invalid_grant("the authorization was revoked"));
+        }
         Err(RedeemError::Rejected(error)) => return Err(error),
-    };
-    let pair = mint_pair(
-        state,
-        &code.grant_id,
-        &code.client_id,
-        &code.user_id,
-        code.scopes,
-        code.scopes,
-        now,
-    );
-    state
-        .store
-        .save_tokens(&code.grant_id, pair.records())
-        .await?
-        .map_err(|_| TokenError::invalid_grant("the authorization was revoked"))?;
+    }
+    // A store that redeems a code calls `new_tokens` for it; without a pair nothing was issued.
+    let pair = minted.ok_or_else(|| {
+        TokenError::new(
+            ErrorCode::ServerError,
+            "the store redeemed the code without issuing its tokens",
+        )
+    })?;
     Ok(pair.response(state))
 }
 
