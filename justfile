@@ -71,7 +71,7 @@ test:
 e2e:
     cargo test -p e2e --features browser -- --test-threads=1 --nocapture
 
-# Benchmark the provider against a hello-world actix server (release build, needs wrk); `just bench --memory` adds the million-token run
+# Benchmark the provider against a hello-world actix server (release build, needs wrk; Redis rows when redis-server is installed); `just bench --memory` adds the million-token run, `just bench --help` lists the options
 bench *ARGS:
     cargo run --release -p bench -- {{ARGS}}
 

@@ -6,15 +6,18 @@
 //! (server and reference alternating, round after round), and prints one table: req/s,
 //! p50/p99 latency, server CPU per request (from `/proc/PID/stat`), peak RSS (`VmHWM`), and
 //! the ratio to the reference. Then the rows wrk cannot give: CPU per complete
-//! authorization-code flow (a Rust driver filling the HTML forms), idle RSS, memory per live
-//! token, and with `--memory` a million short-lived tokens issued and purged.
+//! authorization-code flow (a Rust driver filling the HTML forms) beside the reference's CPU
+//! for the same requests (the floor), idle RSS, memory per live token, and with `--memory` a
+//! million short-lived tokens issued and purged. When `redis-server` is installed, two rows
+//! again with the provider on a throwaway Redis (`STORE=redis://…`).
 //!
 //! Every provider scenario runs on a freshly started provider, so one scenario's tokens do
 //! not weigh on the next one's memory or speed. The provider runs with `RATE_LIMIT=off`
 //! and `RUST_LOG=warn` (no line per request).
 //!
 //! `--smoke` runs each part briefly (a second of load, a few flows) to prove the benchmark
-//! still works; it exits non-zero when any request failed. Figures from it mean nothing.
+//! still works; it exits non-zero when any request failed, never because a target was
+//! missed. Figures from it mean nothing.
 
 mod flow;
 mod forms;
@@ -187,7 +190,8 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --threads N        wrk threads (default 1: wrk keeps one core, the servers the other)
   --workers N        actix workers of both servers (default: one per CPU)
   --flows N          complete authorization-code flows to time (default 500)
-  --flow-concurrency N  flows in progress at once (default 4)
+  --flow-concurrency N
+                     flows in progress at once (default 4)
   --tokens N         tokens issued to measure memory per live token (default 200000)
   --million N        tokens issued by --memory (default 1000000)
   --only LIST        run only these parts, comma-separated: client_credentials, refresh,
