@@ -12,9 +12,10 @@ dev:
     cargo build -p provider -p client
     # Each binary's output goes through its own `sed` that prefixes the lines; `$!` is the
     # binary's own pid (the process substitution is not a job), so the trap stops exactly these two.
-    ./target/debug/provider > >(sed -u 's/^/provider | /') 2>&1 &
+    # The `sed`s ignore Ctrl-C: they print the programs' last lines and end when those do.
+    ./target/debug/provider > >(trap '' INT; exec sed -u 's/^/provider | /') 2>&1 &
     provider=$!
-    ./target/debug/client > >(sed -u 's/^/client | /') 2>&1 &
+    ./target/debug/client > >(trap '' INT; exec sed -u 's/^/client | /') 2>&1 &
     client=$!
     trap 'kill "$provider" "$client" 2>/dev/null || true; wait 2>/dev/null || true' INT TERM EXIT
     echo "dev | open http://localhost:3000 (Ctrl-C stops both)"
@@ -35,7 +36,7 @@ dev-redis:
             || { echo "dev-redis | redis-server is missing: apt-get install redis-server" >&2; exit 1; }
         # No persistence for a dev run: nothing written to disk, everything gone when it stops.
         redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
-            > >(sed -u 's/^/redis | /') 2>&1 &
+            > >(trap '' INT; exec sed -u 's/^/redis | /') 2>&1 &
         pids+=($!)
         until redis-cli -p 6379 ping >/dev/null 2>&1; do sleep 0.1; done
     fi
@@ -43,11 +44,11 @@ dev-redis:
     export STORE=redis://127.0.0.1:6379
     export SESSION_KEY=${SESSION_KEY:-$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')}
     export ISSUER=${ISSUER:-http://localhost:8080}
-    PROVIDER_BIND=127.0.0.1:8080 ./target/debug/provider > >(sed -u 's/^/provider-a | /') 2>&1 &
+    PROVIDER_BIND=127.0.0.1:8080 ./target/debug/provider > >(trap '' INT; exec sed -u 's/^/provider-a | /') 2>&1 &
     pids+=($!)
-    PROVIDER_BIND=127.0.0.1:8081 ./target/debug/provider > >(sed -u 's/^/provider-b | /') 2>&1 &
+    PROVIDER_BIND=127.0.0.1:8081 ./target/debug/provider > >(trap '' INT; exec sed -u 's/^/provider-b | /') 2>&1 &
     pids+=($!)
-    ./target/debug/client > >(sed -u 's/^/client | /') 2>&1 &
+    ./target/debug/client > >(trap '' INT; exec sed -u 's/^/client | /') 2>&1 &
     pids+=($!)
     echo "dev-redis | open http://localhost:3000; on the provider's pages, change :8080 to :8081 and carry on (Ctrl-C stops all)"
     # When any one stops (a bad setting, a port in use), stop the others too.

@@ -25,6 +25,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stdout().is_terminal())
+        // A closed stdout drops the line instead of reporting it on a (closed) stderr,
+        // which would panic in the logging task; see the provider's telemetry.rs.
+        .log_internal_errors(false)
         .init();
     let settings = match Settings::from_source(&env) {
         Ok(settings) => settings,
