@@ -370,28 +370,15 @@ async fn login_csrf(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             victim_login.status().as_u16()
         )],
     );
-    let opened = t.send(&lab.victim.http, get(&callback, None)?).await?;
-    let page = page_text(&String::from_utf8_lossy(opened.body()));
-    let refused = opened.status().is_client_error() && page.contains("state mismatch");
-    t.step(
+    let verdict = open_at_real_callback(
+        &mut t,
+        lab,
+        &callback,
         "The attack: the victim's browser opens the attacker's link at the real /callback",
-        if refused {
-            StepKind::Refused
-        } else {
-            StepKind::Accepted
-        },
-        vec![format!(
-            "HTTP {}: {}",
-            opened.status().as_u16(),
-            shorten(&page, 300)
-        )],
-    );
-    let verdict = client_verdict(
-        &opened,
-        refused,
         "state mismatch",
         "The real /callback refused the attacker's link: state mismatch. Nothing was exchanged.",
-    );
+    )
+    .await?;
 
     // The same attack against the deliberately naive handler.
     let mut n = Transcript::new();
@@ -872,28 +859,15 @@ async fn mix_up(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             format!("iss as it arrives: {ATTACKER_ISSUER}"),
         ],
     );
-    let opened = t.send(&lab.victim.http, get(&mixed, None)?).await?;
-    let page = page_text(&String::from_utf8_lossy(opened.body()));
-    let refused = opened.status().is_client_error() && page.contains("iss mismatch");
-    t.step(
+    let verdict = open_at_real_callback(
+        &mut t,
+        lab,
+        &mixed,
         "The attack: the response with the wrong iss, at the real /callback",
-        if refused {
-            StepKind::Refused
-        } else {
-            StepKind::Accepted
-        },
-        vec![format!(
-            "HTTP {}: {}",
-            opened.status().as_u16(),
-            shorten(&page, 400)
-        )],
-    );
-    let verdict = client_verdict(
-        &opened,
-        refused,
         "iss mismatch",
         "The real /callback refused the response: iss mismatch. The code was never sent anywhere.",
-    );
+    )
+    .await?;
 
     let mut n = Transcript::new();
     let scopes = ctx.oauth.settings().scopes.clone();
@@ -1241,29 +1215,46 @@ fn verdict_of(response: &HttpResponse, refused: &str, accepted: &str) -> Verdict
 }
 
 /// The verdict of a check of this client's own (a page, not JSON).
-fn client_verdict(response: &HttpResponse, refused: bool, check: &str, summary: &str) -> Verdict {
-    let page = page_text(&String::from_utf8_lossy(response.body()));
+/// The victim's browser opens `link` at the client's real `/callback`: the attack holds only
+/// if the answer is an error page naming the check that failed (`state mismatch`, ...).
+async fn open_at_real_callback(
+    t: &mut Transcript,
+    lab: &Lab,
+    link: &str,
+    title: &str,
+    check: &str,
+    summary: &str,
+) -> Result<Verdict, LabError> {
+    let opened = t.send(&lab.victim.http, get(link, None)?).await?;
+    let status = opened.status().as_u16();
+    let page = page_text(&String::from_utf8_lossy(opened.body()));
+    let refused = opened.status().is_client_error() && page.contains(check);
+    t.step(
+        title,
+        if refused {
+            StepKind::Refused
+        } else {
+            StepKind::Accepted
+        },
+        vec![format!("HTTP {status}: {}", shorten(&page, 400))],
+    );
     // The error page's title and text; its check is the verdict's code, its links are noise.
-    let page = page
+    let description = page
         .split("Check that failed")
         .next()
         .unwrap_or_default()
-        .trim()
-        .to_owned();
-    Verdict {
+        .trim();
+    Ok(Verdict {
         refused,
-        status: Some(response.status().as_u16()),
+        status: Some(status),
         code: Some(check.to_owned()),
-        description: Some(shorten(&page, 400)),
+        description: Some(shorten(description, 400)),
         summary: if refused {
             summary.to_owned()
         } else {
-            format!(
-                "The real /callback did not refuse as expected (HTTP {}).",
-                response.status().as_u16()
-            )
+            format!("The real /callback did not refuse as expected (HTTP {status}).")
         },
-    }
+    })
 }
 
 fn active_note(token: &str, active: Option<bool>) -> String {
