@@ -53,8 +53,13 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// The resource server's own: the team or member named in the path does not exist.
     NotFound,
-    /// The resource server's own: the member to add is already in the team.
+    /// The resource server's own: the member to add is already in the team, or the change
+    /// would leave a team without an admin.
     Conflict,
+    /// The resource server's own: the token's scope allows the request, but the user's role
+    /// does not (a plain team member adding members, say). RFC 6750's `insufficient_scope`
+    /// would be wrong here: no token, whatever its scope, gives a user more than their role.
+    Forbidden,
     /// This system's own: too many requests from one client or address; see `Retry-After`.
     RateLimited,
 }
@@ -78,6 +83,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::RateLimited => "rate_limited",
         }
     }

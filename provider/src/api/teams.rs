@@ -1,6 +1,8 @@
 //! The team API: list teams (`teams:read`), list, add and remove members (`teams:read`,
-//! `teams:write`). JSON errors: 400 malformed body, 404 unknown team or member, 409
-//! already a member.
+//! `teams:write`). The scope is checked by the extractor in each signature, the user's role
+//! by [`crate::domain::teams`]: both must allow a change. JSON errors: 400 malformed body,
+//! 403 `forbidden` when the role does not allow it, 404 unknown team or member, 409 already
+//! a member or the team's last admin.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -30,7 +32,10 @@ impl From<TeamError> for ApiError {
             TeamError::UnknownTeam(_) | TeamError::NotAMember(_) => {
                 (StatusCode::NOT_FOUND, ErrorCode::NotFound)
             }
-            TeamError::AlreadyMember(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            TeamError::AlreadyMember(_) | TeamError::LastAdmin => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict)
+            }
+            TeamError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
         };
         ApiError::new(status, code, error.to_string())

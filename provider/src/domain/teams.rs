@@ -1,7 +1,14 @@
-//! The resource server's demo data: teams and their members.
+//! The resource server's demo data: teams and their members, and who may change them.
+//!
+//! Two questions guard every change, and both must say yes. The access token's *scope*
+//! (`teams:write`, checked by the bearer extractor, RFC 6750 §3.1) says what the *client*
+//! may do for the user; the user's *role* in the team, checked here, says what the *user*
+//! may do. A scope never adds to what the user may do: a plain member's app holding
+//! `teams:write` still cannot add an admin. Skipping the second question is "broken object
+//! level authorization", first on the OWASP API Security Top 10 (API1:2023).
 //!
 //! Held in memory behind one mutex: writes are rare and tiny, and a single lock keeps
-//! "add if absent" and "remove if present" atomic without any cleverness.
+//! "check the role, then edit" atomic without any cleverness.
 
 use std::sync::Mutex;
 
@@ -18,6 +25,29 @@ pub enum TeamError {
     NotAMember(String),
     #[error("username must be 1 to 64 characters of A-Z a-z 0-9 . _ -")]
     InvalidUsername,
+    /// The user's role in the team does not allow the change (403 `forbidden`).
+    #[error("{0}")]
+    Forbidden(TeamRule),
+    /// The change would leave the team without an admin (409).
+    #[error(
+        "a team must keep at least one admin, and this is its last one: add another admin first"
+    )]
+    LastAdmin,
+}
+
+/// The role rules a refusal names (its `error_description`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TeamRule {
+    /// Adding anyone, and so granting any role (`admin` included), is for admins.
+    #[error(
+        "only an admin of this team may add members or grant the admin role; your role here is member"
+    )]
+    OnlyAdminsAddMembers,
+    /// A member may leave; removing someone else is for admins.
+    #[error(
+        "only an admin of this team may remove other members; a member may only remove themselves"
+    )]
+    OnlyAdminsRemoveOthers,
 }
 
 #[derive(Debug, Clone)]
@@ -116,9 +146,16 @@ impl Teams {
         })
     }
 
+    /// `actor` adds `new_member` to one of their teams. In order:
+    /// 1. the username follows the contract's rule (400);
+    /// 2. the team is one of `actor`'s (404 otherwise: it says nothing about other teams);
+    /// 3. `actor` is an admin of it: only admins add members, and so only admins grant
+    ///    `admin` (403 [`TeamRule::OnlyAdminsAddMembers`]), before anything about the
+    ///    members is revealed;
+    /// 4. the new member is not in the team yet (409).
     pub fn add_member(
         &self,
-        username: &str,
+        actor: &str,
         team_id: &str,
         new_member: TeamMember,
     ) -> Result<TeamMember, TeamError> {
@@ -126,12 +163,11 @@ impl Teams {
             return Err(TeamError::InvalidUsername);
         }
         self.with_teams(|teams| {
-            let team = find_own_team(teams, username, team_id)?;
-            if team
-                .members
-                .iter()
-                .any(|m| m.username == new_member.username)
-            {
+            let team = find_own_team(teams, actor, team_id)?;
+            if team.role_of(actor) != Some(TeamRole::Admin) {
+                return Err(TeamError::Forbidden(TeamRule::OnlyAdminsAddMembers));
+            }
+            if team.role_of(&new_member.username).is_some() {
                 return Err(TeamError::AlreadyMember(new_member.username));
             }
             team.members.push(new_member.clone());
@@ -139,21 +175,56 @@ impl Teams {
         })
     }
 
+    /// `actor` removes `removed` from one of their teams (themselves: they leave). In order:
+    /// 1. the team is one of `actor`'s (404);
+    /// 2. `actor` removes themselves, or is an admin of the team (403
+    ///    [`TeamRule::OnlyAdminsRemoveOthers`]);
+    /// 3. `removed` is a member (404);
+    /// 4. the team still has an admin afterwards (409 [`TeamError::LastAdmin`]), whoever
+    ///    asks: an admin cannot leave their team without one either.
     pub fn remove_member(
         &self,
-        username: &str,
+        actor: &str,
         team_id: &str,
         removed: &str,
     ) -> Result<(), TeamError> {
         self.with_teams(|teams| {
-            let team = find_own_team(teams, username, team_id)?;
-            let before = team.members.len();
-            team.members.retain(|m| m.username != removed);
-            if team.members.len() == before {
+            let team = find_own_team(teams, actor, team_id)?;
+            if removed != actor && team.role_of(actor) != Some(TeamRole::Admin) {
+                return Err(TeamError::Forbidden(TeamRule::OnlyAdminsRemoveOthers));
+            }
+            if team.role_of(removed).is_none() {
                 return Err(TeamError::NotAMember(removed.chars().take(64).collect()));
             }
-            Ok(())
+            let remaining: Vec<TeamMember> = team
+                .members
+                .iter()
+                .filter(|m| m.username != removed)
+                .cloned()
+                .collect();
+            team.replace_members(remaining)
         })
+    }
+}
+
+impl TeamRecord {
+    /// `username`'s role in this team, or `None` when they are not in it.
+    fn role_of(&self, username: &str) -> Option<TeamRole> {
+        self.members
+            .iter()
+            .find(|m| m.username == username)
+            .map(|m| m.role)
+    }
+
+    /// Commits an edit of the member list, unless it leaves the team without an admin.
+    /// Every edit that can take away an admin (removing one today; demoting one, should the
+    /// API ever change roles) goes through here, so the rule lives in one place.
+    fn replace_members(&mut self, members: Vec<TeamMember>) -> Result<(), TeamError> {
+        if !members.iter().any(|m| m.role == TeamRole::Admin) {
+            return Err(TeamError::LastAdmin);
+        }
+        self.members = members;
+        Ok(())
     }
 }
 
@@ -202,6 +273,40 @@ mod tests {
             teams.members("demo", "research"),
             Err(TeamError::UnknownTeam(_))
         ));
+    }
+
+    #[test]
+    fn a_plain_member_may_neither_add_nor_remove_others_but_may_leave() {
+        let teams = Teams::demo("demo");
+        assert_eq!(
+            teams.add_member("demo", "design", member("mallory", TeamRole::Admin)),
+            Err(TeamError::Forbidden(TeamRule::OnlyAdminsAddMembers))
+        );
+        assert_eq!(
+            teams.remove_member("demo", "design", "carol"),
+            Err(TeamError::Forbidden(TeamRule::OnlyAdminsRemoveOthers))
+        );
+        assert_eq!(teams.remove_member("demo", "design", "demo"), Ok(()));
+        assert!(teams.teams_of("demo").iter().all(|t| t.id != "design"));
+    }
+
+    #[test]
+    fn the_last_admin_cannot_go_but_one_of_two_admins_can() {
+        let teams = Teams::demo("demo");
+        assert_eq!(
+            teams.remove_member("demo", "platform", "demo"),
+            Err(TeamError::LastAdmin)
+        );
+        assert!(
+            teams
+                .add_member("demo", "platform", member("erin", TeamRole::Admin))
+                .is_ok()
+        );
+        assert_eq!(teams.remove_member("demo", "platform", "demo"), Ok(()));
+        assert_eq!(
+            teams.remove_member("erin", "platform", "erin"),
+            Err(TeamError::LastAdmin)
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod revoke;
 // The resource server (RFC 6750) and the account page.
 mod account;
 mod resource_api;
+mod team_roles;
 // The public client and CORS (RFC 6749 §2.1, the browser-based apps draft).
 mod public_client;
 // Headers, cookies, limits, rate limits, logs.
