@@ -187,14 +187,16 @@ impl ResponseError for TokenError {
 /// A refusal at a protected resource (RFC 6750 §3.1).
 #[derive(Debug, thiserror::Error)]
 pub enum BearerError {
-    /// No credentials at all: 401 with a bare challenge, no `error` (§3.1: "the resource
-    /// server SHOULD NOT include an error code").
-    #[error("no access token")]
-    Missing,
+    /// The request "lacks any authentication information" for this resource (§3.1): no
+    /// token at all, an `Authorization` header of another scheme (`Basic`, say), or a
+    /// query-string token while those are off. 401 with a bare challenge, no `error` (§3.1:
+    /// "the resource server SHOULD NOT include an error code"); the body says which.
+    #[error("no access token: {0}")]
+    Missing(&'static str),
     /// Expired, revoked, malformed or unknown token: 401 `invalid_token`.
     #[error("invalid_token: {0}")]
     InvalidToken(&'static str),
-    /// Malformed request (two ways of sending the token, or a disabled way): 400.
+    /// Malformed request (two ways of sending the token at once, a repeated one): 400.
     #[error("invalid_request: {0}")]
     InvalidRequest(&'static str),
     /// The token lacks the scope: 403 `insufficient_scope` naming the scope needed.
@@ -222,7 +224,7 @@ impl From<StoreError> for PageError {
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
         match self {
-            BearerError::Missing | BearerError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            BearerError::Missing(_) | BearerError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             BearerError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             BearerError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -239,15 +241,9 @@ impl ResponseError for BearerError {
                         "the token store is unavailable; try again shortly",
                     ));
             }
-            BearerError::Missing => (
+            BearerError::Missing(why) => (
                 format!("Bearer realm=\"{REALM}\""),
-                ErrorBody {
-                    error: ErrorCode::InvalidToken,
-                    error_description: Some(
-                        "this resource needs an access token: send Authorization: Bearer <token>"
-                            .into(),
-                    ),
-                },
+                ErrorBody::new(ErrorCode::InvalidToken, *why),
             ),
             BearerError::InvalidToken(why) => (
                 format!(

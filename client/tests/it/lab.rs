@@ -230,19 +230,21 @@ async fn widening_the_scope_on_refresh_is_invalid_scope_and_the_refresh_token_su
 }
 
 #[tokio::test]
-async fn a_token_in_the_query_string_is_invalid_request_by_default() {
+async fn a_token_in_the_query_string_is_refused_by_default_with_a_bare_401_challenge() {
     let apps = spawn_provider_and_client().await;
     let (_, card) = run_card(&apps, "token-in-query").await;
     assert!(card.contains("Refused by the provider"), "{card}");
     assert!(
-        card.contains("HTTP 400 invalid_request: access_token in the query string is disabled (ALLOW_BEARER_IN_QUERY=false)"),
+        card.contains("HTTP 401 invalid_token: access_token in the query string is disabled (ALLOW_BEARER_IN_QUERY=false)"),
         "{card}"
     );
-    assert!(
-        card.contains("WWW-Authenticate: Bearer realm=")
-            && card.contains("error=\"invalid_request\""),
-        "{card}"
-    );
+    // RFC 6750 §3.1: the request "lacks any authentication information", so the challenge
+    // names the realm and no error code.
+    let challenge = card
+        .split("WWW-Authenticate: ")
+        .nth(1)
+        .map(|rest| rest.split(['<', '\n']).next().unwrap_or_default());
+    assert_eq!(challenge, Some("Bearer realm=\"oauth-flow-rs\""), "{card}");
     assert!(card.contains("ALLOW_BEARER_IN_QUERY"), "{card}");
     assert!(card.contains("history") && card.contains("Referer"));
 }

@@ -111,25 +111,33 @@ async fn authorize<S: RequiredScope>(
 
 /// The token from the `Authorization` header, or (when allowed) the `access_token` query
 /// parameter. Both at once is `invalid_request` (§2: "MUST NOT use more than one method").
+///
+/// A header of another scheme (`Basic …`) or a query token while those are off is not a
+/// *bad* bearer token: the request simply "lacks any authentication information" this
+/// resource accepts, so §3.1 asks for a bare 401 challenge, which tells the caller which
+/// scheme to use, rather than a 400.
 fn presented_token(req: &HttpRequest, allow_query: bool) -> Result<String, BearerError> {
+    const NEEDS_A_TOKEN: &str =
+        "this resource needs an access token: send Authorization: Bearer <token>";
     let from_header = match req.headers().get(header::AUTHORIZATION) {
         None => None,
         Some(value) => {
             let value = value.to_str().map_err(|_| {
                 BearerError::InvalidRequest("the Authorization header is not ASCII")
             })?;
-            match value.split_once(' ') {
-                Some((scheme, token))
-                    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-                {
-                    Some(token.trim().to_owned())
-                }
-                _ => {
-                    return Err(BearerError::InvalidRequest(
-                        "use Authorization: Bearer <token>",
-                    ));
-                }
+            let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                return Err(BearerError::Missing(
+                    "this resource accepts only the Bearer scheme: send Authorization: Bearer <token>",
+                ));
             }
+            let token = token.trim();
+            if token.is_empty() {
+                return Err(BearerError::InvalidRequest(
+                    "the Bearer scheme needs a token: Authorization: Bearer <token>",
+                ));
+            }
+            Some(token.to_owned())
         }
     };
     let query = Params::parse(req.query_string().as_bytes());
@@ -139,13 +147,13 @@ fn presented_token(req: &HttpRequest, allow_query: bool) -> Result<String, Beare
             "the token was sent twice (header and query): use one method",
         )),
         (Some(token), None) => Ok(token),
-        (None, Some(_)) if !allow_query => Err(BearerError::InvalidRequest(
-            "access_token in the query string is disabled (ALLOW_BEARER_IN_QUERY=false): URLs leak into logs, history and Referer",
+        (None, Some(_)) if !allow_query => Err(BearerError::Missing(
+            "access_token in the query string is disabled (ALLOW_BEARER_IN_QUERY=false): URLs leak into logs, history and Referer; send Authorization: Bearer <token>",
         )),
         (None, Some(_)) if query.is_repeated("access_token") => Err(BearerError::InvalidRequest(
             "access_token was sent more than once",
         )),
         (None, Some(token)) => Ok(token),
-        (None, None) => Err(BearerError::Missing),
+        (None, None) => Err(BearerError::Missing(NEEDS_A_TOKEN)),
     }
 }

@@ -283,8 +283,20 @@ async fn a_username_that_breaks_the_rules_is_400() {
     );
 }
 
+/// Asserts RFC 6750 §3.1's answer to a request that "lacks any authentication
+/// information": 401 and a challenge with the realm only, no `error` code.
+fn assert_bare_bearer_challenge(response: &reqwest::Response, what: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
+    assert_eq!(
+        header_value(response, "www-authenticate").as_deref(),
+        Some("Bearer realm=\"oauth-flow-rs\""),
+        "no error code (RFC 6750 §3.1): {what}"
+    );
+}
+
 #[tokio::test]
-async fn a_token_in_the_query_string_is_refused_by_default_naming_the_setting() {
+async fn a_token_in_the_query_string_is_refused_by_default_with_a_bare_challenge_naming_the_setting()
+ {
     let provider = spawn_provider().await;
     let (access, _) = token_pair(&provider.user_tokens().await);
     let response = provider
@@ -293,15 +305,35 @@ async fn a_token_in_the_query_string_is_refused_by_default_naming_the_setting() 
         .send()
         .await
         .expect("answers");
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_bare_bearer_challenge(&response, "a query-string token while they are off");
     let body: serde_json::Value = response.json().await.expect("JSON");
-    assert_eq!(body["error"], "invalid_request");
     assert!(
         body["error_description"]
             .as_str()
             .is_some_and(|d| d.contains("ALLOW_BEARER_IN_QUERY")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn another_authorization_scheme_is_401_with_a_bare_bearer_challenge() {
+    let provider = spawn_provider().await;
+    for (scheme, value) in [
+        ("Basic", "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"),
+        ("Digest", "Digest username=\"demo\""),
+        ("a bare word", "Token"),
+    ] {
+        for path in ["/protected", "/api/auth/me", "/api/user/teams"] {
+            let response = provider
+                .api
+                .get(provider.url(path))
+                .header("authorization", value)
+                .send()
+                .await
+                .expect("answers");
+            assert_bare_bearer_challenge(&response, &format!("{scheme} at {path}"));
+        }
+    }
 }
 
 #[tokio::test]

@@ -690,7 +690,7 @@ async fn the_logs_of_a_full_flow_hold_fingerprints_but_never_a_secret() {
         .send()
         .await
         .expect("answers");
-    assert_eq!(in_query.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(in_query.status(), StatusCode::UNAUTHORIZED);
     let introspected = api
         .post(url("/oauth/introspect"))
         .basic_auth(CLIENT_ID, Some(LOG_CLIENT_SECRET))
