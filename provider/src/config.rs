@@ -56,6 +56,11 @@ pub struct Settings {
     /// `ALLOWED_ORIGINS` (`http://localhost:3000`): origins allowed to call the token,
     /// revocation and API endpoints from a browser (CORS), comma- or space-separated.
     pub allowed_origins: Vec<String>,
+    /// `ALLOWED_HOSTS` (empty): extra `Host` names the provider answers to, comma- or
+    /// space-separated, each `name` (any port) or `name:port`. It always answers to the
+    /// issuer's host and to `localhost`, `127.0.0.1` and `[::1]`; any other `Host` is refused
+    /// with 421, against DNS rebinding ([`crate::middleware::KnownHosts`]).
+    pub allowed_hosts: Vec<String>,
     /// `PURGE_INTERVAL` (10 s): how often expired codes, tokens and sessions are dropped.
     pub purge_interval: Duration,
     /// `WORKERS` (number of CPUs): actix-web worker threads.
@@ -270,6 +275,21 @@ impl Settings {
         if allowed_origins.iter().any(|origin| !is_http_url(origin)) {
             return Err(env.error("ALLOWED_ORIGINS", "origins like http://localhost:3000"));
         }
+        let allowed_hosts = env
+            .string("ALLOWED_HOSTS", "")
+            .split([',', ' '])
+            .filter(|host| !host.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        if allowed_hosts
+            .iter()
+            .any(|host| crate::middleware::split_host(host).is_none())
+        {
+            return Err(env.error(
+                "ALLOWED_HOSTS",
+                "host names like auth.example.com or auth.example.com:8443",
+            ));
+        }
         let store = parse_store(env)?;
         let default_workers = std::thread::available_parallelism().map_or(2, usize::from);
         let per_limit = |key: &str, default: u32| -> Result<u32, SettingError> {
@@ -304,6 +324,7 @@ impl Settings {
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
+            allowed_hosts,
             purge_interval: seconds("PURGE_INTERVAL", purge_default)?,
             workers: env.parse("WORKERS", default_workers, "a number of worker threads")?,
             workshop,
@@ -395,6 +416,25 @@ mod tests {
         let error = Settings::from_source(&env).expect_err("8 bytes are too few");
         assert_eq!(error.key, "SESSION_KEY");
         assert!(!error.to_string().contains("c2VjcmV0"), "{error}");
+    }
+
+    #[test]
+    fn allowed_hosts_are_names_with_an_optional_port_and_anything_else_is_refused() {
+        let env = EnvSource::from_pairs([("ALLOWED_HOSTS", "auth.example.com, intranet:8443")]);
+        let settings = Settings::from_source(&env).expect("valid host names");
+        assert_eq!(
+            settings.allowed_hosts,
+            vec!["auth.example.com", "intranet:8443"]
+        );
+        assert!(
+            Settings::from_source(&EnvSource::default()).is_ok_and(|s| s.allowed_hosts.is_empty())
+        );
+        for bad in ["http://auth.example.com", "auth.example.com/", "host:port"] {
+            let env = EnvSource::from_pairs([("ALLOWED_HOSTS", bad)]);
+            let error = Settings::from_source(&env).expect_err(bad);
+            assert_eq!(error.key, "ALLOWED_HOSTS", "{bad}");
+            assert!(error.to_string().contains("auth.example.com"), "{error}");
+        }
     }
 
     #[test]

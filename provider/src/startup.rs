@@ -22,7 +22,10 @@ use crate::config::Settings;
 use crate::config::StoreSetting;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
-use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
+use crate::middleware::{
+    BODY_LIMIT, KnownHosts, answer_head_as_get, answer_only_known_hosts, log_requests,
+    refuse_large_bodies, security_headers,
+};
 use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
@@ -127,6 +130,10 @@ impl Application {
             state.settings.token_per_second,
         ));
         let rate_limit = state.settings.rate_limit;
+        let known_hosts = web::Data::new(KnownHosts::new(
+            &state.settings.issuer,
+            &state.settings.allowed_hosts,
+        ));
 
         let app_state = state.clone();
         let app_sessions = sessions.clone();
@@ -144,6 +151,7 @@ impl Application {
                 App::new()
                     .app_data(app_state.clone())
                     .app_data(app_rate_limits.clone())
+                    .app_data(known_hosts.clone())
                     .app_data(web::PayloadConfig::new(BODY_LIMIT))
                     .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
                         |error, _| {
@@ -161,6 +169,10 @@ impl Application {
                             .into()
                         },
                     ))
+                    // Innermost of the app's own middleware, so a refused host's page still
+                    // gets the security headers and its log line.
+                    .wrap(from_fn(answer_head_as_get))
+                    .wrap(from_fn(answer_only_known_hosts))
                     .wrap(security_headers())
                     .wrap(session)
                     .wrap(from_fn(refuse_large_bodies))

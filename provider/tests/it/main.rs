@@ -26,6 +26,8 @@ mod team_roles;
 // The public client and CORS (RFC 6749 §2.1, the browser-based apps draft).
 mod public_client;
 // Headers, cookies, limits, rate limits, logs.
+mod caching_and_head;
+mod dns_rebinding;
 mod security;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
 mod hostile_input;
