@@ -1,7 +1,9 @@
-//! Middleware around every request: one origin, safe headers, a log line without secrets.
+//! Middleware around every request: one origin, safe headers, `HEAD` as `GET`, a log line
+//! without secrets.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
@@ -82,6 +84,20 @@ pub async fn canonical_origin(
         }
         None => Ok(next.call(req).await?.map_into_boxed_body()),
     }
+}
+
+/// `HEAD` wherever `GET` works (RFC 9110 §9.3.2: "The HEAD method is identical to GET except
+/// that the server MUST NOT send content in the response"). The request is routed as the
+/// GET it stands for, so no route needs a HEAD twin; actix-web's HTTP/1 encoder remembers
+/// that the request was HEAD and sends the GET's status and headers without the body.
+pub async fn answer_head_as_get(
+    mut req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// The Content-Security-Policy of every page: scripts, styles and requests from this

@@ -13,7 +13,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
-use crate::middleware::{CanonicalOrigin, canonical_origin, log_request, security_headers};
+use crate::middleware::{
+    CanonicalOrigin, answer_head_as_get, canonical_origin, log_request, security_headers,
+};
 use crate::oauth::OAuth;
 use crate::routes::{self, AppState};
 use crate::session::COOKIE_NAME;
@@ -63,6 +65,7 @@ impl Application {
                 ))
                 .build();
             App::new()
+                .wrap(from_fn(answer_head_as_get))
                 .wrap(session)
                 .wrap(security_headers())
                 .wrap(from_fn(canonical_origin))

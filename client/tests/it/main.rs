@@ -6,6 +6,7 @@ mod helpers;
 mod callback_checks;
 mod error_gallery;
 mod flow_inspector;
+mod head;
 mod incremental_authorization;
 mod lab;
 mod login;
