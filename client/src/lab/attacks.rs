@@ -1,4 +1,4 @@
-//! The attack lab's cards: eight attacks on the authorization code flow, each performed for
+//! The attack lab's cards: nine attacks on the authorization code flow and the APIs it opens, each performed for
 //! real against the running provider, each refused for a reason an RFC names.
 //!
 //! | card | attack | refused by | RFC |
@@ -11,19 +11,24 @@
 //! | 6 | widening the scope on refresh | provider | RFC 6749 §6 |
 //! | 7 | a bearer token in the query string | provider | RFC 6750 §2.3, §5.3 |
 //! | 8 | mix-up: an `iss` that is not the provider's | client | RFC 9207 §2.4 |
+//! | 9 | a scope is not a permission: a plain member adding an admin | provider | RFC 6749 §3.3 |
 //!
 //! Cards 2 and 8 are defences of this client, so they run twice: against the real
 //! `/callback` over HTTP, and against [`crate::lab::naive_callback`], where they succeed.
+//! Card 9 runs twice too: against the provider's team API, and against
+//! [`crate::lab::naive_team_api`], which checks the scope only.
 
 use std::sync::Arc;
 
 use oauth2::{HttpResponse, PkceCodeChallenge};
 use serde::Serialize;
+use shared::team::{TeamMember, TeamRole};
 
 use crate::flow::{CodeRef, RfcLink, rfc};
 use crate::lab::agent::{
-    Agent, Decision, authorization_request, get, location, post_form, query_param, with_param,
+    Agent, Decision, authorization_request, get, location, post, post_form, query_param, with_param,
 };
+use crate::lab::naive_team_api;
 use crate::lab::transcript::{
     LabStep, StepKind, Transcript, error_of, header, json_bool, json_field,
 };
@@ -183,7 +188,7 @@ pub fn cards() -> Vec<Card> {
             title: "A token in the query string",
             wants: "Bearer tokens in URLs (?access_token=...), where they leak: server and proxy access logs record URLs, browsers keep them in history, and the Referer header sends them to the next site.",
             does: "Gets an access token (client_credentials), calls the provider's /protected with it in the query string, then the same token in the Authorization header.",
-            defence: "The provider accepts tokens in the Authorization header only. A token in the query string is refused (400 invalid_request, with a WWW-Authenticate: Bearer challenge) before it is even looked up. The header call shows the token itself was fine.",
+            defence: "The provider accepts tokens in the Authorization header only. A request with its token in the query string lacks the authentication the resource accepts, so it is refused with 401 and a bare WWW-Authenticate: Bearer challenge (no error code, RFC 6750 §3.1) before the token is even looked up. The header call shows the token itself was fine.",
             defended_by: "provider",
             rfcs: vec![rfc(6750, "2.3"), rfc(6750, "5.3"), rfc(9700, "4.3.2")],
             refused_by: vec![code("provider/src/api/bearer.rs", "presented_token")],
@@ -206,6 +211,22 @@ pub fn cards() -> Vec<Card> {
                 code("client/src/routes/callback.rs", "callback"),
             ],
             naive: Some(NAIVE),
+            setting: None,
+        },
+        Card {
+            id: "scope-not-permission",
+            number: 9,
+            title: "A scope is not a permission: a plain member with teams:write adds an admin",
+            wants: "Control of a team the user merely belongs to: with a token that carries teams:write, add mallory as an admin of a team where the user is a plain member, and take it over from there.",
+            does: "Runs a real flow asking for teams:read teams:write (the lab's browser logs in as demo and approves), lists the user's teams, picks one where demo is a plain member, and POSTs {\"username\": \"mallory\", \"role\": \"admin\"} to its members with the token. Then it lists the team again. Last, the same request goes to a deliberately naive team handler that checks the scope only.",
+            defence: "The scope says what the client may do for the user; the user's role in the team says what the user may do; a change needs both. teams:write lets the app manage teams as far as the user may, never further. Only a team's admins add members or grant admin, so the provider refuses with 403 forbidden, naming the rule, and the team is unchanged. (A member may still leave, and a team never loses its last admin: 409.) The naive handler introspects the token, sees teams:write, and adds mallory as admin.",
+            defended_by: "provider",
+            rfcs: vec![rfc(6749, "3.3"), rfc(6750, "3.1"), rfc(7662, "2.2")],
+            refused_by: vec![
+                code("provider/src/domain/teams.rs", "add_member"),
+                code("provider/src/api/teams.rs", "add_member"),
+            ],
+            naive: Some(code("client/src/lab/naive_team_api.rs", "naive_add_member")),
             setting: None,
         },
     ]
@@ -265,6 +286,7 @@ pub async fn run(id: &str, ctx: &LabContext<'_>) -> Option<Result<AttackReport, 
         "scope-widening" => scope_widening(ctx).await,
         "token-in-query" => token_in_query(ctx).await,
         "mix-up" => mix_up(ctx).await,
+        "scope-not-permission" => scope_not_permission(ctx).await,
         _ => return None,
     })
 }
@@ -903,6 +925,166 @@ async fn mix_up(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             "The real client refused before redeeming: the code expires unused.".into(),
         ],
         naive: Some(naive),
+    })
+}
+
+// ----- card 9 -----
+
+/// The team the attack aims at, and the member it tries to add.
+const MALLORY: &str = "mallory";
+
+async fn scope_not_permission(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
+    let mut t = Transcript::new();
+    let (code, verifier) =
+        obtain_code(ctx, &mut t, &ctx.lab.attacker, "teams:read teams:write").await?;
+    let redeemed = redeem(ctx, &mut t, &code, Some(&verifier)).await?;
+    let tokens = tokens_of(&mut t, &redeemed, "redeeming the code")?;
+    t.step(
+        "The user approves teams:write: a token that may manage teams",
+        StepKind::Setup,
+        vec![tokens.describe()],
+    );
+    let settings = ctx.oauth.settings();
+    let teams = t
+        .send(
+            ctx.oauth.http(),
+            get(
+                &settings.provider_url("/api/user/teams"),
+                Some(&tokens.access),
+            )?,
+        )
+        .await?;
+    let teams: Vec<shared::team::Team> = serde_json::from_slice(teams.body()).map_err(|_| {
+        LabError::new(format!(
+            "the provider's /api/user/teams did not answer a team list (HTTP {})",
+            teams.status().as_u16()
+        ))
+    })?;
+    let Some(team) = teams.iter().find(|team| team.role == TeamRole::Member) else {
+        tidy_up(ctx, &mut t, &tokens).await?;
+        return Err(LabError::new(
+            "the lab's user is a plain member of no team, so there is nothing to show",
+        ));
+    };
+    let members_url = settings.provider_url(&format!("/api/user/teams/{}/members", team.id));
+    let before = team_members(ctx, &mut t, &members_url, &tokens.access).await?;
+    t.step(
+        format!("The user's teams: in {}, demo is a plain member", team.name),
+        StepKind::Setup,
+        vec![format!(
+            "{} now: {}",
+            team.id,
+            naive_team_api::describe(&before)
+        )],
+    );
+
+    let mallory = TeamMember {
+        username: MALLORY.into(),
+        role: TeamRole::Admin,
+    };
+    let body = serde_json::to_string(&mallory)
+        .map_err(|_| LabError::new("the new member could not be written as JSON"))?;
+    let mut request = post(&members_url, "application/json", body, None)?;
+    if let Ok(value) = format!("Bearer {}", tokens.access).parse() {
+        request
+            .headers_mut()
+            .insert(oauth2::http::header::AUTHORIZATION, value);
+    }
+    let attempt = t.send(ctx.oauth.http(), request).await?;
+    let verdict = verdict_of(
+        &attempt,
+        "Refused: the token carries teams:write, but demo is a plain member of this team, and only its admins add members.",
+        "The provider ACCEPTED: a plain member's token added an admin. It checks the scope and not the role.",
+    );
+    t.step(
+        format!(
+            "The attack: POST /api/user/teams/{}/members {{mallory, admin}}",
+            team.id
+        ),
+        kind_of(&attempt),
+        vec![answer_note(&attempt)],
+    );
+    let after = team_members(ctx, &mut t, &members_url, &tokens.access).await?;
+    let unchanged = after.iter().all(|m| m.username != MALLORY);
+    t.step(
+        "The team, listed again",
+        if unchanged {
+            StepKind::Check
+        } else {
+            StepKind::Accepted
+        },
+        vec![format!("{}: {}", team.id, naive_team_api::describe(&after))],
+    );
+
+    let mut n = Transcript::new();
+    let outcome = naive_team_api::naive_add_member(
+        ctx.oauth,
+        &ctx.provider,
+        &tokens.access,
+        &before,
+        mallory,
+        &mut n,
+    )
+    .await;
+    let naive = match outcome {
+        Ok(members) => {
+            n.step(
+                "The same request at the NAIVE team handler",
+                StepKind::Accepted,
+                vec![format!(
+                    "ACCEPTED: {} would now be {}",
+                    team.id,
+                    naive_team_api::describe(&members)
+                )],
+            );
+            NaiveReport {
+                steps: n.finish(ctx.oauth.masker()),
+                succeeded: true,
+                summary: "The naive handler introspected the token, saw teams:write, and made mallory an admin of a team whose user is a plain member. From there mallory can remove the real admin.".into(),
+            }
+        }
+        Err(reason) => {
+            n.step(
+                "The same request at the NAIVE team handler",
+                StepKind::Refused,
+                vec![reason.clone()],
+            );
+            NaiveReport {
+                steps: n.finish(ctx.oauth.masker()),
+                succeeded: false,
+                summary: format!("Even the naive handler gave up: {reason}."),
+            }
+        }
+    };
+    tidy_up(ctx, &mut t, &tokens).await?;
+    Ok(AttackReport {
+        verdict,
+        steps: t.finish(ctx.oauth.masker()),
+        consequences: vec![if unchanged {
+            "The team is unchanged: no mallory. The token still works for what demo may do (listing teams, leaving one, and managing a team demo is admin of).".into()
+        } else {
+            "mallory is now an admin of the team: the provider enforces scopes but not roles."
+                .into()
+        }],
+        naive: Some(naive),
+    })
+}
+
+/// The members of a team, as the provider lists them to this token.
+async fn team_members(
+    ctx: &LabContext<'_>,
+    t: &mut Transcript,
+    members_url: &str,
+    token: &str,
+) -> Result<Vec<TeamMember>, LabError> {
+    let answer = t
+        .send(ctx.oauth.http(), get(members_url, Some(token))?)
+        .await?;
+    serde_json::from_slice(answer.body()).map_err(|_| {
+        LabError::new(format!(
+            "the provider did not list the team's members (HTTP {})",
+            answer.status().as_u16()
+        ))
     })
 }
 

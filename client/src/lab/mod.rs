@@ -13,6 +13,8 @@
 //! - [`naive_callback`]: a DELIBERATELY NAIVE callback handler, reachable only from the lab
 //!   (called in-process; no route serves it), so the attacks the client itself defends
 //!   against (`state`, `iss`) can be seen succeeding there and failing on the real one.
+//! - [`naive_team_api`]: a DELIBERATELY NAIVE team API that checks the token's scope and not
+//!   the user's role, so card 9 can show "a scope is not a permission" succeeding there.
 //! - [`gallery`]: each RFC error the provider can return, on demand (RFC 6749 §4.1.2.1 and
 //!   §5.2, RFC 6750 §3.1, RFC 6585 §4).
 
@@ -20,6 +22,7 @@ pub mod agent;
 pub mod attacks;
 pub mod gallery;
 pub mod naive_callback;
+pub mod naive_team_api;
 pub mod transcript;
 
 use std::sync::LazyLock;

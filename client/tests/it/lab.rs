@@ -277,6 +277,24 @@ async fn a_mix_up_is_refused_as_iss_mismatch_and_succeeds_against_the_naive_call
     );
 }
 
+#[tokio::test]
+async fn a_plain_members_teams_write_token_cannot_add_an_admin_but_a_scope_only_handler_lets_it() {
+    let apps = spawn_provider_and_client().await;
+    let (_, card) = run_card(&apps, "scope-not-permission").await;
+    assert!(card.contains("Refused by the provider"), "{card}");
+    assert!(
+        card.contains("HTTP 403 forbidden: only an admin of this team may add members"),
+        "{card}"
+    );
+    assert!(card.contains("The team is unchanged: no mallory"), "{card}");
+    assert!(
+        card.contains("The attack SUCCEEDED against the naive handler"),
+        "{card}"
+    );
+    assert!(card.contains("mallory (admin)"), "{card}");
+    assert!(card.contains("client/src/lab/naive_team_api.rs"), "{card}");
+}
+
 #[test]
 fn every_file_and_function_a_lab_card_or_gallery_entry_names_exists() {
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
