@@ -13,7 +13,10 @@
 //!
 //! Every provider scenario runs on a freshly started provider, so one scenario's tokens do
 //! not weigh on the next one's memory or speed. The provider runs with `RATE_LIMIT=off`
-//! and `RUST_LOG=warn` (no line per request).
+//! and `RUST_LOG=warn` (no line per request), except in the two "default configuration"
+//! rows (issue 14): there `RUST_LOG` is unset, as a user runs it, a line per request goes to
+//! a pipe the benchmark reads, and after the run the provider is stopped with SIGTERM and
+//! its lines are counted: one per answered request, or the row says how many were lost.
 //!
 //! `--smoke` runs each part briefly (a second of load, a few flows) to prove the benchmark
 //! still works; it exits non-zero when any request failed, never because a target was
@@ -58,6 +61,8 @@ enum Part {
     Tokens,
     /// client_credentials and /protected again with the Redis store.
     Redis,
+    /// /public and client_credentials again with the default `RUST_LOG`.
+    Default,
 }
 
 /// Whether the Redis rows ran.
@@ -69,7 +74,7 @@ enum RedisRows {
 }
 
 impl Part {
-    const NAMES: [(&'static str, Part); 8] = [
+    const NAMES: [(&'static str, Part); 9] = [
         (
             "client_credentials",
             Part::Scenario(Scenario::ClientCredentials),
@@ -81,6 +86,7 @@ impl Part {
         ("flow", Part::Flow),
         ("tokens", Part::Tokens),
         ("redis", Part::Redis),
+        ("default", Part::Default),
     ];
 
     fn parse_list(list: &str) -> anyhow::Result<Vec<Part>> {
@@ -195,7 +201,8 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --tokens N         tokens issued to measure memory per live token (default 200000)
   --million N        tokens issued by --memory (default 1000000)
   --only LIST        run only these parts, comma-separated: client_credentials, refresh,
-                     protected, me, public, flow, tokens, redis (e.g. to profile one of them)
+                     protected, me, public, flow, tokens, redis, default (the default
+                     configuration's rows: a log line per request)
   --no-redis         skip the Redis rows (they run when redis-server is installed)";
 
 /// One row of the wrk table.
@@ -211,6 +218,8 @@ struct Row {
     /// The issue's target as a share of the reference's req/s; `None` for the Redis rows,
     /// which are there to be compared with the in-memory ones.
     target: Option<f64>,
+    /// Default-configuration rows: (lines the provider logged, responses wrk received).
+    log_lines: Option<(u64, u64)>,
 }
 
 /// Where the provider keeps its state for a row.
@@ -219,6 +228,8 @@ enum Backend {
     Memory,
     /// A `redis-server` started for the row (`STORE=redis://…`).
     Redis,
+    /// In memory, with the default `RUST_LOG`: what a user runs.
+    DefaultConfig,
 }
 
 /// A provider scenario: what wrk sends, and what must be prepared first.
@@ -256,6 +267,14 @@ impl Scenario {
             Scenario::Protected => "/protected",
             Scenario::Me => "/api/auth/me",
             Scenario::Public => "/public",
+        }
+    }
+
+    /// Issue 14's target for the default configuration (a log line per request).
+    fn default_config_target(self) -> f64 {
+        match self {
+            Scenario::Public => 0.85,
+            _ => 0.5,
         }
     }
 
@@ -310,12 +329,27 @@ fn main() -> anyhow::Result<()> {
     } else {
         RedisRows::NotInstalled
     };
+    if options.runs(Part::Default) {
+        runs.extend(
+            [Scenario::Public, Scenario::ClientCredentials]
+                .map(|scenario| (scenario, Backend::DefaultConfig)),
+        );
+    }
     for (scenario, backend) in runs {
         let row = measure(&runtime, &options, &reference, scenario, backend)?;
         if row.provider.status_errors + row.provider.socket_errors > 0 {
             failures.push(format!(
                 "{}: {} status errors, {} socket errors",
                 row.what, row.provider.status_errors, row.provider.socket_errors
+            ));
+        }
+        if let Some((lines, responses)) = row.log_lines
+            && lines < responses
+        {
+            failures.push(format!(
+                "{}: {} log lines lost ({lines} lines for {responses} responses)",
+                row.what,
+                responses - lines
             ));
         }
         rows.push(row);
@@ -387,15 +421,22 @@ fn measure(
             "{}, Redis store (CPU: provider + redis-server)",
             scenario.label()
         ),
+        Backend::DefaultConfig => format!(
+            "{}, default configuration (RUST_LOG unset: a line per request)",
+            scenario.label()
+        ),
     };
     eprintln!("bench | {what}");
     let redis = match backend {
-        Backend::Memory => None,
+        Backend::Memory | Backend::DefaultConfig => None,
         Backend::Redis => Some(server::start_redis()?),
     };
-    let provider = match &redis {
-        None => server::start_provider(options.workers, &[])?,
-        Some(redis) => server::start_provider_on_redis(options.workers, redis)?,
+    let provider = match (&redis, backend) {
+        (Some(redis), _) => server::start_provider_on_redis(options.workers, redis)?,
+        (None, Backend::DefaultConfig) => {
+            server::start_provider_logging(options.workers, server::Logs::Default, &[])?
+        }
+        (None, _) => server::start_provider(options.workers, &[])?,
     };
     // The server side's CPU: the provider's, and Redis's when it holds the state.
     let server_cpu = || -> anyhow::Result<Duration> {
@@ -469,7 +510,18 @@ fn measure(
         target: match backend {
             Backend::Memory => Some(scenario.target()),
             Backend::Redis => None,
+            Backend::DefaultConfig => Some(scenario.default_config_target()),
         },
+        log_lines: None,
+    };
+    let logged = provider.stop()?;
+    let row = match logged {
+        Some(lines) => Row {
+            // Besides one line per request: "listening" at start, "stopping" at the end.
+            log_lines: Some((lines.saturating_sub(2), total(&provider_runs))),
+            ..row
+        },
+        None => row,
     };
     Ok(row)
 }
@@ -791,6 +843,19 @@ fn print_report(
             row.ratio,
             row.p99_ratio,
         );
+    }
+    for row in rows {
+        if let Some((lines, responses)) = row.log_lines {
+            println!(
+                "| {}: request log lines after SIGTERM | {lines} for {responses} responses: {} | | | | | | | |",
+                row.what,
+                if lines >= responses {
+                    "none lost".to_owned()
+                } else {
+                    format!("{} lost", responses - lines)
+                }
+            );
+        }
     }
     if redis == RedisRows::NotInstalled {
         println!(

@@ -3,9 +3,11 @@
 //! and for the Redis rows a throwaway `redis-server`. Each listens on a free loopback port;
 //! dropping a [`Server`] stops it.
 
+use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -17,6 +19,20 @@ pub struct Server {
     child: Child,
     pub address: SocketAddr,
     ticks_per_second: u64,
+    /// With [`Logs::Default`]: the thread reading the provider's stdout, which returns the
+    /// number of lines it read once the pipe closes.
+    log_reader: Option<JoinHandle<u64>>,
+}
+
+/// How much the provider logs in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logs {
+    /// `RUST_LOG=warn`: no line per request; stdout discarded.
+    Quiet,
+    /// No `RUST_LOG` at all, as a user runs it (`info`: a line per request). Stdout is a
+    /// pipe that the benchmark reads and counts, as a terminal or `cargo run`'s prefixer
+    /// would, so the cost of writing the lines is in the figures.
+    Default,
 }
 
 impl Server {
@@ -28,6 +44,34 @@ impl Server {
     /// The process's CPU time and memory now.
     pub fn sample(&self) -> anyhow::Result<Sample> {
         proc::sample(self.child.id(), self.ticks_per_second)
+    }
+
+    /// Stops the server as a service manager does (SIGTERM: graceful, logs flushed) and,
+    /// for a provider started with [`Logs::Default`], returns how many lines it logged.
+    pub fn stop(mut self) -> anyhow::Result<Option<u64>> {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .context("running kill -TERM")?;
+        if !status.success() {
+            bail!("kill -TERM {} failed", self.child.id());
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait()?.is_none() {
+            if Instant::now() > deadline {
+                bail!("the server did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        match self.log_reader.take() {
+            Some(reader) => Ok(Some(
+                reader
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the log reader panicked"))?,
+            )),
+            None => Ok(None),
+        }
     }
 }
 
@@ -77,6 +121,15 @@ pub fn build_release() -> anyhow::Result<()> {
 
 /// Starts the release provider with rate limits off, request logs off, and `extra` settings.
 pub fn start_provider(workers: usize, extra: &[(&str, String)]) -> anyhow::Result<Server> {
+    start_provider_logging(workers, Logs::Quiet, extra)
+}
+
+/// Starts the release provider with rate limits off, `logs`, and `extra` settings.
+pub fn start_provider_logging(
+    workers: usize,
+    logs: Logs,
+    extra: &[(&str, String)],
+) -> anyhow::Result<Server> {
     let port = free_port()?;
     let mut env: Vec<(&str, String)> = vec![
         ("PROVIDER_BIND", format!("127.0.0.1:{port}")),
@@ -84,9 +137,11 @@ pub fn start_provider(workers: usize, extra: &[(&str, String)]) -> anyhow::Resul
         ("REDIRECT_URI", crate::flow::REDIRECT_URI.into()),
         ("RATE_LIMIT", "off".into()),
         ("WORKERS", workers.to_string()),
-        // Per-request log lines would measure the terminal, not the provider.
-        ("RUST_LOG", "warn".into()),
     ];
+    if logs == Logs::Quiet {
+        // No line per request: the rows that measure the provider's own work.
+        env.push(("RUST_LOG", "warn".into()));
+    }
     env.extend(extra.iter().cloned());
     start(
         "provider",
@@ -94,6 +149,7 @@ pub fn start_provider(workers: usize, extra: &[(&str, String)]) -> anyhow::Resul
         port,
         &[],
         &env,
+        logs,
     )
 }
 
@@ -122,7 +178,14 @@ pub fn start_redis() -> anyhow::Result<Server> {
         "--appendonly",
         "no",
     ];
-    start("redis-server", Path::new("redis-server"), port, &args, &[])
+    start(
+        "redis-server",
+        Path::new("redis-server"),
+        port,
+        &args,
+        &[],
+        Logs::Quiet,
+    )
 }
 
 /// The provider on the Redis at `redis` (tokens, codes, grants and browser sessions there).
@@ -154,6 +217,7 @@ pub fn start_reference(workers: usize) -> anyhow::Result<Server> {
         port,
         &[],
         &env,
+        Logs::Quiet,
     )
 }
 
@@ -163,22 +227,32 @@ fn start(
     port: u16,
     args: &[&str],
     env: &[(&str, String)],
+    logs: Logs,
 ) -> anyhow::Result<Server> {
-    // The benchmark's settings only: a developer's `.env` must not change what is measured,
-    // so the child starts in a directory without one.
-    let child = Command::new(binary)
+    // The benchmark's settings only: a developer's `.env` (or the caller's RUST_LOG) must
+    // not change what is measured, so the child starts in a directory without one.
+    let mut child = Command::new(binary)
         .args(args)
+        .env_remove("RUST_LOG")
         .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(match logs {
+            Logs::Quiet => Stdio::null(),
+            Logs::Default => Stdio::piped(),
+        })
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
+    let log_reader = child
+        .stdout
+        .take()
+        .map(|stdout| std::thread::spawn(move || count_lines(stdout)));
     let mut server = Server {
         child,
         address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
         ticks_per_second: proc::ticks_per_second(),
+        log_reader,
     };
     let started = Instant::now();
     while TcpStream::connect_timeout(&server.address, Duration::from_millis(200)).is_err() {
@@ -202,4 +276,18 @@ fn start(
 fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Reads `stream` to its end in 64 KiB reads and counts the newlines.
+fn count_lines(mut stream: impl Read) -> u64 {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut lines = 0;
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return lines,
+            Ok(read) => {
+                lines += buffer[..read].iter().filter(|byte| **byte == b'\n').count() as u64;
+            }
+        }
+    }
 }

@@ -22,8 +22,12 @@ fn main() -> ExitCode {
         Ok(filter) => filter,
         Err(_) => return fail(&env.error("RUST_LOG", "a log filter such as info or client=debug")),
     };
+    // Lines are written by a thread of their own (shared::log_writer): a request costs a
+    // copy, not a system call. Held to the end of `main`: dropping it writes the last lines.
+    let (stdout, logs) = shared::log_writer::stdout();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(stdout)
         .with_ansi(std::io::stdout().is_terminal())
         // A closed stdout drops the line instead of reporting it on a (closed) stderr,
         // which would panic in the logging task; see the provider's telemetry.rs.
@@ -31,11 +35,15 @@ fn main() -> ExitCode {
         .init();
     let settings = match Settings::from_source(&env) {
         Ok(settings) => settings,
-        Err(error) => return fail(&error),
+        Err(error) => {
+            drop(logs);
+            return fail(&error);
+        }
     };
     let listener = match TcpListener::bind(settings.bind) {
         Ok(listener) => listener,
         Err(error) => {
+            drop(logs);
             return fail(&SettingError {
                 key: "CLIENT_BIND".into(),
                 value: settings.bind.to_string(),
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    match actix_web::rt::System::new().block_on(async move {
+    let served = actix_web::rt::System::new().block_on(async move {
         let app = Application::from_listener(settings, listener)?;
         tracing::info!(
             "client listening on http://{}; open {} in your browser (the REDIRECT_URI's origin)",
@@ -58,7 +66,9 @@ fn main() -> ExitCode {
         });
         app.run_until_stopped().await?;
         anyhow::Ok(())
-    }) {
+    });
+    drop(logs);
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

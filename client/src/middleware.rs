@@ -144,10 +144,15 @@ pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let method = req.method().clone();
-    let path = req.path().to_owned();
     let response = next.call(req).await?;
-    tracing::info!(%method, %path, status = response.status().as_u16(), "request");
+    // Read back from the request the response carries: no copy made for the log.
+    let request = response.request();
+    tracing::info!(
+        method = %request.method(),
+        path = %request.path(),
+        status = response.status().as_u16(),
+        "request"
+    );
     Ok(response)
 }
 

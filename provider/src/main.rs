@@ -14,10 +14,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    if let Err(error) = provider::telemetry::init() {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    // Held to the end of `main`: dropping it writes the last log lines (the graceful stop's).
+    let logs = match provider::telemetry::init() {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1);
+        }
+    };
     let summary = format!(
         "(issuer {}, store {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
         settings.issuer,
@@ -30,6 +34,7 @@ async fn main() {
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(error) => {
+            drop(logs);
             eprintln!("error: {error:#}");
             std::process::exit(1);
         }
@@ -41,7 +46,9 @@ async fn main() {
         tracing::info!("stopping: requests in flight finish first");
         handle.stop(true).await;
     });
-    if let Err(error) = app.run_until_stopped().await {
+    let stopped = app.run_until_stopped().await;
+    drop(logs);
+    if let Err(error) = stopped {
         eprintln!("error: {error}");
         std::process::exit(1);
     }

@@ -25,30 +25,53 @@ pub async fn log_requests(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let request_id = request_id();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let span = tracing::info_span!("request", id = %request_id);
+    let request_id = RequestId::new();
+    let span = tracing::info_span!("request", id = %request_id.as_str());
     let mut response = next.call(req).instrument(span.clone()).await?;
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
-    }
+    response.headers_mut().insert(
+        HeaderName::from_static("x-request-id"),
+        HeaderValue::from_bytes(request_id.as_str().as_bytes())
+            .unwrap_or_else(|_| HeaderValue::from_static("-")),
+    );
+    // Method and path are read back from the request the response carries: no copy of
+    // either is made for the log (the default configuration logs every request).
+    let request = response.request();
     let status = response.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
-    span.in_scope(|| tracing::info!(%method, %path, status, micros, "request"));
+    span.in_scope(|| {
+        tracing::info!(
+            method = %request.method(),
+            path = %request.path(),
+            status,
+            micros,
+            "request"
+        )
+    });
     Ok(response)
 }
 
-/// 128 random bits, base64url: unique enough to find one request in the logs. Not a
-/// secret, so it comes from the thread's own CSPRNG (seeded from the operating system)
-/// rather than a `getrandom` system call on every request, which cost more than the rest
-/// of this middleware together (docs/notes/performance.md).
-fn request_id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+/// 128 random bits, base64url (22 characters, on the stack): unique enough to find one
+/// request in the logs. Not a secret, so it comes from the thread's own CSPRNG (seeded from
+/// the operating system) rather than a `getrandom` system call on every request, which cost
+/// more than the rest of this middleware together (docs/notes/performance.md).
+struct RequestId {
+    text: [u8; 22],
+}
+
+impl RequestId {
+    fn new() -> RequestId {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        let mut text = [b'-'; 22];
+        // 16 bytes are always 22 base64url characters: the slice fits.
+        let _ = URL_SAFE_NO_PAD.encode_slice(bytes, &mut text);
+        RequestId { text }
+    }
+
+    fn as_str(&self) -> &str {
+        // base64url is ASCII.
+        std::str::from_utf8(&self.text).unwrap_or("-")
+    }
 }
 
 /// Refuses a declared body over [`BODY_LIMIT`] with 413 before anything reads it, on every

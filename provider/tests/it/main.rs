@@ -32,6 +32,7 @@ mod security;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
 mod hostile_input;
 mod races;
+mod request_log;
 mod shutdown;
 // The documented curl walkthrough.
 mod walkthrough;
