@@ -13,8 +13,17 @@ use shared::env::{EnvSource, SettingError};
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
-const RESERVED_PATHS: [&str; 9] = [
-    "/", "/login", "/logout", "/refresh", "/expire", "/flow", "/spa", "/lab", "/errors",
+const RESERVED_PATHS: [&str; 10] = [
+    "/",
+    "/login",
+    "/logout",
+    "/refresh",
+    "/expire",
+    "/revoke-access",
+    "/flow",
+    "/spa",
+    "/lab",
+    "/errors",
 ];
 
 /// Everything the client needs to run.
