@@ -5,24 +5,9 @@
 default:
     @just --list --unsorted
 
-# Run provider (:8080) and client (:3000) in one terminal, logs prefixed; Ctrl-C stops both
+# Run provider (:8080) and client (:3000) in one terminal, logs prefixed; Ctrl-C stops both (exit 0). Same as `cargo run`
 dev:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    cargo build -p provider -p client
-    # Each binary's output goes through its own `sed` that prefixes the lines; `$!` is the
-    # binary's own pid (the process substitution is not a job), so the trap stops exactly these two.
-    # The `sed`s ignore Ctrl-C: they print the programs' last lines and end when those do.
-    ./target/debug/provider > >(trap '' INT; exec sed -u 's/^/provider | /') 2>&1 &
-    provider=$!
-    ./target/debug/client > >(trap '' INT; exec sed -u 's/^/client | /') 2>&1 &
-    client=$!
-    trap 'kill "$provider" "$client" 2>/dev/null || true; wait 2>/dev/null || true' INT TERM EXIT
-    echo "dev | open http://localhost:3000 (Ctrl-C stops both)"
-    # When either one stops (a bad setting, a port in use), stop the other too.
-    status=0
-    wait -n "$provider" "$client" || status=$?
-    exit "$status"
+    cargo run
 
 # Two providers (:8080, :8081) sharing one Redis (started on :6379 unless one answers there) and the client; logs prefixed
 dev-redis:
@@ -68,7 +53,7 @@ client:
 test:
     cargo test --workspace
 
-# Walk the flow in headless Chromium (apt-get install chromium chromium-driver); saves screenshots
+# Walk the flow in headless Chromium (apt-get install chromium chromium-driver); screenshots go to docs/screenshots/tmp (untracked)
 e2e:
     cargo test -p e2e --features browser -- --test-threads=1 --nocapture
 
@@ -76,8 +61,9 @@ e2e:
 bench *ARGS:
     cargo run --release -p bench -- {{ARGS}}
 
-# Regenerate docs/screenshots/*.png from the real-browser test
-screenshots: e2e
+# Regenerate the README's docs/screenshots/*.png from the real-browser test
+screenshots:
+    SAVE_SCREENSHOTS=1 cargo test -p e2e --features browser -- --test-threads=1 --nocapture
     @ls -1 docs/screenshots/*.png
 
 # Format all code

@@ -13,8 +13,17 @@ use shared::env::{EnvSource, SettingError};
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
-const RESERVED_PATHS: [&str; 9] = [
-    "/", "/login", "/logout", "/refresh", "/expire", "/flow", "/spa", "/lab", "/errors",
+const RESERVED_PATHS: [&str; 10] = [
+    "/",
+    "/login",
+    "/logout",
+    "/refresh",
+    "/expire",
+    "/revoke-access",
+    "/flow",
+    "/spa",
+    "/lab",
+    "/errors",
 ];
 
 /// Everything the client needs to run.
@@ -75,7 +84,10 @@ impl Settings {
         {
             return Err(env.error(
                 "REDIRECT_URI",
-                "a path of its own, such as http://localhost:3000/callback",
+                &format!(
+                    "a path of its own, such as {}/callback",
+                    redirect_uri.origin().ascii_serialization()
+                ),
             ));
         }
         let scopes: Vec<String> = env
@@ -100,22 +112,24 @@ impl Settings {
                 "a whole number of seconds, at least 1",
             ));
         }
-        let public_redirect_uri = url_setting(
-            env,
-            "PUBLIC_REDIRECT_URI",
-            &format!(
-                "{}/spa/callback",
-                redirect_uri.origin().ascii_serialization()
-            ),
-        )?;
+        let default_public_redirect_uri = format!(
+            "{}/spa/callback",
+            redirect_uri.origin().ascii_serialization()
+        );
+        let public_redirect_uri =
+            url_setting(env, "PUBLIC_REDIRECT_URI", &default_public_redirect_uri)?;
         if public_redirect_uri.origin() != redirect_uri.origin()
             || RESERVED_PATHS.contains(&public_redirect_uri.path())
             || public_redirect_uri.path().starts_with("/static/")
             || public_redirect_uri.path() == redirect_uri.path()
         {
+            // A value that works: REDIRECT_URI's origin, the path the default uses.
             return Err(env.error(
                 "PUBLIC_REDIRECT_URI",
-                "a path of its own on REDIRECT_URI's origin, such as http://localhost:3000/spa/callback",
+                &format!(
+                    "a path of its own on REDIRECT_URI's origin, such as {} (or leave it unset: it follows REDIRECT_URI)",
+                    default_public_redirect_uri
+                ),
             ));
         }
         Ok(Self {
@@ -229,6 +243,34 @@ mod tests {
                 "PUBLIC_REDIRECT_URI"
             );
         }
+    }
+
+    #[test]
+    fn a_refused_public_redirect_uri_is_told_a_value_that_works_not_the_refused_one() {
+        // The handout's advice for a taken port: move CLIENT_BIND and REDIRECT_URI.
+        let env = EnvSource::from_pairs([
+            ("CLIENT_BIND", "127.0.0.1:3001"),
+            ("REDIRECT_URI", "http://localhost:3001/callback"),
+        ]);
+        let settings = Settings::from_source(&env).expect("the derived key follows");
+        assert_eq!(
+            settings.public_redirect_uri.as_str(),
+            "http://localhost:3001/spa/callback"
+        );
+        // A pinned old value is refused with the one that would work.
+        let env = EnvSource::from_pairs([
+            ("REDIRECT_URI", "http://localhost:3001/callback"),
+            ("PUBLIC_REDIRECT_URI", "http://localhost:3000/spa/callback"),
+        ]);
+        let error = Settings::from_source(&env).expect_err("another origin");
+        assert_eq!(error.key, "PUBLIC_REDIRECT_URI");
+        assert!(
+            error
+                .expected
+                .contains("such as http://localhost:3001/spa/callback"),
+            "{error}"
+        );
+        assert!(!error.expected.contains(":3000"), "{error}");
     }
 
     #[test]

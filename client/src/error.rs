@@ -164,13 +164,13 @@ impl ClientError {
                 .login_link(),
             ProviderUnreachable { url, detail } => page
                 .title("The provider cannot be reached")
-                .text(format!("The provider cannot be reached at {url} ({detail}). Is it running? Start it with `cargo run -p provider`, then try again: this app retries on the next request."))
+                .text(format!("The provider cannot be reached at {url} ({detail}). {} Then try again: this app retries on the next request.", start_hint(url)))
                 .check("provider unreachable")
                 .login_link(),
             RateLimited { url, retry_after } => page
                 .title("The provider is limiting requests")
                 .text(match retry_after {
-                    Some(seconds) => format!("The provider at {url} answered 429 Too Many Requests and asks to wait {seconds} seconds before trying again (Retry-After)."),
+                    Some(seconds) => format!("The provider at {url} answered 429 Too Many Requests and asks to wait {} before trying again (Retry-After).", seconds_text(seconds)),
                     None => format!("The provider at {url} answered 429 Too Many Requests. Wait a moment before trying again."),
                 })
                 .check("429 Too Many Requests"),
@@ -234,5 +234,50 @@ impl ResponseError for ClientError {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
+    }
+}
+
+/// How to get the provider going: our own start command only when `url` is where our
+/// provider listens by default (`localhost:8080`); for any other URL, check `AUTH_SERVER`.
+fn start_hint(url: &str) -> String {
+    let ours = url::Url::parse(url).is_ok_and(|parsed| {
+        matches!(parsed.host_str(), Some("localhost" | "127.0.0.1"))
+            && parsed.port_or_known_default() == Some(8080)
+    });
+    if ours {
+        "Is it running? Start it with cargo run (or cargo run -p provider).".to_owned()
+    } else {
+        "Is it running, and is AUTH_SERVER the right address for it?".to_owned()
+    }
+}
+
+/// `1 second`, `30 seconds`: a Retry-After value as words (it may also be an HTTP date,
+/// RFC 9110 §10.2.3, shown as it came).
+fn seconds_text(retry_after: &str) -> String {
+    match retry_after.trim().parse::<u64>() {
+        Ok(1) => "1 second".to_owned(),
+        Ok(seconds) => format!("{seconds} seconds"),
+        Err(_) => format!("until {retry_after}"),
+    }
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_provider_address_gets_our_start_command() {
+        assert!(start_hint("http://localhost:8080/oauth/token").contains("cargo run"));
+        assert!(start_hint("http://127.0.0.1:8080").contains("cargo run"));
+        let elsewhere = start_hint("https://auth.example.com/oauth/token");
+        assert!(!elsewhere.contains("cargo run"), "{elsewhere}");
+        assert!(elsewhere.contains("AUTH_SERVER"), "{elsewhere}");
+        assert!(!start_hint("http://localhost:9999").contains("cargo run"));
+    }
+
+    #[test]
+    fn one_second_is_singular() {
+        assert_eq!(seconds_text("1"), "1 second");
+        assert_eq!(seconds_text("30"), "30 seconds");
     }
 }

@@ -33,8 +33,11 @@ pub mod lab;
 pub mod middleware;
 pub mod oauth;
 pub mod pages;
+pub mod program;
 pub mod provider_api;
 pub mod routes;
 pub mod session;
 pub mod startup;
 pub mod wire;
+
+pub use program::run;

@@ -250,7 +250,9 @@ impl<'a> ProviderApi<'a> {
     fn end_if_refused(&self, tokens: &mut Option<TokenSet>, error: ClientError) -> ClientError {
         let reason = match &error {
             ClientError::TokenRefused { code, .. } if code == "invalid_grant" => {
-                "Access was revoked (or the refresh token expired or was reused): the provider refused the refresh token with invalid_grant"
+                // What the client knows, no more: revoked, expired, reused, or a provider
+                // restart that forgot every token all look the same from here.
+                "The provider no longer knows this session's refresh token (it answered invalid_grant): it was revoked, it expired or was reused, or the provider restarted and forgot it"
                     .to_owned()
             }
             ClientError::SessionEnded { reason } => reason.clone(),
@@ -259,7 +261,7 @@ impl<'a> ProviderApi<'a> {
         *tokens = None;
         tracing::info!(%reason, "session ended by a failed refresh");
         self.browser.set_notice(Notice::error(
-            "Access was revoked, log in again",
+            "The provider no longer accepts this session, log in again",
             format!("{reason}. This app dropped its tokens; log in again to continue."),
         ));
         ClientError::SessionEnded { reason }

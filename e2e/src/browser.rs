@@ -43,10 +43,20 @@ const INSTALL_HINT: &str = "the real-browser test needs Chromium and its WebDriv
      or point CHROMIUM and CHROMEDRIVER at the binaries; then run `just e2e` \
      (`cargo test -p e2e --features browser -- --test-threads=1`)";
 
-/// Where the screenshots go: `docs/screenshots/` at the workspace root.
+/// Set to `1` (as `just screenshots` does) to replace the README's screenshots.
+pub const SAVE_SCREENSHOTS: &str = "SAVE_SCREENSHOTS";
+
+/// Where the screenshots go: `docs/screenshots/` at the workspace root when
+/// `SAVE_SCREENSHOTS=1`, else `docs/screenshots/tmp/` (ignored by git), so that a plain
+/// test run (`just e2e`) never leaves the tracked pictures modified.
 pub fn screenshot_dir() -> PathBuf {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR"));
-    e2e.parent().unwrap_or(e2e).join("docs").join("screenshots")
+    let tracked = e2e.parent().unwrap_or(e2e).join("docs").join("screenshots");
+    if std::env::var(SAVE_SCREENSHOTS).is_ok_and(|value| value == "1") {
+        tracked
+    } else {
+        tracked.join("tmp")
+    }
 }
 
 /// One headless Chromium with its own chromedriver and profile directory.
@@ -261,7 +271,7 @@ impl Browser {
         Ok(self.client.delete_all_cookies().await?)
     }
 
-    /// Saves the whole page as `docs/screenshots/<name>.png`: the window is first made as tall
+    /// Saves the whole page as `<name>.png` in [`screenshot_dir`]: the window is first made as tall
     /// as the page, so nothing is cut off.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
         // The window's height includes the browser's own frame; add it to the page's height.

@@ -7,7 +7,7 @@
 
 mod harness;
 
-use harness::helpers::{AuthorizationRequest, REDIRECT_URI, spawn_provider};
+use harness::helpers::{AuthorizationRequest, REDIRECT_URI, location, new_browser, spawn_provider};
 
 #[tokio::test]
 async fn ex03_without_pkce_a_stolen_code_alone_buys_tokens() {
@@ -17,7 +17,23 @@ async fn ex03_without_pkce_a_stolen_code_alone_buys_tokens() {
         code_challenge_method: None,
         ..AuthorizationRequest::default()
     };
-    let redirect = provider.authorize(&request).await;
+    let browser = new_browser();
+    let first = provider.start_authorization(&browser, &request).await;
+    if first.status() != 200 {
+        panic!(
+            "a request without code_challenge should now reach the login page, but the provider \
+             answered {} ({}). Hint: in provider/src/oauth/authorize.rs, let the PKCE check \
+             accept a missing code_challenge (and, in the token endpoint, skip the verifier \
+             when the code has no challenge)",
+            first.status(),
+            if first.status().is_redirection() {
+                format!("a redirect to {}", location(&first))
+            } else {
+                "an error page".to_owned()
+            }
+        );
+    }
+    let redirect = provider.authorize_in(&browser, &request).await;
     let code = redirect
         .param("code")
         .expect("with PKCE off, a request without code_challenge should get a code");

@@ -15,9 +15,23 @@ async fn ex04_the_partner_app_completes_the_flow_and_cannot_use_the_other_client
         code_challenge: Some(CHALLENGE.into()),
         ..AuthorizationRequest::default()
     };
-    let consent = provider
-        .reach_consent(&harness::helpers::new_browser(), &request)
-        .await;
+    let browser = harness::helpers::new_browser();
+    let first = provider.start_authorization(&browser, &request).await;
+    if first.status() != 200 {
+        let status = first.status();
+        let page = first.text().await.unwrap_or_default();
+        panic!(
+            "partner-app's authorization request should reach the login page, but the provider \
+             answered {status}{}. Hint: register the client where testclient is registered \
+             (provider/src/state.rs), with its secret, its redirect URI and its name",
+            if page.contains("not registered") {
+                ": it does not know partner-app yet"
+            } else {
+                ""
+            }
+        );
+    }
+    let consent = provider.reach_consent(&browser, &request).await;
     assert!(
         consent.contains("Partner App"),
         "the consent page names the partner app"
@@ -43,7 +57,7 @@ async fn ex04_the_partner_app_completes_the_flow_and_cannot_use_the_other_client
     assert_eq!(
         exchanged.status(),
         200,
-        "partner-app exchanges its own code"
+        "partner-app exchanges its own code (hint: its secret is partner-secret, checked like testclient's)"
     );
     let testclient_code = provider.authorization_code().await;
     let crossed = provider

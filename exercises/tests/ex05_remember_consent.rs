@@ -26,7 +26,10 @@ async fn ex05_a_second_request_within_a_live_grant_skips_consent_and_a_wider_one
     assert_eq!(
         again.status(),
         303,
-        "the same request again should redirect without a consent page"
+        "the same request again should redirect with a code, without a consent page (200 is the \
+         consent page shown again). Hint: in provider/src/oauth/authorize.rs, once the request is \
+         valid and the user is signed in, look for a live grant of this user to this client whose \
+         scopes cover the request, and if there is one issue the code as the consent step does"
     );
     let redirect = location(&again);
     assert!(

@@ -29,7 +29,8 @@ pub struct Settings {
     pub redirect_uri: String,
     pub client_name: String,
     /// The public (browser) client: `PUBLIC_CLIENT_ID` (`spa-client`) and
-    /// `PUBLIC_REDIRECT_URI` (`http://localhost:3000/spa/callback`).
+    /// `PUBLIC_REDIRECT_URI` (default: `REDIRECT_URI`'s origin + `/spa/callback`, so
+    /// `http://localhost:3000/spa/callback`; the client derives it the same way).
     pub public_client_id: String,
     pub public_redirect_uri: String,
     /// The demo resource owner: `USER_ID` (`user1`), `OAUTH_USERNAME` (`demo`),
@@ -53,8 +54,10 @@ pub struct Settings {
     /// `ALLOW_BEARER_IN_QUERY` (`false`): accept `?access_token=` (RFC 6750 §2.3). Off: URLs
     /// end up in logs, browser history and `Referer` headers.
     pub allow_bearer_in_query: bool,
-    /// `ALLOWED_ORIGINS` (`http://localhost:3000`): origins allowed to call the token,
-    /// revocation and API endpoints from a browser (CORS), comma- or space-separated.
+    /// `ALLOWED_ORIGINS` (default: `PUBLIC_REDIRECT_URI`'s origin, so `http://localhost:3000`):
+    /// origins allowed to call the token, revocation and API endpoints from a browser (CORS),
+    /// comma- or space-separated. Following the public client's origin keeps `/spa` working
+    /// when the client moves to another port.
     pub allowed_origins: Vec<String>,
     /// `ALLOWED_HOSTS` (empty): extra `Host` names the provider answers to, comma- or
     /// space-separated, each `name` (any port) or `name:port`. It always answers to the
@@ -231,6 +234,13 @@ fn parse_session_key(
     }
 }
 
+/// `scheme://host[:port]` of an absolute http(s) URL (already checked by `http_url`).
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.trim_end_matches('/').to_owned())
+}
+
 /// Default lifetimes in seconds: (access, refresh, code, purge interval).
 fn default_lifetimes(workshop: bool) -> (u64, u64, u64, u64) {
     if workshop {
@@ -266,14 +276,28 @@ impl Settings {
         if issuer.contains('?') {
             return Err(env.error("ISSUER", "a URL without a query (RFC 8414 §2)"));
         }
+        // The public client's redirect URI and the CORS origins follow REDIRECT_URI unless
+        // set: moving the client to another port is then one key, as it is for the client.
+        let redirect_uri = env.http_url("REDIRECT_URI", "http://localhost:3000/callback")?;
+        let redirect_origin = origin_of(&redirect_uri);
+        let public_redirect_uri = env.http_url(
+            "PUBLIC_REDIRECT_URI",
+            &format!("{redirect_origin}/spa/callback"),
+        )?;
         let allowed_origins = env
-            .string("ALLOWED_ORIGINS", "http://localhost:3000")
+            .string("ALLOWED_ORIGINS", &origin_of(&public_redirect_uri))
             .split([',', ' '])
             .filter(|origin| !origin.is_empty())
             .map(|origin| origin.trim_end_matches('/').to_owned())
             .collect::<Vec<_>>();
         if allowed_origins.iter().any(|origin| !is_http_url(origin)) {
-            return Err(env.error("ALLOWED_ORIGINS", "origins like http://localhost:3000"));
+            return Err(env.error(
+                "ALLOWED_ORIGINS",
+                &format!(
+                    "comma-separated origins such as {} (or leave it unset: it follows PUBLIC_REDIRECT_URI)",
+                    origin_of(&public_redirect_uri)
+                ),
+            ));
         }
         let allowed_hosts = env
             .string("ALLOWED_HOSTS", "")
@@ -308,11 +332,10 @@ impl Settings {
             issuer: issuer.trim_end_matches('/').to_owned(),
             client_id: env.string("CLIENT_ID", "testclient"),
             client_secret: Secret::new(env.string("CLIENT_SECRET", "testsecret")),
-            redirect_uri: env.http_url("REDIRECT_URI", "http://localhost:3000/callback")?,
+            redirect_uri,
             client_name: env.string("CLIENT_NAME", "Demo Client App"),
             public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
-            public_redirect_uri: env
-                .http_url("PUBLIC_REDIRECT_URI", "http://localhost:3000/spa/callback")?,
+            public_redirect_uri,
             user_id: env.string("USER_ID", "user1"),
             username: env.string("OAUTH_USERNAME", "demo"),
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
@@ -435,6 +458,30 @@ mod tests {
             assert_eq!(error.key, "ALLOWED_HOSTS", "{bad}");
             assert!(error.to_string().contains("auth.example.com"), "{error}");
         }
+    }
+
+    #[test]
+    fn the_spa_redirect_and_cors_origins_follow_redirect_uri_unless_set() {
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://localhost:4000/callback")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.public_redirect_uri,
+            "http://localhost:4000/spa/callback"
+        );
+        assert_eq!(settings.allowed_origins, vec!["http://localhost:4000"]);
+        let env = EnvSource::from_pairs([
+            ("REDIRECT_URI", "http://localhost:4000/callback"),
+            ("ALLOWED_ORIGINS", "http://localhost:5000"),
+        ]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(settings.allowed_origins, vec!["http://localhost:5000"]);
+        let env = EnvSource::from_pairs([
+            ("REDIRECT_URI", "http://localhost:4000/callback"),
+            ("ALLOWED_ORIGINS", "localhost:4000"),
+        ]);
+        let error = Settings::from_source(&env).expect_err("not an origin");
+        assert_eq!(error.key, "ALLOWED_ORIGINS");
+        assert!(error.expected.contains("http://localhost:4000"), "{error}");
     }
 
     #[test]

@@ -44,9 +44,12 @@ pub mod domain;
 pub mod error;
 pub mod middleware;
 pub mod oauth;
+pub mod program;
 pub mod rate_limit;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+
+pub use program::run;

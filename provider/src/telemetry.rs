@@ -25,7 +25,7 @@ pub fn init() -> Result<LogGuard, SettingError> {
         .with_writer(stdout)
         .with_target(false)
         .with_ansi(std::io::stdout().is_terminal())
-        // When stdout is gone (`just dev`'s log prefixer ended on Ctrl-C, `| head`), drop the
+        // When stdout is gone (`cargo run`'s log prefixer gone, `| head`), drop the
         // line: the default reports it on stderr, and printing to a closed stderr panics,
         // in whichever task was logging (the graceful shutdown, say).
         .log_internal_errors(false)

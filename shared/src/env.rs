@@ -11,6 +11,10 @@ use std::fmt::Display;
 use std::path::Path;
 use std::str::FromStr;
 
+/// The key that turns the `.env` file off (`DOTENV=off`); read from the process
+/// environment only, since it decides whether there is a file to read.
+pub const DOTENV: &str = "DOTENV";
+
 /// A bad setting: which key, what it held, what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingError {
@@ -41,9 +45,18 @@ impl EnvSource {
     /// The process environment, over the `.env` found in the current directory or the
     /// nearest parent that has one (the workspace root when run with `cargo run`).
     /// A variable set in the environment wins over the same key in `.env`, as with dotenvy.
+    ///
+    /// `DOTENV=off` in the environment skips the file: the process environment alone. The
+    /// test suites start the binaries that way, so a learner's `.env` in the checkout
+    /// cannot change what a test sees.
     pub fn from_process() -> Result<Self, SettingError> {
         let mut values = HashMap::new();
-        if let Some(path) = find_dotenv(&std::env::current_dir().unwrap_or_default()) {
+        let environment = Self::from_pairs(std::env::vars());
+        let read_dotenv = environment.flag(DOTENV, true)?;
+        let found = read_dotenv
+            .then(|| find_dotenv(&std::env::current_dir().unwrap_or_default()))
+            .flatten();
+        if let Some(path) = found {
             let entries = dotenvy::from_path_iter(&path).map_err(|error| SettingError {
                 key: ".env".into(),
                 value: path.display().to_string(),
@@ -58,7 +71,7 @@ impl EnvSource {
                 values.insert(key, value);
             }
         }
-        values.extend(std::env::vars());
+        values.extend(environment.values);
         Ok(Self { values })
     }
 

@@ -50,6 +50,7 @@ pub fn configure(callback_path: String) -> impl FnOnce(&mut web::ServiceConfig) 
             .route(&callback_path, web::get().to(callback::callback))
             .route("/refresh", web::post().to(refresh::refresh))
             .route("/expire", web::post().to(refresh::expire))
+            .route("/revoke-access", web::post().to(refresh::revoke_access))
             .route(
                 "/teams/{team_id}/members",
                 web::post().to(teams::add_member),

@@ -1,9 +1,12 @@
 //! `POST /refresh` (RFC 6749 §6) and `POST /expire`: refresh by hand, or make the client
 //! treat its access token as expired so the next API call shows the automatic refresh.
+//! `POST /revoke-access` (RFC 7009): revoke the access token alone at the provider, so the
+//! next API call shows the other path: a 401 (RFC 6750 §3.1), a refresh, a retry.
 
 use std::time::{Duration, SystemTime};
 
 use actix_web::{HttpResponse, web};
+use oauth2::StandardRevocableToken;
 
 use crate::error::ClientError;
 use crate::pages::Notice;
@@ -60,6 +63,48 @@ pub async fn expire(
     browser.set_notice(Notice::ok(
         "The access token now counts as expired (here only)",
         "This page's API calls found it expired, so the client refreshed it first: see the refresh step in the flow inspector.",
+    ));
+    Ok(see_other("/"))
+}
+
+/// `POST /revoke-access`: the access token is revoked at the provider (RFC 7009 §2.1: an
+/// access token's revocation ends that token only), the refresh token is kept. The client
+/// still believes its access token is good, so its next API call is sent with it, gets 401
+/// `invalid_token`, and the client refreshes once and retries: see the flow inspector.
+pub async fn revoke_access(
+    form: web::Form<CsrfForm>,
+    session: ClientSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ClientError> {
+    session.check_csrf(&form.csrf_token)?;
+    let browser = session
+        .browser(&state.vault)?
+        .ok_or(ClientError::NotSignedIn)?;
+    let access = browser
+        .tokens
+        .lock()
+        .await
+        .as_ref()
+        .map(|tokens| tokens.access.clone());
+    let Some(access) = access else {
+        return Err(ClientError::NotSignedIn);
+    };
+    let provider = state.oauth.provider().await?;
+    let mut steps = Vec::new();
+    let revoked = state
+        .oauth
+        .revoke(
+            &provider,
+            StandardRevocableToken::AccessToken(access),
+            "the access token only, by hand",
+            &mut steps,
+        )
+        .await;
+    browser.record(steps);
+    revoked?;
+    browser.set_notice(Notice::ok(
+        "The access token was revoked at the provider (the refresh token was kept)",
+        "This page's API calls were sent with it, got 401 invalid_token, and the client refreshed once and retried: see the steps in the flow inspector.",
     ));
     Ok(see_other("/"))
 }

@@ -307,6 +307,8 @@ async fn a_callback_cannot_forge_a_line_in_the_clients_log() {
     let provider = format!("http://{}", provider_listener.local_addr().expect("bound"));
     let _provider = spawn_provider_on(provider_listener, &format!("{client}/callback"), &[]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_client"))
+        // Only these settings: a `.env` in the checkout is not read.
+        .env("DOTENV", "off")
         .env("CLIENT_BIND", format!("127.0.0.1:{client_port}"))
         .env("AUTH_SERVER", &provider)
         .env("REDIRECT_URI", format!("{client}/callback"))

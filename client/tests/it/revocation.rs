@@ -27,8 +27,10 @@ async fn revoking_at_the_provider_account_page_ends_the_client_session_with_a_re
 
     // The client's next API call gets 401, its refresh gets invalid_grant: session over.
     let home = apps.home(&browser).await;
-    home.assert_contains("Access was revoked, log in again");
+    home.assert_contains("The provider no longer accepts this session, log in again");
     home.assert_contains("invalid_grant");
+    home.assert_contains("The provider no longer knows this session");
+    assert!(!home.body.contains("Access was revoked"), "{}", home.body);
     home.assert_contains("href=\"/login\"");
     assert!(!home.body.contains("Signed in"), "{}", home.body);
     // And it stays signed out.

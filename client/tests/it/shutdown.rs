@@ -24,6 +24,8 @@ impl ClientProcess {
         let provider = format!("http://{}", nowhere.local_addr().expect("bound"));
         drop(nowhere);
         let mut child = Command::new(env!("CARGO_BIN_EXE_client"))
+            // Only these settings: a `.env` in the checkout is not read.
+            .env("DOTENV", "off")
             .env("CLIENT_BIND", "127.0.0.1:0")
             .env("AUTH_SERVER", &provider)
             .env("RUST_LOG", "info")

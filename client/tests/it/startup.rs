@@ -5,6 +5,8 @@ use std::process::Command;
 
 fn run_client(envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_client"));
+    // Only these settings: a `.env` in the checkout is not read.
+    command.env("DOTENV", "off");
     for (key, value) in envs {
         command.env(key, value);
     }

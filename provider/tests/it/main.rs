@@ -34,6 +34,8 @@ mod hostile_input;
 mod races;
 mod request_log;
 mod shutdown;
+// Settings that follow another one when a port moves.
+mod derived_settings;
 // The documented curl walkthrough.
 mod walkthrough;
 // The store's contract, on the store itself (memory or Redis).

@@ -60,6 +60,7 @@ fn spawn_instance(prefix: &str) -> Instance {
         // Only these settings: no `.env` from the workspace (the temp dir has none).
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DOTENV", "off")
         .env("PROVIDER_BIND", "127.0.0.1:0")
         .env("ISSUER", ISSUER)
         .env("STORE", redis_server().url())

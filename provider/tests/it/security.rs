@@ -515,6 +515,8 @@ impl RunningBinary {
         let base = format!("http://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_provider"))
             .current_dir(&dir)
+            // Only these settings: no `.env` (see shared::env::DOTENV).
+            .env("DOTENV", "off")
             .env("PROVIDER_BIND", format!("127.0.0.1:{port}"))
             .env("ISSUER", &base)
             .env("RUST_LOG", "debug")

@@ -28,6 +28,8 @@ pub(crate) struct Provider {
 impl Provider {
     pub(crate) fn start() -> Provider {
         let mut child = Command::new(env!("CARGO_BIN_EXE_provider"))
+            // Only these settings: a `.env` in the checkout is not read.
+            .env("DOTENV", "off")
             .env("PROVIDER_BIND", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .env("RATE_LIMIT", "off")
