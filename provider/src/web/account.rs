@@ -59,7 +59,7 @@ pub async fn show_account(
                         TokenStatus::Retired => "retired by rotation (a reuse kills the family)",
                         TokenStatus::Expired => "expired",
                     },
-                    expires_in: format!("{} s", token.expires_at.saturating_sub(now) / 1000),
+                    expires_in: in_words(token.expires_at.saturating_sub(now) / 1000),
                 })
                 .collect(),
         })
@@ -91,4 +91,43 @@ pub async fn revoke_grant(
         tracing::info!(grant_id, "grant revoked by its resource owner");
     }
     Ok(see_other("/account"))
+}
+
+/// A lifetime as a person reads it: `14 days`, `3 h 5 min`, `59 s`, `1 second`; the
+/// largest two units at most, so 1 209 597 s reads "13 days 23 h" rather than a number.
+fn in_words(seconds: u64) -> String {
+    let plural = |count: u64, one: &str, many: &str| {
+        if count == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{count} {many}")
+        }
+    };
+    let (days, hours) = (seconds / 86_400, seconds % 86_400 / 3600);
+    let (minutes, rest) = (seconds % 3600 / 60, seconds % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => plural(rest, "second", "seconds"),
+        (0, 0, _) if rest == 0 => format!("{minutes} min"),
+        (0, 0, _) => format!("{minutes} min {rest} s"),
+        (0, _, 0) => format!("{hours} h"),
+        (0, _, _) => format!("{hours} h {minutes} min"),
+        (_, 0, _) => plural(days, "day", "days"),
+        (_, _, _) => format!("{} {hours} h", plural(days, "day", "days")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn lifetimes_read_in_days_hours_and_minutes_not_raw_seconds() {
+        assert_eq!(in_words(14 * 86_400), "14 days");
+        assert_eq!(in_words(1_209_597), "13 days 23 h");
+        assert_eq!(in_words(3600), "1 h");
+        assert_eq!(in_words(3599), "59 min 59 s");
+        assert_eq!(in_words(120), "2 min");
+        assert_eq!(in_words(1), "1 second");
+        assert_eq!(in_words(30), "30 seconds");
+    }
 }
