@@ -13,7 +13,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
-use crate::middleware::{CanonicalOrigin, canonical_origin, log_request, security_headers};
+use crate::middleware::{
+    CanonicalOrigin, canonical_origin, log_request, read_bodies_within_deadline, security_headers,
+};
 use crate::oauth::OAuth;
 use crate::routes::{self, AppState};
 use crate::session::COOKIE_NAME;
@@ -40,6 +42,11 @@ impl Application {
         let spa_callback_path = settings.public_redirect_uri.path().to_owned();
         let secure_cookie = settings.redirect_uri.scheme() == "https";
         let lab = web::Data::new(crate::lab::Lab::new(&settings)?);
+        let limits = settings.limits;
+        // actix's default: one worker per CPU; the connection bound is counted per worker.
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
+        let connections_per_worker =
+            limits.per_worker(workers, shared::limits::raise_open_file_limit());
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             oauth: OAuth::new(Arc::clone(&settings))?,
@@ -66,6 +73,9 @@ impl Application {
                 .wrap(session)
                 .wrap(security_headers())
                 .wrap(from_fn(canonical_origin))
+                .wrap(from_fn(move |req, next| {
+                    read_bodies_within_deadline(limits.body_timeout, req, next)
+                }))
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .app_data(canonical.clone())
@@ -73,6 +83,11 @@ impl Application {
                 .configure(routes::spa::configure(spa_callback_path.clone()))
                 .configure(routes::configure(callback_path.clone()))
         })
+        .workers(workers)
+        // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s),
+        // bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
+        // `MAX_CONNECTIONS` are open at once, so the open files never run out.
+        .max_connections(connections_per_worker)
         .listen(listener)?
         .shutdown_timeout(1)
         // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;

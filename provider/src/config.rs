@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use shared::Secret;
 use shared::env::{EnvSource, SettingError, is_http_url};
+use shared::limits::ConnectionLimits;
 
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
 /// authorization code lifetime of 10 minutes is RECOMMENDED"; the contract asks for 60 s.
@@ -77,6 +78,10 @@ pub struct Settings {
     /// is fine for one instance; required with `STORE=redis://…`, where every instance must
     /// read the cookies the others wrote.
     pub session_key: Option<SessionKeyBytes>,
+    /// `REQUEST_BODY_TIMEOUT` (5 s) and `MAX_CONNECTIONS` (4096): how long a request body
+    /// may take to arrive, and how many connections may be open at once (see
+    /// [`shared::limits`], where both are read, the same way as by the client).
+    pub limits: ConnectionLimits,
 }
 
 /// The `STORE` setting.
@@ -310,6 +315,7 @@ impl Settings {
             session_key: parse_session_key(env, &store)?,
             store,
             store_prefix: env.string("STORE_PREFIX", "oauth:"),
+            limits: ConnectionLimits::from_source(env)?,
         })
     }
 

@@ -18,6 +18,16 @@ async fn main() {
         eprintln!("error: {error}");
         std::process::exit(1);
     }
+    // What servers do: the soft limit of open files (often 1024) is a default for shells;
+    // every connection is one open file.
+    match shared::limits::raise_open_file_limit() {
+        Some(limit) => tracing::info!(
+            open_files = limit,
+            max_connections = settings.limits.total(Some(limit)),
+            "open-file limit"
+        ),
+        None => tracing::info!("no open-file limit to raise on this system"),
+    }
     let summary = format!(
         "(issuer {}, store {}); registered clients: {} (confidential, redirect {}), {} (public); demo user: {}",
         settings.issuer,

@@ -22,7 +22,9 @@ use crate::config::Settings;
 use crate::config::StoreSetting;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
-use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
+use crate::middleware::{
+    BODY_LIMIT, log_requests, read_bodies_within_deadline, refuse_large_bodies, security_headers,
+};
 use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
@@ -127,6 +129,11 @@ impl Application {
             state.settings.token_per_second,
         ));
         let rate_limit = state.settings.rate_limit;
+        let limits = state.settings.limits;
+        // The open-file limit is the process's, so it is raised here as well as in `main`:
+        // raising is idempotent, and the bound must know the limit in force.
+        let connections_per_worker =
+            limits.per_worker(workers, shared::limits::raise_open_file_limit());
 
         let app_state = state.clone();
         let app_sessions = sessions.clone();
@@ -163,6 +170,9 @@ impl Application {
                     ))
                     .wrap(security_headers())
                     .wrap(session)
+                    .wrap(from_fn(move |req, next| {
+                        read_bodies_within_deadline(limits.body_timeout, req, next)
+                    }))
                     .wrap(from_fn(refuse_large_bodies))
                     .wrap(from_fn(log_requests))
                     .configure(|cfg| configure_authorization_server(cfg, settings, rate_limit))
@@ -172,6 +182,10 @@ impl Application {
                     .default_service(web::to(not_found))
             })
             .workers(workers)
+            // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s)
+            // and bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
+            // `MAX_CONNECTIONS` are open at once, so the open files never run out.
+            .max_connections(connections_per_worker)
             .shutdown_timeout(5)
             // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
             // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.

@@ -30,8 +30,15 @@ pub struct AppState {
 }
 
 /// The body of this app's own POST forms: its CSRF token.
+///
+/// A form without the field at all reads as an empty token, which [`check_csrf`] refuses
+/// with 403 like a wrong one: a cross-site form that simply leaves the field out must not
+/// get a different answer (a 400) from one that guesses it.
+///
+/// [`check_csrf`]: crate::session::ClientSession::check_csrf
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     pub csrf_token: String,
 }
 

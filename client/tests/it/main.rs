@@ -22,3 +22,5 @@ mod unauthorized_retry;
 mod hostile;
 mod restart;
 mod shutdown;
+mod slow_requests;
+mod small_rules;

@@ -30,6 +30,7 @@ mod security;
 mod hostile_input;
 mod races;
 mod shutdown;
+mod slow_requests;
 // The documented curl walkthrough.
 mod walkthrough;
 // The store's contract, on the store itself (memory or Redis).
