@@ -27,6 +27,7 @@ mod public_client;
 // Headers, cookies, limits, rate limits, logs.
 mod security;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
+mod anonymous_memory;
 mod hostile_input;
 mod races;
 mod shutdown;
