@@ -8,7 +8,6 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::config::is_scope_token;
 use crate::error::ClientError;
 use crate::routes::{AppState, see_other};
 use crate::session::ClientSession;
@@ -30,7 +29,9 @@ pub async fn login(
     let browser = session.browser_or_create(&state.vault)?;
     let mut scopes = state.oauth.settings().scopes.clone();
     let incremental = match query.add_scope.as_deref() {
-        Some(extra) if is_scope_token(extra) => {
+        // Only a scope this app knows (RFC 6749 §3.3 names are free-form, but an unknown one
+        // would only be refused by the provider, after the session had kept it).
+        Some(extra) if shared::scope::Scope::from_name(extra).is_some() => {
             if let Some(tokens) = browser.tokens.lock().await.as_ref() {
                 for granted in &tokens.scopes {
                     if !scopes.contains(granted) {
@@ -45,7 +46,7 @@ pub async fn login(
         }
         Some(_) => {
             return Err(ClientError::BadRequest(
-                "add_scope must be one scope name (RFC 6749 §3.3)".into(),
+                "invalid_request: add_scope must be one scope this app knows: profile:read, teams:read or teams:write".into(),
             ));
         }
         None => false,

@@ -98,3 +98,56 @@ async fn lab_and_gallery_actions_are_rate_limited_per_session() {
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
 }
+
+#[tokio::test]
+async fn add_scope_accepts_only_the_scopes_this_app_knows() {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    let known = browser
+        .get(&apps.client_url("/login?add_scope=teams:write"))
+        .await;
+    assert_eq!(
+        known.status,
+        StatusCode::SEE_OTHER,
+        "a known scope starts a login"
+    );
+    let unknown = browser
+        .get(&apps.client_url(&format!("/login?add_scope={}", "x".repeat(30_000))))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    unknown.assert_contains("invalid_request");
+    let unknown = browser
+        .get(&apps.client_url("/login?add_scope=admin"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.body);
+}
+
+#[tokio::test]
+async fn forged_callbacks_on_one_cookie_keep_the_flow_log_small() {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    apps.log_in(&browser).await;
+    let forged_state = "f".repeat(20_000);
+    for _ in 0..100 {
+        let refused = browser
+            .get(&apps.client_url(&format!("/callback?code=x&state={forged_state}")))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    }
+    let flow = browser.get(&apps.client_url("/flow")).await;
+    let responses = flow.body.matches("(C) Authorization response").count();
+    println!(
+        "client /flow after 100 forged callbacks: {} bytes, {responses} authorization responses shown",
+        flow.body.len()
+    );
+    assert!(responses <= 16, "{responses} authorization responses kept");
+    assert!(
+        !flow.body.contains(&forged_state[..100]),
+        "a forged state is shown shortened"
+    );
+    assert!(
+        flow.body.len() < 512 * 1024,
+        "/flow is {} bytes",
+        flow.body.len()
+    );
+}
