@@ -71,6 +71,9 @@ pub struct Settings {
     pub rate_limit: bool,
     /// `RATE_LIMIT_LAB_PER_MINUTE` (10): lab and gallery actions per session per minute.
     pub lab_actions_per_minute: u32,
+    /// `RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE` (30): `GET /login`s per remote address per
+    /// minute (each keeps a pending authorization request for ten minutes).
+    pub login_per_minute: u32,
 }
 
 impl Settings {
@@ -163,6 +166,19 @@ impl Settings {
                     return Err(env.error(
                         "RATE_LIMIT_LAB_PER_MINUTE",
                         "a whole number, at least 1, such as 10",
+                    ));
+                }
+                n => n,
+            },
+            login_per_minute: match env.parse(
+                "RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE",
+                30u32,
+                "a whole number, at least 1, such as 30",
+            )? {
+                0 => {
+                    return Err(env.error(
+                        "RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE",
+                        "a whole number, at least 1, such as 30",
                     ));
                 }
                 n => n,

@@ -51,6 +51,12 @@ impl Application {
         let state = web::Data::new(AppState {
             oauth: OAuth::new(Arc::clone(&settings))?,
             vault: Vault::new(SESSION_IDLE),
+            login_limit: settings.rate_limit.then(|| {
+                governor::RateLimiter::keyed(governor::Quota::per_minute(
+                    std::num::NonZeroU32::new(settings.login_per_minute)
+                        .unwrap_or(std::num::NonZeroU32::MIN),
+                ))
+            }),
         });
         // Created once, outside the factory: `HttpServer::new` runs the closure once per
         // worker, and each worker must see the same sessions (and decrypt the same cookies).

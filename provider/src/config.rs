@@ -51,6 +51,9 @@ pub struct Settings {
     pub login_per_minute: u32,
     /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): token requests per client and address per second.
     pub token_per_second: u32,
+    /// `RATE_LIMIT_AUTHORIZE_PER_MINUTE` (60): `GET /oauth/authorize` requests per remote
+    /// address per minute (each valid one keeps a pending request for ten minutes).
+    pub authorize_per_minute: u32,
     /// `ALLOW_BEARER_IN_QUERY` (`false`): accept `?access_token=` (RFC 6750 §2.3). Off: URLs
     /// end up in logs, browser history and `Referer` headers.
     pub allow_bearer_in_query: bool,
@@ -307,6 +310,7 @@ impl Settings {
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
+            authorize_per_minute: per_limit("RATE_LIMIT_AUTHORIZE_PER_MINUTE", 60)?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
             purge_interval: seconds("PURGE_INTERVAL", purge_default)?,

@@ -25,7 +25,9 @@ use crate::error::{PageError, see_other};
 use crate::middleware::{
     BODY_LIMIT, log_requests, read_bodies_within_deadline, refuse_large_bodies, security_headers,
 };
-use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
+use crate::rate_limit::{
+    AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins, limit_token_requests,
+};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
@@ -129,6 +131,8 @@ impl Application {
             state.settings.token_per_second,
         ));
         let rate_limit = state.settings.rate_limit;
+        let authorize_limit =
+            web::Data::new(AuthorizeLimit::new(state.settings.authorize_per_minute));
         let limits = state.settings.limits;
         // The open-file limit is the process's, so it is raised here as well as in `main`:
         // raising is idempotent, and the bound must know the limit in force.
@@ -151,6 +155,7 @@ impl Application {
                 App::new()
                     .app_data(app_state.clone())
                     .app_data(app_rate_limits.clone())
+                    .app_data(authorize_limit.clone())
                     .app_data(web::PayloadConfig::new(BODY_LIMIT))
                     .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
                         |error, _| {
@@ -293,6 +298,10 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/oauth/authorize")
+            .wrap(Condition::new(
+                rate_limit,
+                from_fn(limit_authorization_requests),
+            ))
             .route(web::get().to(oauth::authorize::authorize))
             .route(web::post().to(oauth::consent::decide)),
     )

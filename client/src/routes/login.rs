@@ -5,7 +5,8 @@
 //! provider. With `?add_scope=teams:write`, the request also asks for that scope:
 //! incremental authorization, asking for a permission when it is needed.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use governor::clock::{Clock, DefaultClock};
 use serde::Deserialize;
 
 use crate::error::ClientError;
@@ -21,10 +22,12 @@ pub struct LoginQuery {
 
 /// `GET /login` (RFC 6749 §4.1.1, RFC 7636 §4.3): redirects to the authorization endpoint.
 pub async fn login(
+    req: HttpRequest,
     query: web::Query<LoginQuery>,
     session: ClientSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
+    check_login_rate(&req, &state)?;
     let provider = state.oauth.provider().await?;
     let browser = session.browser_or_create(&state.vault)?;
     let mut scopes = state.oauth.settings().scopes.clone();
@@ -55,4 +58,22 @@ pub async fn login(
     browser.add_pending(pending);
     browser.begin_flow([step]);
     Ok(see_other(&url))
+}
+
+/// Counts this `GET /login` against its remote address (with `RATE_LIMIT=on`): each keeps a
+/// pending request server-side, so one address may start only so many a minute.
+fn check_login_rate(req: &HttpRequest, state: &AppState) -> Result<(), ClientError> {
+    let (Some(limit), Some(peer)) = (&state.login_limit, req.peer_addr()) else {
+        return Ok(());
+    };
+    if limit.len() > 10_000 {
+        limit.retain_recent();
+    }
+    limit.check_key(&peer.ip()).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        ClientError::TooManyRequests {
+            what: "logins started",
+            retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    })
 }

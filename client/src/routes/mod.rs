@@ -27,6 +27,9 @@ use crate::session::vault::Vault;
 pub struct AppState {
     pub oauth: OAuth,
     pub vault: Vault,
+    /// `GET /login`s per remote address (`RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE`), or none
+    /// with `RATE_LIMIT=off`: each one keeps a pending request for ten minutes.
+    pub login_limit: Option<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
 }
 
 /// The body of this app's own POST forms: its CSRF token.

@@ -101,3 +101,23 @@ async fn ten_thousand_anonymous_authorization_requests_grow_memory_by_a_bounded_
         "kept requests grew memory too much"
     );
 }
+
+#[tokio::test]
+async fn authorization_requests_are_rate_limited_per_address_when_limits_are_on() {
+    let provider = crate::helpers::spawn_provider_with(&[
+        ("RATE_LIMIT", "on"),
+        ("RATE_LIMIT_AUTHORIZE_PER_MINUTE", "3"),
+    ])
+    .await;
+    let url = provider.url(&format!(
+        "/oauth/authorize?{}",
+        AuthorizationRequest::default().query()
+    ));
+    for _ in 0..3 {
+        let page = provider.api.get(&url).send().await.expect("answers");
+        assert_eq!(page.status(), StatusCode::OK, "the login page");
+    }
+    let limited = provider.api.get(&url).send().await.expect("answers");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+}
