@@ -27,7 +27,6 @@ mod public_client;
 // Headers, cookies, limits, rate limits, logs.
 mod security;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
-mod anonymous_memory;
 mod hostile_input;
 mod races;
 mod shutdown;
