@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use shared::Secret;
 use shared::env::{EnvSource, SettingError};
+use shared::limits::ConnectionLimits;
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
@@ -64,6 +65,24 @@ pub struct Settings {
     /// attacker and victim browsers log in at the provider as this user.
     pub lab_username: String,
     pub lab_password: Secret,
+    /// `REQUEST_BODY_TIMEOUT` (5 s) and `MAX_CONNECTIONS` (4096): how long a request body
+    /// may take to arrive, and how many connections may be open at once. Read by
+    /// [`shared::limits`], the same way as by the provider.
+    pub limits: ConnectionLimits,
+    /// `LAB` (`auto`): the attack lab (`/lab`) and the error gallery (`/errors`). They log
+    /// in at the provider as the demo user for any visitor and send bursts of requests
+    /// (fine on a laptop, an amplifier on a shared host), so `auto` turns them on only when
+    /// `CLIENT_BIND` is a loopback address; `on` and `off` decide outright.
+    pub lab: bool,
+    /// `RATE_LIMIT` (`on`, the same key as the provider's): this app's own limits, on the
+    /// lab's and the gallery's actions per session and on `/login` per address; `off` for
+    /// benchmarks and test suites.
+    pub rate_limit: bool,
+    /// `RATE_LIMIT_LAB_PER_MINUTE` (10): lab and gallery actions per session per minute.
+    pub lab_actions_per_minute: u32,
+    /// `RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE` (30): `GET /login`s per remote address per
+    /// minute (each keeps a pending authorization request for ten minutes).
+    pub login_per_minute: u32,
 }
 
 impl Settings {
@@ -144,6 +163,40 @@ impl Settings {
             public_redirect_uri,
             lab_username: env.string("OAUTH_USERNAME", "demo"),
             lab_password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
+            limits: ConnectionLimits::from_source(env)?,
+            lab: match env.string("LAB", "auto").to_ascii_lowercase().as_str() {
+                "auto" => bind.ip().is_loopback(),
+                "on" => true,
+                "off" => false,
+                _ => return Err(env.error("LAB", "auto, on or off")),
+            },
+            rate_limit: env.flag("RATE_LIMIT", true)?,
+            lab_actions_per_minute: match env.parse(
+                "RATE_LIMIT_LAB_PER_MINUTE",
+                10u32,
+                "a whole number, at least 1, such as 10",
+            )? {
+                0 => {
+                    return Err(env.error(
+                        "RATE_LIMIT_LAB_PER_MINUTE",
+                        "a whole number, at least 1, such as 10",
+                    ));
+                }
+                n => n,
+            },
+            login_per_minute: match env.parse(
+                "RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE",
+                30u32,
+                "a whole number, at least 1, such as 30",
+            )? {
+                0 => {
+                    return Err(env.error(
+                        "RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE",
+                        "a whole number, at least 1, such as 30",
+                    ));
+                }
+                n => n,
+            },
         })
     }
 

@@ -80,6 +80,15 @@ pub enum ClientError {
     /// A page that does not exist.
     #[error("no such page")]
     NotFound,
+    /// The attack lab or the error gallery, turned off (`LAB`).
+    #[error("the lab is off")]
+    LabOff,
+    /// Too many requests of one kind from this session or address (this app's own limit).
+    #[error("too many {what}")]
+    TooManyRequests {
+        what: &'static str,
+        retry_after: u64,
+    },
     /// A bug in this app.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -184,6 +193,13 @@ impl ClientError {
             NotFound => page
                 .title("No such page")
                 .text("This app has no page at this address."),
+            LabOff => page
+                .title("The attack lab and the error gallery are off here")
+                .text("They log in at the provider as the demo user for any visitor and send bursts of requests, so they are on only when this app listens on a loopback address (CLIENT_BIND=127.0.0.1:…). Set LAB=on to turn them on anyway."),
+            TooManyRequests { what, retry_after } => page
+                .title("Slow down")
+                .text(format!("Too many {what} from you in a short time. Wait {retry_after} seconds, then try again."))
+                .check("429 Too Many Requests"),
             Internal(_) => page
                 .title("Something went wrong in this app")
                 .text("An unexpected error happened here, in the client app. It has been logged; the details are not shown here."),
@@ -211,7 +227,8 @@ impl ResponseError for ClientError {
             ProviderUnreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ProviderBroken { .. } => StatusCode::BAD_GATEWAY,
-            NotFound => StatusCode::NOT_FOUND,
+            NotFound | LabOff => StatusCode::NOT_FOUND,
+            TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -232,6 +249,11 @@ impl ResponseError for ClientError {
             && let Ok(value) = HeaderValue::from_str(seconds)
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if let ClientError::TooManyRequests { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         response
     }

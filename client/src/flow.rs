@@ -17,6 +17,14 @@ use crate::wire::WireRecord;
 /// How many steps after the login itself are kept (API calls, refreshes, revocations).
 const LATER_STEPS_KEPT: usize = 40;
 
+/// How many steps of the login itself are kept. A login has five or so; the rest are
+/// refused callbacks, which anyone can send on one cookie (issue 13: 1,000 forged callbacks
+/// grew one session by 19 MB and `/flow` to 31 MB).
+const LOGIN_STEPS_KEPT: usize = 16;
+
+/// The longest parameter value a step keeps (a forged callback's `state` can be any size).
+pub const PARAM_SHOWN: usize = 80;
+
 /// A link to an RFC section.
 #[derive(Debug, Clone, Serialize)]
 pub struct RfcLink {
@@ -139,6 +147,18 @@ impl Step {
     }
 
     pub fn params(mut self, params: Vec<(String, String)>) -> Self {
+        let params: Vec<(String, String)> = params
+            .into_iter()
+            .map(|(name, value)| {
+                if value.chars().count() > PARAM_SHOWN {
+                    let mut shown: String = value.chars().take(PARAM_SHOWN).collect();
+                    shown.push('…');
+                    (name, shown)
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
         self.params = params;
         self
     }
@@ -341,8 +361,13 @@ impl FlowLog {
         self.dropped = 0;
     }
 
-    /// Adds a step of the login itself (response, token exchange).
+    /// Adds a step of the login itself (response, token exchange). When the log is full,
+    /// the oldest after the first (the authorization request) goes, and is counted.
     pub fn push_login(&mut self, step: Step) {
+        if self.login.len() >= LOGIN_STEPS_KEPT {
+            self.login.remove(1);
+            self.dropped += 1;
+        }
         self.login.push(step);
     }
 

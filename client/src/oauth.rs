@@ -150,7 +150,7 @@ impl OAuth {
 
     /// A masker that knows this client's secret.
     pub fn masker(&self) -> Masker {
-        Masker::new().secret(self.settings.client_secret.expose())
+        Masker::new().hidden(self.settings.client_secret.expose())
     }
 
     /// The provider if discovery has already succeeded (the inspector does not trigger it).

@@ -41,6 +41,16 @@ pub fn run() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => return fail(&error),
     };
+    // What servers do: the soft limit of open files (often 1024) is a default for shells;
+    // every connection is one open file.
+    match shared::limits::raise_open_file_limit() {
+        Some(limit) => tracing::info!(
+            open_files = limit,
+            max_connections = settings.limits.total(Some(limit)),
+            "open-file limit"
+        ),
+        None => tracing::info!("no open-file limit to raise on this system"),
+    }
     let listener = match TcpListener::bind(settings.bind) {
         Ok(listener) => listener,
         Err(error) => {

@@ -14,7 +14,8 @@ use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
 use crate::middleware::{
-    CanonicalOrigin, answer_head_as_get, canonical_origin, log_request, security_headers,
+    CanonicalOrigin, answer_head_as_get, canonical_origin, log_request,
+    read_bodies_within_deadline, security_headers,
 };
 use crate::oauth::OAuth;
 use crate::routes::{self, AppState};
@@ -42,10 +43,21 @@ impl Application {
         let spa_callback_path = settings.public_redirect_uri.path().to_owned();
         let secure_cookie = settings.redirect_uri.scheme() == "https";
         let lab = web::Data::new(crate::lab::Lab::new(&settings)?);
+        let limits = settings.limits;
+        // actix's default: one worker per CPU; the connection bound is counted per worker.
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
+        let connections_per_worker =
+            limits.per_worker(workers, shared::limits::raise_open_file_limit());
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             oauth: OAuth::new(Arc::clone(&settings))?,
             vault: Vault::new(SESSION_IDLE),
+            login_limit: settings.rate_limit.then(|| {
+                governor::RateLimiter::keyed(governor::Quota::per_minute(
+                    std::num::NonZeroU32::new(settings.login_per_minute)
+                        .unwrap_or(std::num::NonZeroU32::MIN),
+                ))
+            }),
         });
         // Created once, outside the factory: `HttpServer::new` runs the closure once per
         // worker, and each worker must see the same sessions (and decrypt the same cookies).
@@ -69,6 +81,9 @@ impl Application {
                 .wrap(session)
                 .wrap(security_headers())
                 .wrap(from_fn(canonical_origin))
+                .wrap(from_fn(move |req, next| {
+                    read_bodies_within_deadline(limits.body_timeout, req, next)
+                }))
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .app_data(canonical.clone())
@@ -76,6 +91,11 @@ impl Application {
                 .configure(routes::spa::configure(spa_callback_path.clone()))
                 .configure(routes::configure(callback_path.clone()))
         })
+        .workers(workers)
+        // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s),
+        // bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
+        // `MAX_CONNECTIONS` are open at once, so the open files never run out.
+        .max_connections(connections_per_worker)
         .listen(listener)?
         .shutdown_timeout(1)
         // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;

@@ -230,10 +230,13 @@ pub struct WireRecord {
 }
 
 /// Masks secrets in recorded traffic: by parameter and header name first, then every
-/// known secret string wherever it still appears. Shows the first four characters and `…`.
+/// known secret string wherever it still appears. Codes, verifiers and tokens show their
+/// first four characters and `…` ([`shared::mask`]); the client secret, which lives for
+/// years, shows only its length ([`shared::hide`]), wherever it appears.
 #[derive(Default)]
 pub struct Masker {
     secrets: Vec<String>,
+    hidden: Vec<String>,
 }
 
 impl Masker {
@@ -253,9 +256,26 @@ impl Masker {
         self
     }
 
+    /// Adds a long-lived secret (the client secret) to hide whole wherever it appears.
+    pub fn hidden(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            if encoded != secret {
+                self.hidden.push(encoded);
+            }
+            self.hidden.push(secret.to_owned());
+        }
+        self
+    }
+
     /// Masks free text: every known secret replaced by its masked form.
     pub fn text(&self, text: &str) -> String {
         let mut text = text.to_owned();
+        for secret in &self.hidden {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), &shared::hide(secret));
+            }
+        }
         for secret in &self.secrets {
             if text.contains(secret.as_str()) {
                 text = text.replace(secret.as_str(), &shared::mask(secret));
@@ -288,7 +308,9 @@ impl Masker {
     pub fn form_pairs(&self, body: &str) -> Vec<(String, String)> {
         url::form_urlencoded::parse(body.as_bytes())
             .map(|(key, value)| {
-                let value = if SECRET_PARAMS.contains(&key.as_ref()) {
+                let value = if key == "client_secret" {
+                    shared::hide(&value)
+                } else if SECRET_PARAMS.contains(&key.as_ref()) {
                     shared::mask(&value)
                 } else {
                     self.text(&value)
@@ -312,12 +334,13 @@ impl Masker {
                     .and_then(|bytes| String::from_utf8(bytes).ok())
                     .and_then(|pair| {
                         pair.split_once(':')
-                            .map(|(id, secret)| format!("{id}:{}", shared::mask(secret)))
+                            .map(|(id, secret)| format!("{id}:{}", shared::hide(secret)))
                     })
                     .unwrap_or_else(|| "…".to_owned());
+                // The base64 carries the secret: hidden whole too.
                 format!(
                     "Basic {} (base64 of \"{decoded}\")",
-                    shared::mask(credentials.trim())
+                    shared::hide(credentials.trim())
                 )
             }
             Some((scheme, credentials)) => format!("{scheme} {}", shared::mask(credentials.trim())),
@@ -394,6 +417,9 @@ fn mask_json(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             for (key, value) in map.iter_mut() {
                 match value {
+                    serde_json::Value::String(secret) if key == "client_secret" => {
+                        *secret = shared::hide(secret);
+                    }
                     serde_json::Value::String(secret) if SECRET_PARAMS.contains(&key.as_str()) => {
                         *secret = shared::mask(secret);
                     }
@@ -443,7 +469,11 @@ mod tests {
     fn a_basic_header_is_masked_and_explained() {
         let header = format!("Basic {}", STANDARD.encode("testclient:testsecret"));
         let masked = Masker::new().header("Authorization", &header);
-        assert!(masked.contains("testclient:test…"), "{masked}");
+        assert!(
+            masked.contains("testclient:[10 characters, hidden]"),
+            "the client secret is hidden whole: {masked}"
+        );
+        assert!(!masked.contains("test…"), "{masked}");
         assert!(!masked.contains("testsecret"));
         assert!(!masked.contains(&STANDARD.encode("testclient:testsecret")));
     }
@@ -475,7 +505,23 @@ mod tests {
             masker.header("authorization", &header),
         )];
         let curl = curl_command("POST", "http://p/oauth/token", &headers, "a=b");
-        assert!(curl.contains("-u 'id:tops…'"), "{curl}");
+        assert!(curl.contains("-u 'id:[14 characters, hidden]'"), "{curl}");
         assert!(!curl.contains("topsecretvalue"));
+    }
+
+    #[test]
+    fn the_client_secret_is_hidden_whole_in_text_forms_and_json() {
+        let masker = Masker::new().hidden("testsecret");
+        assert_eq!(
+            masker.text("secret testsecret here"),
+            "secret [10 characters, hidden] here"
+        );
+        let form = masker.form("client_id=c&client_secret=othersecret");
+        assert_eq!(form, "client_id=c&client_secret=[11 characters, hidden]");
+        let json = masker.body(br#"{"client_secret":"abcdefgh"}"#, Some("application/json"));
+        assert!(
+            json.contains("[8 characters, hidden]") && !json.contains("abcd"),
+            "{json}"
+        );
     }
 }

@@ -63,6 +63,7 @@ pub fn start_provider_and_client() -> anyhow::Result<RunningApps> {
     let settings = client::config::Settings::from_source(&EnvSource::from_pairs([
         ("AUTH_SERVER", provider.url.clone()),
         ("REDIRECT_URI", redirect_uri),
+        ("RATE_LIMIT", "off".to_owned()),
     ]))?;
     let app = client::startup::Application::from_listener(settings, client_listener)?;
     tokio::spawn(app.run_until_stopped());

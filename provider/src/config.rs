@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use shared::Secret;
 use shared::env::{EnvSource, SettingError, is_http_url};
+use shared::limits::ConnectionLimits;
 
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
 /// authorization code lifetime of 10 minutes is RECOMMENDED"; the contract asks for 60 s.
@@ -51,6 +52,9 @@ pub struct Settings {
     pub login_per_minute: u32,
     /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): token requests per client and address per second.
     pub token_per_second: u32,
+    /// `RATE_LIMIT_AUTHORIZE_PER_MINUTE` (60): `GET /oauth/authorize` requests per remote
+    /// address per minute (each valid one keeps a pending request for ten minutes).
+    pub authorize_per_minute: u32,
     /// `ALLOW_BEARER_IN_QUERY` (`false`): accept `?access_token=` (RFC 6750 §2.3). Off: URLs
     /// end up in logs, browser history and `Referer` headers.
     pub allow_bearer_in_query: bool,
@@ -85,6 +89,10 @@ pub struct Settings {
     /// is fine for one instance; required with `STORE=redis://…`, where every instance must
     /// read the cookies the others wrote.
     pub session_key: Option<SessionKeyBytes>,
+    /// `REQUEST_BODY_TIMEOUT` (5 s) and `MAX_CONNECTIONS` (4096): how long a request body
+    /// may take to arrive, and how many connections may be open at once (see
+    /// [`shared::limits`], where both are read, the same way as by the client).
+    pub limits: ConnectionLimits,
 }
 
 /// The `STORE` setting.
@@ -345,6 +353,7 @@ impl Settings {
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
+            authorize_per_minute: per_limit("RATE_LIMIT_AUTHORIZE_PER_MINUTE", 60)?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
             allowed_hosts,
@@ -354,6 +363,7 @@ impl Settings {
             session_key: parse_session_key(env, &store)?,
             store,
             store_prefix: env.string("STORE_PREFIX", "oauth:"),
+            limits: ConnectionLimits::from_source(env)?,
         })
     }
 

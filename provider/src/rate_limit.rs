@@ -141,6 +141,55 @@ fn too_many_token_requests(seconds: u64) -> HttpResponse {
         ))
 }
 
+/// Cookieless `GET /oauth/authorize` requests per remote address:
+/// `RATE_LIMIT_AUTHORIZE_PER_MINUTE`. Each valid one keeps a pending request (and a session)
+/// for ten minutes, so one address may start only so many a minute. Its own app data, apart
+/// from [`RateLimits`], registered by `startup`.
+pub struct AuthorizeLimit(DefaultKeyedRateLimiter<IpAddr>);
+
+impl AuthorizeLimit {
+    pub fn new(per_minute: u32) -> Self {
+        Self(RateLimiter::keyed(Quota::per_minute(
+            NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN),
+        )))
+    }
+}
+
+/// Middleware for `/oauth/authorize`: a GET over the address's limit gets a 429 page (the
+/// consent POST is not counted: it needs a session and its CSRF token already).
+pub async fn limit_authorization_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.method() == Method::GET
+        && let Some(limit) = req.app_data::<web::Data<AuthorizeLimit>>()
+        && let Some(ip) = peer_ip(&req)
+    {
+        // Addresses come and go: forget the buckets that are full again past a bound.
+        if limit.0.len() > 10_000 {
+            limit.0.retain_recent();
+        }
+        if let Err(not_until) = limit.0.check_key(&ip) {
+            let seconds = wait_seconds(not_until.wait_time_from(DefaultClock::default().now()));
+            let mut response = ErrorPage::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-in requests",
+                &format!(
+                    "Too many authorization requests from your address. Wait {seconds} seconds, then try again."
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

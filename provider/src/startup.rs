@@ -24,9 +24,11 @@ use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::middleware::{
     BODY_LIMIT, KnownHosts, answer_head_as_get, answer_only_known_hosts, log_requests,
-    refuse_large_bodies, security_headers,
+    read_bodies_within_deadline, refuse_large_bodies, security_headers,
 };
-use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
+use crate::rate_limit::{
+    AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins, limit_token_requests,
+};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
@@ -134,6 +136,13 @@ impl Application {
             &state.settings.issuer,
             &state.settings.allowed_hosts,
         ));
+        let authorize_limit =
+            web::Data::new(AuthorizeLimit::new(state.settings.authorize_per_minute));
+        let limits = state.settings.limits;
+        // The open-file limit is the process's, so it is raised here as well as in `main`:
+        // raising is idempotent, and the bound must know the limit in force.
+        let connections_per_worker =
+            limits.per_worker(workers, shared::limits::raise_open_file_limit());
 
         let app_state = state.clone();
         let app_sessions = sessions.clone();
@@ -152,6 +161,7 @@ impl Application {
                     .app_data(app_state.clone())
                     .app_data(app_rate_limits.clone())
                     .app_data(known_hosts.clone())
+                    .app_data(authorize_limit.clone())
                     .app_data(web::PayloadConfig::new(BODY_LIMIT))
                     .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
                         |error, _| {
@@ -175,6 +185,9 @@ impl Application {
                     .wrap(from_fn(answer_only_known_hosts))
                     .wrap(security_headers())
                     .wrap(session)
+                    .wrap(from_fn(move |req, next| {
+                        read_bodies_within_deadline(limits.body_timeout, req, next)
+                    }))
                     .wrap(from_fn(refuse_large_bodies))
                     .wrap(from_fn(log_requests))
                     .configure(|cfg| configure_authorization_server(cfg, settings, rate_limit))
@@ -184,6 +197,10 @@ impl Application {
                     .default_service(web::to(not_found))
             })
             .workers(workers)
+            // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s)
+            // and bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
+            // `MAX_CONNECTIONS` are open at once, so the open files never run out.
+            .max_connections(connections_per_worker)
             .shutdown_timeout(5)
             // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
             // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.
@@ -291,6 +308,10 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/oauth/authorize")
+            .wrap(Condition::new(
+                rate_limit,
+                from_fn(limit_authorization_requests),
+            ))
             .route(web::get().to(oauth::authorize::authorize))
             .route(web::post().to(oauth::consent::decide)),
     )

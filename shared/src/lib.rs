@@ -14,6 +14,7 @@ pub mod env;
 pub mod error;
 pub mod introspection;
 pub mod log_writer;
+pub mod limits;
 pub mod metadata;
 pub mod profile;
 pub mod scope;
@@ -30,6 +31,15 @@ pub use secret::Secret;
 pub fn mask(secret: &str) -> String {
     let head: String = secret.chars().take(4).collect();
     format!("{head}…")
+}
+
+/// Hides a long-lived secret (a client secret, a password) whole: only its length shows.
+///
+/// [`mask`]'s four characters are fine for a code or a token, which die within minutes and
+/// are also named by [`fingerprint`]; a client secret lives for years, and four of its
+/// characters on a public page (`/lab`, `/errors`) are four fewer to guess.
+pub fn hide(secret: &str) -> String {
+    format!("[{} characters, hidden]", secret.chars().count())
 }
 
 /// A token's short fingerprint: the first 8 hex digits of its SHA-256.
@@ -56,5 +66,10 @@ mod tests {
     #[test]
     fn a_masked_secret_shows_four_characters() {
         assert_eq!(super::mask("testsecret"), "test…");
+    }
+
+    #[test]
+    fn a_hidden_secret_shows_only_its_length() {
+        assert_eq!(super::hide("testsecret"), "[10 characters, hidden]");
     }
 }

@@ -25,12 +25,17 @@ pub mod naive_callback;
 pub mod naive_team_api;
 pub mod transcript;
 
+use std::num::NonZeroU32;
 use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use tera::{Context, Tera};
+
+use crate::error::ClientError;
 
 use crate::config::Settings;
 use agent::Agent;
@@ -89,6 +94,11 @@ pub struct Lab {
     /// attacker's account and the victim's are the same `demo`; the cards say so.
     pub username: String,
     pub password: shared::Secret,
+    /// Whether the lab and the gallery are on at all (`LAB`).
+    pub enabled: bool,
+    /// Actions (a card run, a gallery error) per session: `RATE_LIMIT_LAB_PER_MINUTE`, or
+    /// none with `RATE_LIMIT=off`. One click can send hundreds of requests to the provider.
+    actions: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl Lab {
@@ -101,7 +111,44 @@ impl Lab {
             naive: NaiveClient::default(),
             username: settings.lab_username.clone(),
             password: settings.lab_password.clone(),
+            enabled: settings.lab,
+            actions: settings.rate_limit.then(|| {
+                let per_minute =
+                    NonZeroU32::new(settings.lab_actions_per_minute).unwrap_or(NonZeroU32::MIN);
+                RateLimiter::keyed(Quota::per_minute(per_minute))
+            }),
         })
+    }
+
+    /// Refuses with [`ClientError::LabOff`] when the lab is off (`LAB`).
+    pub fn require_on(&self) -> Result<(), ClientError> {
+        if self.enabled {
+            Ok(())
+        } else {
+            Err(ClientError::LabOff)
+        }
+    }
+
+    /// Counts one action for the session whose CSRF token is `session_key` (already
+    /// checked, so it is this session's own); over the limit, a 429 with `Retry-After`.
+    pub fn count_action(&self, session_key: &str) -> Result<(), ClientError> {
+        let Some(actions) = &self.actions else {
+            return Ok(());
+        };
+        // Sessions come and go: forget the buckets that are full again, so the map stays
+        // as small as the number of recently active sessions.
+        if actions.len() > 10_000 {
+            actions.retain_recent();
+        }
+        actions
+            .check_key(&session_key.to_owned())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                ClientError::TooManyRequests {
+                    what: "lab and gallery actions",
+                    retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+                }
+            })
     }
 }
 

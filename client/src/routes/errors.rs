@@ -47,7 +47,9 @@ fn gallery_page(state: &AppState, csrf_token: String) -> GalleryPage {
 pub async fn page(
     session: ClientSession,
     state: web::Data<AppState>,
+    lab: web::Data<Lab>,
 ) -> Result<HttpResponse, ClientError> {
+    lab.require_on()?;
     let page = gallery_page(&state, session.csrf_token()?);
     Ok(lab::html(StatusCode::OK, "errors.html", &page))
 }
@@ -60,7 +62,9 @@ pub async fn trigger(
     state: web::Data<AppState>,
     lab: web::Data<Lab>,
 ) -> Result<HttpResponse, ClientError> {
+    lab.require_on()?;
     session.check_csrf(&form.csrf_token)?;
+    lab.count_action(&form.csrf_token)?;
     let entry = gallery::entry(&error).ok_or(ClientError::NotFound)?;
     let context = LabContext {
         oauth: &state.oauth,

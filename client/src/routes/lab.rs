@@ -62,7 +62,9 @@ fn lab_page(state: &AppState, csrf_token: String) -> LabPage {
 pub async fn page(
     session: ClientSession,
     state: web::Data<AppState>,
+    lab: web::Data<Lab>,
 ) -> Result<HttpResponse, ClientError> {
+    lab.require_on()?;
     let page = lab_page(&state, session.csrf_token()?);
     Ok(lab::html(StatusCode::OK, "lab.html", &page))
 }
@@ -75,7 +77,9 @@ pub async fn run(
     state: web::Data<AppState>,
     lab: web::Data<Lab>,
 ) -> Result<HttpResponse, ClientError> {
+    lab.require_on()?;
     session.check_csrf(&form.csrf_token)?;
+    lab.count_action(&form.csrf_token)?;
     let card = attacks::card(&attack).ok_or(ClientError::NotFound)?;
     let context = LabContext {
         oauth: &state.oauth,

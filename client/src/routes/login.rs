@@ -5,10 +5,10 @@
 //! provider. With `?add_scope=teams:write`, the request also asks for that scope:
 //! incremental authorization, asking for a permission when it is needed.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use governor::clock::{Clock, DefaultClock};
 use serde::Deserialize;
 
-use crate::config::is_scope_token;
 use crate::error::ClientError;
 use crate::routes::{AppState, see_other};
 use crate::session::ClientSession;
@@ -22,15 +22,19 @@ pub struct LoginQuery {
 
 /// `GET /login` (RFC 6749 §4.1.1, RFC 7636 §4.3): redirects to the authorization endpoint.
 pub async fn login(
+    req: HttpRequest,
     query: web::Query<LoginQuery>,
     session: ClientSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
+    check_login_rate(&req, &state)?;
     let provider = state.oauth.provider().await?;
     let browser = session.browser_or_create(&state.vault)?;
     let mut scopes = state.oauth.settings().scopes.clone();
     let incremental = match query.add_scope.as_deref() {
-        Some(extra) if is_scope_token(extra) => {
+        // Only a scope this app knows (RFC 6749 §3.3 names are free-form, but an unknown one
+        // would only be refused by the provider, after the session had kept it).
+        Some(extra) if shared::scope::Scope::from_name(extra).is_some() => {
             if let Some(tokens) = browser.tokens.lock().await.as_ref() {
                 for granted in &tokens.scopes {
                     if !scopes.contains(granted) {
@@ -45,7 +49,7 @@ pub async fn login(
         }
         Some(_) => {
             return Err(ClientError::BadRequest(
-                "add_scope must be one scope name (RFC 6749 §3.3)".into(),
+                "invalid_request: add_scope must be one scope this app knows: profile:read, teams:read or teams:write".into(),
             ));
         }
         None => false,
@@ -54,4 +58,22 @@ pub async fn login(
     browser.add_pending(pending);
     browser.begin_flow([step]);
     Ok(see_other(&url))
+}
+
+/// Counts this `GET /login` against its remote address (with `RATE_LIMIT=on`): each keeps a
+/// pending request server-side, so one address may start only so many a minute.
+fn check_login_rate(req: &HttpRequest, state: &AppState) -> Result<(), ClientError> {
+    let (Some(limit), Some(peer)) = (&state.login_limit, req.peer_addr()) else {
+        return Ok(());
+    };
+    if limit.len() > 10_000 {
+        limit.retain_recent();
+    }
+    limit.check_key(&peer.ip()).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        ClientError::TooManyRequests {
+            what: "logins started",
+            retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    })
 }

@@ -27,11 +27,21 @@ use crate::session::vault::Vault;
 pub struct AppState {
     pub oauth: OAuth,
     pub vault: Vault,
+    /// `GET /login`s per remote address (`RATE_LIMIT_CLIENT_LOGIN_PER_MINUTE`), or none
+    /// with `RATE_LIMIT=off`: each one keeps a pending request for ten minutes.
+    pub login_limit: Option<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
 }
 
 /// The body of this app's own POST forms: its CSRF token.
+///
+/// A form without the field at all reads as an empty token, which [`check_csrf`] refuses
+/// with 403 like a wrong one: a cross-site form that simply leaves the field out must not
+/// get a different answer (a 400) from one that guesses it.
+///
+/// [`check_csrf`]: crate::session::ClientSession::check_csrf
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     pub csrf_token: String,
 }
 

@@ -18,6 +18,8 @@ use crate::session::ClientSession;
 /// The add-member form.
 #[derive(Debug, Deserialize)]
 pub struct AddMemberForm {
+    /// Missing reads as empty, refused with 403 like a wrong one (see [`CsrfForm`]).
+    #[serde(default)]
     pub csrf_token: String,
     pub username: String,
     pub role: TeamRole,

@@ -174,7 +174,22 @@ impl Vault {
         let mut browsers = lock(&self.browsers);
         let idle_limit = self.idle_limit;
         if !browsers.contains_key(id) {
-            browsers.retain(|_, entry| entry.last_seen.elapsed() < idle_limit);
+            // A browser with tokens is kept for the session's idle limit; one without (a
+            // half-finished login, which anyone can start by the thousand with a cookieless
+            // `GET /login`) only as long as its login may take.
+            browsers.retain(|_, entry| {
+                let signed_in = entry
+                    .state
+                    .tokens
+                    .try_lock()
+                    .map_or(true, |tokens| tokens.is_some());
+                let limit = if signed_in {
+                    idle_limit
+                } else {
+                    LOGIN_TIMEOUT.min(idle_limit)
+                };
+                entry.last_seen.elapsed() < limit
+            });
         }
         let entry = browsers.entry(id.to_owned()).or_insert_with(|| Entry {
             state: Arc::default(),

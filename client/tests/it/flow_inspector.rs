@@ -34,7 +34,7 @@ async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_maske
     flow.assert_contains("SHA-256 → base64url");
     // The Basic header, masked and explained; no secret anywhere.
     flow.assert_contains("Basic ");
-    flow.assert_contains("testclient:test…");
+    flow.assert_contains("testclient:[10 characters, hidden]");
     assert!(!flow.body.contains("testsecret"));
     assert!(!flow.body.contains(&code), "the code is masked");
     flow.assert_contains(&format!("{}…", &code[..4]));
@@ -44,7 +44,7 @@ async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_maske
     flow.assert_contains("<code>exchange_code</code>");
     flow.assert_contains("rfc7636#section-4.5");
     flow.assert_contains("curl -i");
-    flow.assert_contains("-u 'testclient:test…'");
+    flow.assert_contains("-u 'testclient:[10 characters, hidden]'");
     flow.assert_contains(&access);
     flow.assert_contains("cache-control: no-store");
 }

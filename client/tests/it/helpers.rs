@@ -90,6 +90,7 @@ pub fn spawn_client_on(listener: TcpListener, provider: &str, pairs: &[(&str, &s
         ("AUTH_SERVER", provider.to_owned()),
         ("REDIRECT_URI", format!("http://{address}/callback")),
         ("CLIENT_BIND", address.to_string()),
+        ("RATE_LIMIT", "off".to_owned()),
     ]);
     for (key, value) in pairs {
         env.set(*key, *value);

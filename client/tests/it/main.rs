@@ -23,3 +23,5 @@ mod unauthorized_retry;
 mod hostile;
 mod restart;
 mod shutdown;
+mod slow_requests;
+mod small_rules;

@@ -15,7 +15,9 @@ use crate::domain::token::random_id;
 use crate::error::PageError;
 use crate::web::csrf;
 
-const USER_ID: &str = "user_id";
+/// The session key of the signed-in user (the session store gives sessions without it a
+/// short life).
+pub const USER_ID: &str = "user_id";
 const CSRF_TOKEN: &str = "csrf_token";
 const PENDING: &str = "pending_authorizations";
 

@@ -260,6 +260,22 @@ impl SessionBackend {
     }
 }
 
+/// How long the provider keeps a session nobody has signed in to: ten minutes, the life of
+/// the pending authorization requests it holds (`session.rs`). Every cookieless
+/// `GET /oauth/authorize` makes one, so anyone can make them by the thousand; at the
+/// cookie's own lifetime (a day) they would pile up (issue 13: 2,000 requests held 70 MB).
+/// A signed-in session keeps actix-session's lifetime.
+pub const ANONYMOUS_SESSION_TTL: Duration = Duration::minutes(10);
+
+/// The lifetime to store `session_state` for: `ttl`, or less when nobody is signed in.
+fn lifetime(session_state: &SessionState, ttl: &Duration) -> Duration {
+    if session_state.contains_key(crate::web::session::USER_ID) {
+        *ttl
+    } else {
+        (*ttl).min(ANONYMOUS_SESSION_TTL)
+    }
+}
+
 impl SessionStore for SessionBackend {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         match self {
@@ -273,6 +289,7 @@ impl SessionStore for SessionBackend {
         session_state: SessionState,
         ttl: &Duration,
     ) -> Result<SessionKey, SaveError> {
+        let ttl = &lifetime(&session_state, ttl);
         match self {
             SessionBackend::Memory(store) => store.save(session_state, ttl).await,
             SessionBackend::Redis(store) => store.save(session_state, ttl).await,
@@ -285,6 +302,7 @@ impl SessionStore for SessionBackend {
         session_state: SessionState,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
+        let ttl = &lifetime(&session_state, ttl);
         match self {
             SessionBackend::Memory(store) => store.update(session_key, session_state, ttl).await,
             SessionBackend::Redis(store) => store.update(session_key, session_state, ttl).await,
@@ -313,6 +331,18 @@ impl SessionStore for SessionBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_nobody_signed_in_to_lives_ten_minutes_and_a_signed_in_one_its_full_ttl() {
+        let day = Duration::days(1);
+        let anonymous = SessionState::from([("csrf_token".to_owned(), "\"x\"".to_owned())]);
+        assert_eq!(lifetime(&anonymous, &day), ANONYMOUS_SESSION_TTL);
+        let signed_in = SessionState::from([(
+            crate::web::session::USER_ID.to_owned(),
+            "\"user1\"".to_owned(),
+        )]);
+        assert_eq!(lifetime(&signed_in, &day), day);
+    }
 
     #[test]
     fn purging_while_sessions_are_being_opened_counts_only_what_it_removed() {

@@ -36,6 +36,7 @@ mod request_log;
 mod shutdown;
 // Settings that follow another one when a port moves.
 mod derived_settings;
+mod slow_requests;
 // The documented curl walkthrough.
 mod walkthrough;
 // The store's contract, on the store itself (memory or Redis).
