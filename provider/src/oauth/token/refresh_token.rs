@@ -2,7 +2,8 @@
 //!
 //! Refresh tokens rotate: each use returns a new one and retires the old (RFC 9700
 //! §4.14.2). A retired token presented again means two parties hold it, so the whole grant
-//! is revoked. The scope may be narrowed, never widened (§6: "MUST NOT include any scope
+//! is revoked, if it comes from the token's own client (the binding is checked first, so
+//! another client cannot end someone else's grant, §10.4). The scope may be narrowed, never widened (§6: "MUST NOT include any scope
 //! not originally granted"); the new refresh token keeps the original scope.
 
 use shared::token::TokenResponse;
