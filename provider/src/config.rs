@@ -43,13 +43,18 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// `CODE_TTL` (60 s, at most 60): authorization-code lifetime.
     pub code_ttl: Duration,
-    /// `RATE_LIMIT` (`on`): rate limits on `/login` and `/oauth/token`; `off` for benchmarks
+    /// `RATE_LIMIT` (`on`): rate limits on `/login` and client authentication; `off` for benchmarks
     /// and test suites.
     pub rate_limit: bool,
     /// `RATE_LIMIT_LOGIN_PER_MINUTE` (10): login attempts per remote address per minute.
     pub login_per_minute: u32,
-    /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): token requests per client and address per second.
+    /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): requests per client and address per second at
+    /// every endpoint that authenticates a client (token, revocation, introspection).
     pub token_per_second: u32,
+    /// `RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE` (10): failed client authentications per
+    /// remote address per minute, at those same endpoints; over it the address waits, even
+    /// with the right secret (RFC 6749 §2.3.1: protect client passwords against brute force).
+    pub client_auth_failures_per_minute: u32,
     /// `ALLOW_BEARER_IN_QUERY` (`false`): accept `?access_token=` (RFC 6750 §2.3). Off: URLs
     /// end up in logs, browser history and `Referer` headers.
     pub allow_bearer_in_query: bool,
@@ -302,6 +307,10 @@ impl Settings {
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
+            client_auth_failures_per_minute: per_limit(
+                "RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE",
+                10,
+            )?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
             purge_interval: seconds("PURGE_INTERVAL", purge_default)?,

@@ -113,6 +113,8 @@ impl ResponseError for AuthorizeError {
 pub struct TokenError {
     pub code: ErrorCode,
     pub description: String,
+    /// Seconds for `Retry-After` (only with `rate_limited`, 429).
+    pub retry_after: Option<u64>,
 }
 
 impl TokenError {
@@ -120,6 +122,20 @@ impl TokenError {
         Self {
             code,
             description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After` (RFC 6585 §4): over a client-authentication rate limit.
+    pub fn rate_limited(seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many requests from this client or address; retry after {seconds} seconds"
+                ),
+            )
         }
     }
 
@@ -164,6 +180,7 @@ impl ResponseError for TokenError {
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -171,6 +188,11 @@ impl ResponseError for TokenError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code())
             .json(ErrorBody::new(self.code, self.description.clone()));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.code == ErrorCode::InvalidClient {
             let challenge = format!("Basic realm=\"{REALM}\"");
             if let Ok(value) = HeaderValue::from_str(&challenge) {

@@ -23,7 +23,7 @@ use crate::config::StoreSetting;
 use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::middleware::{BODY_LIMIT, log_requests, refuse_large_bodies, security_headers};
-use crate::rate_limit::{RateLimits, limit_logins, limit_token_requests};
+use crate::rate_limit::{RateLimits, limit_logins};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
@@ -125,6 +125,7 @@ impl Application {
         let rate_limits = web::Data::new(RateLimits::new(
             state.settings.login_per_minute,
             state.settings.token_per_second,
+            state.settings.client_auth_failures_per_minute,
         ));
         let rate_limit = state.settings.rate_limit;
 
@@ -284,7 +285,6 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/oauth/token")
-            .wrap(Condition::new(rate_limit, from_fn(limit_token_requests)))
             .wrap(cors(settings))
             .route(web::post().to(oauth::token::token)),
     )

@@ -26,6 +26,8 @@ mod resource_api;
 mod public_client;
 // Headers, cookies, limits, rate limits, logs.
 mod security;
+// Client authentication's brute-force limits (RFC 6749 §2.3.1).
+mod client_auth_limits;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
 mod hostile_input;
 mod races;
