@@ -232,15 +232,12 @@ fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)>
     }
 }
 
-/// Check 5: known scopes the client may ask for; none asked means the default (§3.3).
+/// Check 5: known scopes the client may ask for; no `scope` means the default (§3.3), a
+/// blank one is `invalid_scope`.
 fn check_scope(params: &Params, client: &RegisteredClient) -> Result<ScopeSet, String> {
-    let requested = ScopeSet::parse(params.get("scope").unwrap_or_default())
-        .map_err(|error| error.to_string())?;
-    let scopes = if requested.is_empty() {
-        ScopeSet::DEFAULT
-    } else {
-        requested
-    };
+    let scopes = ScopeSet::parse_requested(params.get("scope"))
+        .map_err(|error| error.to_string())?
+        .unwrap_or(ScopeSet::DEFAULT);
     if !scopes.is_subset_of(client.allowed_scopes) {
         return Err("this application may not ask for that scope".into());
     }

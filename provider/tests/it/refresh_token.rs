@@ -209,3 +209,18 @@ async fn a_retired_refresh_token_presented_by_another_client_is_invalid_grant_an
         "the owner's current refresh token still works"
     );
 }
+
+#[tokio::test]
+async fn a_whitespace_only_scope_on_a_refresh_is_invalid_scope_and_the_token_stays_usable() {
+    let provider = spawn_provider().await;
+    let (_, refresh) = token_pair(&provider.user_tokens().await);
+    let response = provider
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            ("scope", " "),
+        ])
+        .await;
+    assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    assert_eq!(provider.refresh(&refresh).await.status(), StatusCode::OK);
+}

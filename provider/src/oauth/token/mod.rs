@@ -163,16 +163,14 @@ impl IssuedPair {
 }
 
 /// The requested `scope` of a token request, checked against what may be had: absent means
-/// all of `ceiling`; anything outside it is `invalid_scope` (§3.3, §6).
+/// all of `ceiling`; blank (`scope=" "`) or anything outside it is `invalid_scope` (§3.3,
+/// §6). The same parser as the authorization endpoint's, [`ScopeSet::parse_requested`].
 pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, TokenError> {
-    let Some(scope) = params.get("scope") else {
+    let Some(requested) = ScopeSet::parse_requested(params.get("scope"))
+        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?
+    else {
         return Ok(ceiling);
     };
-    let requested = ScopeSet::parse(scope)
-        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?;
-    if requested.is_empty() {
-        return Ok(ceiling);
-    }
     if !requested.is_subset_of(ceiling) {
         return Err(TokenError::new(
             ErrorCode::InvalidScope,
