@@ -41,6 +41,12 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL` (1209600 s = 14 days): refresh-token lifetime, renewed on rotation.
     pub refresh_token_ttl: Duration,
+    /// `GRANT_MAX_LIFETIME` (2592000 s = 30 days): the absolute lifetime of a grant from the
+    /// code exchange. Rotation renews the refresh token, never this: after it a refresh is
+    /// `invalid_grant` and the user signs in again (RFC 9700 §4.14.2). Thirty days is twice
+    /// the refresh token's 14, so someone who uses the app weekly signs in about monthly,
+    /// and a stolen refresh token that keeps rotating dies within a month.
+    pub grant_max_lifetime: Duration,
     /// `CODE_TTL` (60 s, at most 60): authorization-code lifetime.
     pub code_ttl: Duration,
     /// `RATE_LIMIT` (`on`): rate limits on `/login` and client authentication; `off` for benchmarks
@@ -303,6 +309,7 @@ impl Settings {
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
             access_token_ttl: seconds("ACCESS_TOKEN_TTL", access_default)?,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL", refresh_default)?,
+            grant_max_lifetime: seconds("GRANT_MAX_LIFETIME", 30 * 24 * 3600)?,
             code_ttl,
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,

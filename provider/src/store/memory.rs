@@ -508,6 +508,7 @@ mod tests {
                 scopes: ScopeSet::DEFAULT,
                 issued_at: NOW,
                 expires_at,
+                grant_ends_at: None,
             },
         )
     }

@@ -229,6 +229,9 @@ struct StoredToken {
     scopes: String,
     issued_at: u64,
     expires_at: u64,
+    /// Absent in records written before grants had an end.
+    #[serde(default)]
+    grant_ends_at: Option<u64>,
 }
 
 fn malformed(what: &str) -> StoreError {
@@ -275,6 +278,7 @@ fn encode_token(record: &TokenRecord) -> Result<String, StoreError> {
         scopes: record.scopes.to_wire(),
         issued_at: record.issued_at,
         expires_at: record.expires_at,
+        grant_ends_at: record.grant_ends_at,
     })
     .map_err(|error| StoreError::Malformed(error.to_string()))
 }
@@ -294,6 +298,7 @@ fn decode_token(json: &str) -> Result<TokenRecord, StoreError> {
         scopes: parse_scopes(&stored.scopes)?,
         issued_at: stored.issued_at,
         expires_at: stored.expires_at,
+        grant_ends_at: stored.grant_ends_at,
     })
 }
 

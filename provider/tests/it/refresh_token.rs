@@ -224,3 +224,22 @@ async fn a_whitespace_only_scope_on_a_refresh_is_invalid_scope_and_the_token_sta
     assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_scope").await;
     assert_eq!(provider.refresh(&refresh).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_grant_older_than_its_absolute_lifetime_cannot_be_refreshed_however_often_it_rotated() {
+    let provider = spawn_provider_with(&[("GRANT_MAX_LIFETIME", "2")]).await;
+    let (mut access, mut refresh) = token_pair(&provider.user_tokens().await);
+    // Rotating keeps the refresh token fresh (14 days each time), but not the grant.
+    for _ in 0..2 {
+        let rotated = provider.refresh(&refresh).await;
+        assert_eq!(rotated.status(), StatusCode::OK);
+        (access, refresh) = token_pair(&rotated.json().await.expect("a token response"));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    let response = provider.refresh(&refresh).await;
+    assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(
+        !provider.is_active(&access).await,
+        "no token of the grant outlives it, the last access token included"
+    );
+}

@@ -15,6 +15,7 @@ use crate::domain::grant::AuthorizationCode;
 use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::TokenError;
+use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
 use crate::oauth::token::mint_pair;
 use crate::state::AppState;
@@ -51,6 +52,8 @@ pub async fn exchange_code(
                     code.scopes,
                     code.scopes,
                     now,
+                    // The grant's absolute lifetime starts now (RFC 9700 §4.14.2).
+                    now + millis(state.settings.grant_max_lifetime),
                 );
                 let records = pair.records();
                 minted = Some(pair);

@@ -92,7 +92,11 @@ pub struct IssuedPair {
 }
 
 /// Mints an access token (scopes `access_scopes`) and a refresh token (scopes
-/// `refresh_scopes`) for one grant.
+/// `refresh_scopes`) for one grant that ends at `grant_ends_at`: neither outlives it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is one fact of the grant the pair belongs to"
+)]
 pub fn mint_pair(
     state: &AppState,
     grant_id: &GrantId,
@@ -101,6 +105,7 @@ pub fn mint_pair(
     access_scopes: ScopeSet,
     refresh_scopes: ScopeSet,
     now: u64,
+    grant_ends_at: u64,
 ) -> IssuedPair {
     let record = |kind, scopes, ttl| TokenRecord {
         kind,
@@ -109,7 +114,8 @@ pub fn mint_pair(
         user_id: Some(user_id.clone()),
         scopes,
         issued_at: now,
-        expires_at: now + millis(ttl),
+        expires_at: (now + millis(ttl)).min(grant_ends_at),
+        grant_ends_at: Some(grant_ends_at),
     };
     let [access, refresh] = mint_many::<2>();
     IssuedPair {
