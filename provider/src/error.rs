@@ -10,6 +10,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use shared::error::Description;
 use shared::{ErrorBody, ErrorCode};
 
 use crate::domain::client::VerifiedRedirectUri;
@@ -52,7 +53,10 @@ impl ErrorRedirect {
             &self.redirect_uri,
             &[
                 ("error", Some(self.error.as_str())),
-                ("error_description", Some(&self.description)),
+                (
+                    "error_description",
+                    Some(Description::new(&self.description).as_str()),
+                ),
                 ("state", self.state.as_deref()),
                 ("iss", Some(&self.issuer)),
             ],
@@ -121,7 +125,8 @@ impl TokenError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Self {
             code,
-            description: description.into(),
+            // Only RFC 6749 §5.2's characters, in the body and in the logs alike.
+            description: Description::new(&description.into()).into_string(),
             retry_after: None,
         }
     }
@@ -263,23 +268,22 @@ impl ResponseError for BearerError {
             }
             BearerError::Missing => (
                 format!("Bearer realm=\"{REALM}\""),
-                ErrorBody {
-                    error: ErrorCode::InvalidToken,
-                    error_description: Some(
-                        "this resource needs an access token: send Authorization: Bearer <token>"
-                            .into(),
-                    ),
-                },
+                ErrorBody::new(
+                    ErrorCode::InvalidToken,
+                    "this resource needs an access token: send Authorization: Bearer <token>",
+                ),
             ),
             BearerError::InvalidToken(why) => (
                 format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{why}\""
+                    "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{}\"",
+                    Description::new(why)
                 ),
                 ErrorBody::new(ErrorCode::InvalidToken, *why),
             ),
             BearerError::InvalidRequest(why) => (
                 format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{why}\""
+                    "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{}\"",
+                    Description::new(why)
                 ),
                 ErrorBody::new(ErrorCode::InvalidRequest, *why),
             ),

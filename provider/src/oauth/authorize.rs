@@ -198,7 +198,7 @@ fn check_redirect_uri(
 /// Check 3: "Request and response parameters MUST NOT be included more than once" (§3.1).
 fn check_no_repeats(params: &Params) -> Result<(), String> {
     match params.any_repeated() {
-        Some(name) => Err(format!("the parameter {name} was sent more than once")),
+        Some(name) => Err(Params::repeated_description(name)),
         None => Ok(()),
     }
 }
@@ -227,7 +227,7 @@ fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)>
         )),
         Some(_) => Err((
             ErrorCode::UnsupportedResponseType,
-            "only response_type=code is supported (the implicit flow is not: RFC 9700 §2.1.2)",
+            "only response_type=code is supported (the implicit flow is not: RFC 9700 section 2.1.2)",
         )),
     }
 }

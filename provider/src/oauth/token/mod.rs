@@ -73,13 +73,13 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Err(TokenError::invalid_request(
-            "the body must be application/x-www-form-urlencoded (RFC 6749 §3.2)",
+            "the body must be application/x-www-form-urlencoded (RFC 6749 section 3.2)",
         ));
     }
     let params = Params::parse(body);
     if let Some(name) = params.any_repeated() {
-        return Err(TokenError::invalid_request(format!(
-            "the parameter {name} was sent more than once"
+        return Err(TokenError::invalid_request(Params::repeated_description(
+            name,
         )));
     }
     Ok(params)
