@@ -43,18 +43,29 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL` (1209600 s = 14 days): refresh-token lifetime, renewed on rotation.
     pub refresh_token_ttl: Duration,
+    /// `GRANT_MAX_LIFETIME` (2592000 s = 30 days): the absolute lifetime of a grant from the
+    /// code exchange. Rotation renews the refresh token, never this: after it a refresh is
+    /// `invalid_grant` and the user signs in again (RFC 9700 §4.14.2). Thirty days is twice
+    /// the refresh token's 14, so someone who uses the app weekly signs in about monthly,
+    /// and a stolen refresh token that keeps rotating dies within a month.
+    pub grant_max_lifetime: Duration,
     /// `CODE_TTL` (60 s, at most 60): authorization-code lifetime.
     pub code_ttl: Duration,
-    /// `RATE_LIMIT` (`on`): rate limits on `/login` and `/oauth/token`; `off` for benchmarks
+    /// `RATE_LIMIT` (`on`): rate limits on `/login` and client authentication; `off` for benchmarks
     /// and test suites.
     pub rate_limit: bool,
     /// `RATE_LIMIT_LOGIN_PER_MINUTE` (10): login attempts per remote address per minute.
     pub login_per_minute: u32,
-    /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): token requests per client and address per second.
+    /// `RATE_LIMIT_TOKEN_PER_SECOND` (50): requests per client and address per second at
+    /// every endpoint that authenticates a client (token, revocation, introspection).
     pub token_per_second: u32,
     /// `RATE_LIMIT_AUTHORIZE_PER_MINUTE` (60): `GET /oauth/authorize` requests per remote
     /// address per minute (each valid one keeps a pending request for ten minutes).
     pub authorize_per_minute: u32,
+    /// `RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE` (10): failed client authentications per
+    /// remote address per minute, at those same endpoints; over it the address waits, even
+    /// with the right secret (RFC 6749 §2.3.1: protect client passwords against brute force).
+    pub client_auth_failures_per_minute: u32,
     /// `ALLOW_BEARER_IN_QUERY` (`false`): accept `?access_token=` (RFC 6750 §2.3). Off: URLs
     /// end up in logs, browser history and `Referer` headers.
     pub allow_bearer_in_query: bool,
@@ -349,11 +360,16 @@ impl Settings {
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
             access_token_ttl: seconds("ACCESS_TOKEN_TTL", access_default)?,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL", refresh_default)?,
+            grant_max_lifetime: seconds("GRANT_MAX_LIFETIME", 30 * 24 * 3600)?,
             code_ttl,
             rate_limit: env.flag("RATE_LIMIT", true)?,
             login_per_minute: per_limit("RATE_LIMIT_LOGIN_PER_MINUTE", 10)?,
             token_per_second: per_limit("RATE_LIMIT_TOKEN_PER_SECOND", 50)?,
             authorize_per_minute: per_limit("RATE_LIMIT_AUTHORIZE_PER_MINUTE", 60)?,
+            client_auth_failures_per_minute: per_limit(
+                "RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE",
+                10,
+            )?,
             allow_bearer_in_query: env.flag("ALLOW_BEARER_IN_QUERY", false)?,
             allowed_origins,
             allowed_hosts,

@@ -10,6 +10,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use shared::error::Description;
 use shared::{ErrorBody, ErrorCode};
 
 use crate::domain::client::VerifiedRedirectUri;
@@ -52,7 +53,10 @@ impl ErrorRedirect {
             &self.redirect_uri,
             &[
                 ("error", Some(self.error.as_str())),
-                ("error_description", Some(&self.description)),
+                (
+                    "error_description",
+                    Some(Description::new(&self.description).as_str()),
+                ),
                 ("state", self.state.as_deref()),
                 ("iss", Some(&self.issuer)),
             ],
@@ -113,13 +117,30 @@ impl ResponseError for AuthorizeError {
 pub struct TokenError {
     pub code: ErrorCode,
     pub description: String,
+    /// Seconds for `Retry-After` (only with `rate_limited`, 429).
+    pub retry_after: Option<u64>,
 }
 
 impl TokenError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Self {
             code,
-            description: description.into(),
+            // Only RFC 6749 §5.2's characters, in the body and in the logs alike.
+            description: Description::new(&description.into()).into_string(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After` (RFC 6585 §4): over a client-authentication rate limit.
+    pub fn rate_limited(seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many requests from this client or address; retry after {seconds} seconds"
+                ),
+            )
         }
     }
 
@@ -164,6 +185,7 @@ impl ResponseError for TokenError {
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -171,6 +193,11 @@ impl ResponseError for TokenError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code())
             .json(ErrorBody::new(self.code, self.description.clone()));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.code == ErrorCode::InvalidClient {
             let challenge = format!("Basic realm=\"{REALM}\"");
             if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -247,13 +274,15 @@ impl ResponseError for BearerError {
             ),
             BearerError::InvalidToken(why) => (
                 format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{why}\""
+                    "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{}\"",
+                    Description::new(why)
                 ),
                 ErrorBody::new(ErrorCode::InvalidToken, *why),
             ),
             BearerError::InvalidRequest(why) => (
                 format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{why}\""
+                    "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{}\"",
+                    Description::new(why)
                 ),
                 ErrorBody::new(ErrorCode::InvalidRequest, *why),
             ),

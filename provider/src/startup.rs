@@ -26,9 +26,7 @@ use crate::middleware::{
     BODY_LIMIT, KnownHosts, answer_head_as_get, answer_only_known_hosts, log_requests,
     read_bodies_within_deadline, refuse_large_bodies, security_headers,
 };
-use crate::rate_limit::{
-    AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins, limit_token_requests,
-};
+use crate::rate_limit::{AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
 use crate::web::pages::ErrorPage;
@@ -130,6 +128,7 @@ impl Application {
         let rate_limits = web::Data::new(RateLimits::new(
             state.settings.login_per_minute,
             state.settings.token_per_second,
+            state.settings.client_auth_failures_per_minute,
         ));
         let rate_limit = state.settings.rate_limit;
         let known_hosts = web::Data::new(KnownHosts::new(
@@ -317,7 +316,6 @@ fn configure_authorization_server(
     )
     .service(
         web::resource("/oauth/token")
-            .wrap(Condition::new(rate_limit, from_fn(limit_token_requests)))
             .wrap(cors(settings))
             .route(web::post().to(oauth::token::token)),
     )

@@ -6,12 +6,12 @@
 //! | operation | promise |
 //! |---|---|
 //! | [`GrantStore::start_grant`] | a new family exists with its code; tokens can only be added to a live grant |
-//! | [`GrantStore::redeem_code`] | a code is redeemed at most once, even by concurrent requests on several instances, and its tokens join the grant in the same step; a second use reports the grant so it can be revoked; a refused `check` leaves the code unused |
+//! | [`GrantStore::redeem_code`] | a code is redeemed at most once, even by concurrent requests on several instances, and its tokens join the grant in the same step; `check` (the code's binding) runs first, so a refused check changes nothing, not even for a used code; a second use that passes it reports the grant so it can be revoked |
 //! | [`GrantStore::save_tokens`] | tokens join a grant only while it is not revoked |
 //! | [`GrantStore::save_standalone_token`] | a token of no grant (`client_credentials`) is kept until it expires |
 //! | [`GrantStore::find_active`] | one lookup by hash; expired, retired or revoked tokens are never returned |
 //! | [`GrantStore::find_known`] | one lookup by hash that also finds retired and expired tokens (for revocation), never revoked ones |
-//! | [`GrantStore::rotate_refresh`] | a refresh token is exchanged at most once; a second use revokes the family and reports reuse |
+//! | [`GrantStore::rotate_refresh`] | a refresh token is exchanged at most once; `check` (its binding) runs first, so only its own client's second use revokes the family and reports reuse |
 //! | [`GrantStore::revoke_grant`] | every token of the family is gone when it returns, and none can join it afterwards |
 //! | [`GrantStore::revoke_token`] | an access token goes alone; a refresh token takes its grant with it |
 //! | [`GrantStore::purge_expired`] | memory follows live tokens, not tokens ever issued (Redis: every key carries a TTL, so Redis expires them itself) |
@@ -145,9 +145,11 @@ pub trait GrantStore {
     ) -> Result<(), StoreError>;
 
     /// Redeems a code once, and adds the tokens `new_tokens` mints for it to its grant in the
-    /// same atomic step. `check` (client, redirect URI, PKCE) runs before the code is marked
-    /// used; if it refuses, the code stays unused, so an attacker's failed attempt does not
-    /// burn the legitimate client's code. One step, not "redeem, then save": a replay that
+    /// same atomic step. `check` (client, redirect URI, PKCE) runs first, before replay
+    /// detection and before the code is marked used; if it refuses, nothing changes: an
+    /// attacker's failed attempt neither burns the legitimate client's code nor, for a used
+    /// code, revokes the grant it bought (RFC 6749 §10.4: only the code's own client may
+    /// trigger that). One step, not "redeem, then save": a replay that
     /// arrives in between would revoke the grant before the tokens joined it, and the
     /// first request would lose too.
     async fn redeem_code<E>(
@@ -185,10 +187,11 @@ pub trait GrantStore {
     /// would outlive the client's "I am done with this grant" (RFC 7009 §2.1).
     async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
 
-    /// Exchanges a refresh token for `new_tokens`, once. `check` runs before anything
-    /// changes (client binding, scope narrowing). A second use of a retired token revokes
-    /// the whole grant: either the client or an attacker holds a copy, and the server
-    /// cannot tell which (RFC 9700 §4.14.2).
+    /// Exchanges a refresh token for `new_tokens`, once. `check` (client binding, scope
+    /// narrowing) runs before anything changes, also for a retired token, so another
+    /// client cannot trigger the revocation (RFC 6749 §10.4). A second use of a retired
+    /// token that passes `check` revokes the whole grant: either the client or an attacker
+    /// holds a copy, and the server cannot tell which (RFC 9700 §4.14.2).
     async fn rotate_refresh<E>(
         &self,
         refresh_hash: &TokenHash,

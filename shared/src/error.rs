@@ -95,6 +95,56 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+/// An `error_description` within RFC 6749 §5.2's characters: "Values for the
+/// \"error_description\" parameter MUST NOT include characters outside the set %x20-21 /
+/// %x23-5B / %x5D-7E" (printable ASCII without `"` and `\\`). [`Description::new`] is the
+/// only way to build one and replaces anything else, so a description that breaks the rule
+/// (and with it a `WWW-Authenticate` header or a client's parser) cannot exist.
+///
+/// The rule on *content* is the caller's: never put request input in a description (it
+/// would carry markup into a developer's page and forged lines into logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    /// `text` with every character outside the set replaced: `§` by `section`, `"` by `'`,
+    /// `\\` by `/`, `…` by `...`, whitespace by a space, anything else by `?`.
+    pub fn new(text: &str) -> Self {
+        let mut safe = String::with_capacity(text.len());
+        for character in text.chars() {
+            match character {
+                c if Description::allows(c) => safe.push(c),
+                '§' => safe.push_str("section"),
+                '"' | '“' | '”' => safe.push('\''),
+                '\\' => safe.push('/'),
+                '…' => safe.push_str("..."),
+                c if c.is_whitespace() => safe.push(' '),
+                _ => safe.push('?'),
+            }
+        }
+        Description(safe)
+    }
+
+    /// Whether RFC 6749 §5.2 allows `c` in an `error_description`.
+    pub fn allows(c: char) -> bool {
+        matches!(c, '\x20'..='\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E')
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Description {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The JSON body of an error: `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -106,10 +156,11 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// The description goes through [`Description::new`]: only RFC 6749 §5.2's characters.
     pub fn new(error: ErrorCode, description: impl Into<String>) -> Self {
         Self {
             error,
-            error_description: Some(description.into()),
+            error_description: Some(Description::new(&description.into()).into_string()),
         }
     }
 }
@@ -117,6 +168,25 @@ impl ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_keeps_only_the_characters_rfc_6749_section_5_2_allows() {
+        let every_char = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .collect::<String>();
+        let safe = Description::new(&every_char);
+        assert!(safe.as_str().chars().all(Description::allows), "{safe}");
+        assert_eq!(
+            Description::new("see §3.2: \"a\\b\" …").as_str(),
+            "see section3.2: 'a/b' ..."
+        );
+        let body = ErrorBody::new(ErrorCode::InvalidRequest, "RFC 6749 §5.2 \"quoted\"");
+        assert!(
+            body.error_description
+                .as_deref()
+                .is_some_and(|text| text.chars().all(Description::allows))
+        );
+    }
 
     #[test]
     fn codes_serialise_as_the_rfc_spells_them() {

@@ -7,11 +7,15 @@ use shared::scope::Scope;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ScopeSet(u8);
 
-/// Why a scope string was refused.
+/// Why a scope string was refused. The messages become `error_description`s, so they name
+/// no part of the request (RFC 6749 §5.2 allows few characters, and echoing input is how
+/// markup and log lines get injected).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error("unknown scope {0:?}")]
-    Unknown(String),
+    #[error("the scope names a scope this provider does not know")]
+    Unknown,
+    #[error("scope is present but empty: leave it out for the default, or name at least one scope")]
+    Blank,
 }
 
 /// One bit per scope, by its position in [`Scope`] (at most 8 scopes fit in a `u8`).
@@ -33,8 +37,25 @@ impl ScopeSet {
         ScopeSet(bits)
     };
 
-    /// Parses a scope parameter. Repeated names collapse; any unknown name is an error.
-    /// Empty or whitespace-only input gives the empty set (the caller decides the default).
+    /// The `scope` parameter of a request: the one parser for the authorization endpoint
+    /// and every grant at the token endpoint. `None` when the parameter is absent (each
+    /// caller applies its documented default); present, it must name at least one scope
+    /// (§3.3: `scope = scope-token *( SP scope-token )`): `scope=" "` is `Blank`
+    /// (`invalid_scope`, as the contract says), never read as "everything" or "the default".
+    pub fn parse_requested(value: Option<&str>) -> Result<Option<ScopeSet>, ScopeError> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let set = ScopeSet::parse(value)?;
+        if set.is_empty() {
+            return Err(ScopeError::Blank);
+        }
+        Ok(Some(set))
+    }
+
+    /// Parses a space-delimited scope list (a stored wire form, say). Repeated names
+    /// collapse; any unknown name is an error. Empty or whitespace-only input gives the empty
+    /// set: a request's parameter goes through [`ScopeSet::parse_requested`] instead.
     pub fn parse(value: &str) -> Result<ScopeSet, ScopeError> {
         value
             .split(' ')
@@ -42,7 +63,7 @@ impl ScopeSet {
             .try_fold(ScopeSet(0), |set, name| {
                 Scope::from_name(name)
                     .map(|scope| set.with(scope))
-                    .ok_or_else(|| ScopeError::Unknown(name.chars().take(64).collect()))
+                    .ok_or(ScopeError::Unknown)
             })
     }
 
@@ -93,6 +114,21 @@ mod tests {
         assert!(
             ScopeSet::parse("Profile:Read").is_err(),
             "scopes are case-sensitive"
+        );
+    }
+
+    #[test]
+    fn a_requested_scope_is_absent_or_names_at_least_one_scope() {
+        assert_eq!(ScopeSet::parse_requested(None), Ok(None));
+        for blank in ["", " ", "   "] {
+            assert_eq!(
+                ScopeSet::parse_requested(Some(blank)),
+                Err(ScopeError::Blank)
+            );
+        }
+        assert_eq!(
+            ScopeSet::parse_requested(Some(" teams:read ")),
+            Ok(Some(ScopeSet::default().with(Scope::TeamsRead)))
         );
     }
 

@@ -198,7 +198,7 @@ fn check_redirect_uri(
 /// Check 3: "Request and response parameters MUST NOT be included more than once" (§3.1).
 fn check_no_repeats(params: &Params) -> Result<(), String> {
     match params.any_repeated() {
-        Some(name) => Err(format!("the parameter {name} was sent more than once")),
+        Some(name) => Err(Params::repeated_description(name)),
         None => Ok(()),
     }
 }
@@ -241,20 +241,17 @@ fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)>
         )),
         Some(_) => Err((
             ErrorCode::UnsupportedResponseType,
-            "only response_type=code is supported (the implicit flow is not: RFC 9700 §2.1.2)",
+            "only response_type=code is supported (the implicit flow is not: RFC 9700 section 2.1.2)",
         )),
     }
 }
 
-/// Check 5: known scopes the client may ask for; none asked means the default (§3.3).
+/// Check 5: known scopes the client may ask for; no `scope` means the default (§3.3), a
+/// blank one is `invalid_scope`.
 fn check_scope(params: &Params, client: &RegisteredClient) -> Result<ScopeSet, String> {
-    let requested = ScopeSet::parse(params.get("scope").unwrap_or_default())
-        .map_err(|error| error.to_string())?;
-    let scopes = if requested.is_empty() {
-        ScopeSet::DEFAULT
-    } else {
-        requested
-    };
+    let scopes = ScopeSet::parse_requested(params.get("scope"))
+        .map_err(|error| error.to_string())?
+        .unwrap_or(ScopeSet::DEFAULT);
     if !scopes.is_subset_of(client.allowed_scopes) {
         return Err("this application may not ask for that scope".into());
     }

@@ -36,6 +36,32 @@ impl Params {
         self.values.get(name).map(String::as_str)
     }
 
+    /// The `error_description` for a repeated parameter: its name only if it is one of the
+    /// protocol's own, since a description never echoes request input (RFC 6749 §5.2
+    /// limits its characters, and a name is whatever the sender typed).
+    pub fn repeated_description(name: &str) -> String {
+        const KNOWN: [&str; 14] = [
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "code_verifier",
+            "refresh_token",
+            "scope",
+            "client_id",
+            "client_secret",
+            "token",
+            "token_type_hint",
+            "response_type",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+        ];
+        match KNOWN.into_iter().find(|known| *known == name) {
+            Some(known) => format!("the parameter {known} was sent more than once"),
+            None => "a parameter was sent more than once".to_owned(),
+        }
+    }
+
     /// Whether `name` was sent more than once.
     pub fn is_repeated(&self, name: &str) -> bool {
         self.repeated.iter().any(|seen| seen == name)

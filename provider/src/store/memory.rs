@@ -121,13 +121,15 @@ impl MemoryStore {
         new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
     ) -> Result<AuthorizationCode, RedeemError<E>> {
         let mut entry = self.codes.get_mut(code_hash).ok_or(RedeemError::Unknown)?;
+        // The binding first: only the client the code was issued to may trigger the replay
+        // revocation below (RFC 6749 §10.4), or anyone could end anyone's grant.
+        check(&entry.code).map_err(RedeemError::Rejected)?;
         if entry.redeemed {
             return Err(RedeemError::Replayed(entry.code.grant_id.clone()));
         }
         if now >= entry.code.expires_at {
             return Err(RedeemError::Expired);
         }
-        check(&entry.code).map_err(RedeemError::Rejected)?;
         // Still holding the code's lock: a replay waits for it, and then finds the tokens
         // it must revoke already in the family.
         let mut grant = self
@@ -188,7 +190,8 @@ impl MemoryStore {
     }
 
     /// Exchanges a refresh token for `new_tokens`, once. `check` runs before anything
-    /// changes (client binding, scope narrowing). A second use of a retired token revokes
+    /// changes (client binding, scope narrowing), retired token or not, so another client
+    /// cannot trigger the revocation. A second use of a retired token revokes
     /// the whole grant: either the client or an attacker holds a copy, and the server cannot
     /// tell which (RFC 9700 §4.14.2).
     pub fn rotate_refresh<E>(
@@ -215,6 +218,9 @@ impl MemoryStore {
                 .tokens
                 .get_mut(refresh_hash)
                 .ok_or(RotateError::Unknown)?;
+            // The binding first: only the client the token was issued to may trigger the
+            // reuse revocation (RFC 6749 §10.4), or anyone could end anyone's grant.
+            check(&entry.record).map_err(RotateError::Rejected)?;
             if entry.retired {
                 drop(entry);
                 self.revoke_locked(&mut grant);
@@ -223,7 +229,6 @@ impl MemoryStore {
             if entry.record.is_expired(now) {
                 return Err(RotateError::Expired);
             }
-            check(&entry.record).map_err(RotateError::Rejected)?;
             entry.retired = true;
             entry.record.clone()
         };
@@ -503,6 +508,7 @@ mod tests {
                 scopes: ScopeSet::DEFAULT,
                 issued_at: NOW,
                 expires_at,
+                grant_ends_at: None,
             },
         )
     }

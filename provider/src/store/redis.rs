@@ -229,6 +229,9 @@ struct StoredToken {
     scopes: String,
     issued_at: u64,
     expires_at: u64,
+    /// Absent in records written before grants had an end.
+    #[serde(default)]
+    grant_ends_at: Option<u64>,
 }
 
 fn malformed(what: &str) -> StoreError {
@@ -275,6 +278,7 @@ fn encode_token(record: &TokenRecord) -> Result<String, StoreError> {
         scopes: record.scopes.to_wire(),
         issued_at: record.issued_at,
         expires_at: record.expires_at,
+        grant_ends_at: record.grant_ends_at,
     })
     .map_err(|error| StoreError::Malformed(error.to_string()))
 }
@@ -294,6 +298,7 @@ fn decode_token(json: &str) -> Result<TokenRecord, StoreError> {
         scopes: parse_scopes(&stored.scopes)?,
         issued_at: stored.issued_at,
         expires_at: stored.expires_at,
+        grant_ends_at: stored.grant_ends_at,
     })
 }
 
@@ -485,16 +490,17 @@ impl GrantStore for RedisStore {
             return Ok(Err(RedeemError::Unknown));
         };
         let code = decode_code(&json)?;
+        // The binding first: only the client the code was issued to may trigger the replay
+        // revocation (RFC 6749 §10.4). The record never changes, so checking it before the
+        // atomic step is checking what the script will mark used.
+        if let Err(error) = check(&code) {
+            return Ok(Err(RedeemError::Rejected(error)));
+        }
         if used.as_deref() == Some("1") {
             return Ok(Err(RedeemError::Replayed(code.grant_id)));
         }
         if now >= code.expires_at {
             return Ok(Err(RedeemError::Expired));
-        }
-        // The record never changes, so checking it before the atomic step is checking
-        // what the script will mark used.
-        if let Err(error) = check(&code) {
-            return Ok(Err(RedeemError::Rejected(error)));
         }
         let tokens = new_tokens(&code);
         let mut invocation = self.scripts.redeem_code.prepare_invoke();
@@ -589,17 +595,19 @@ impl GrantStore for RedisStore {
         else {
             return Ok(Err(RotateError::Unknown));
         };
-        // A retired token goes straight to the script, which revokes the family; a live one
-        // is checked and its successors minted first (they are dropped if the script finds
-        // that a concurrent request retired it meanwhile).
+        // The binding first, retired or not: only the client the token was issued to may
+        // trigger the reuse revocation (RFC 6749 §10.4). Then a retired token goes straight
+        // to the script, which revokes the family; a live one has its successors minted
+        // first (they are dropped if the script finds that a concurrent request retired it
+        // meanwhile).
+        if let Err(error) = check(&old) {
+            return Ok(Err(RotateError::Rejected(error)));
+        }
         let successors = if retired {
             Vec::new()
         } else {
             if old.is_expired(now) {
                 return Ok(Err(RotateError::Expired));
-            }
-            if let Err(error) = check(&old) {
-                return Ok(Err(RotateError::Rejected(error)));
             }
             new_tokens(&old)
         };

@@ -212,3 +212,17 @@ async fn a_request_with_no_scope_is_granted_profile_read() {
         .expect("tokens");
     assert_eq!(tokens.scope, "profile:read");
 }
+
+#[tokio::test]
+async fn a_whitespace_only_scope_is_redirected_as_invalid_scope() {
+    let provider = spawn_provider().await;
+    // (`scope=` with no value is omitted, RFC 6749 §3.1, so it gets the default.)
+    for blank in [" ", "   ", "\t"] {
+        let request = AuthorizationRequest {
+            scope: Some(blank.into()),
+            ..AuthorizationRequest::default()
+        };
+        let response = provider.start_authorization(&new_browser(), &request).await;
+        assert_redirected_with_error(&response, "invalid_scope", &provider.issuer);
+    }
+}

@@ -283,3 +283,14 @@ async fn basic_credentials_are_form_urlencoded_before_base64_as_rfc_6749_2_3_1_s
         .expect("answers");
     assert_eq!(in_form.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_whitespace_only_scope_is_invalid_scope_not_every_scope() {
+    let provider = spawn_provider().await;
+    for blank in [" ", "  "] {
+        let response = provider
+            .token_request(&[("grant_type", "client_credentials"), ("scope", blank)])
+            .await;
+        assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    }
+}

@@ -190,10 +190,10 @@ fn authorize_verdict(pairs: &[(String, String)]) -> AuthorizeVerdict {
         Some(_) => errors.push("unsupported_response_type"),
     }
     let known = ["profile:read", "teams:read", "teams:write"];
+    // Unknown names, or present but only spaces (the contract: `invalid_scope`).
     if first.get("scope").is_some_and(|scope| {
-        scope
-            .split(' ')
-            .any(|s| !s.is_empty() && !known.contains(&s))
+        let mut names = scope.split(' ').filter(|s| !s.is_empty()).peekable();
+        (!scope.is_empty() && names.peek().is_none()) || names.any(|s| !known.contains(&s))
     }) {
         errors.push("invalid_scope");
     }

@@ -29,6 +29,10 @@ mod public_client;
 mod caching_and_head;
 mod dns_rebinding;
 mod security;
+// Client authentication's brute-force limits (RFC 6749 §2.3.1).
+mod client_auth_limits;
+// RFC 6749 §5.2's characters in every error_description.
+mod error_descriptions;
 // Robustness (issue 7): concurrent requests, hostile input, shutdown.
 mod hostile_input;
 mod races;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use shared::token::TokenResponse;
 
-use crate::helpers::{assert_json_error, spawn_provider, spawn_provider_with, token_pair};
+use crate::helpers::{
+    PUBLIC_CLIENT_ID, assert_json_error, spawn_provider, spawn_provider_with, token_pair,
+};
 
 #[tokio::test]
 async fn a_refresh_returns_a_new_refresh_token_and_retires_the_old_one() {
@@ -174,4 +176,70 @@ async fn refresh_responses_and_their_errors_are_not_cached() {
     let failure = provider.refresh(&refresh).await;
     assert_eq!(failure.status(), StatusCode::BAD_REQUEST);
     assert_eq!(failure.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn a_retired_refresh_token_presented_by_another_client_is_invalid_grant_and_the_grant_stays_live()
+ {
+    let provider = spawn_provider().await;
+    let (_, retired) = token_pair(&provider.user_tokens().await);
+    let rotated = provider.refresh(&retired).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let (access, current) = token_pair(&rotated.json().await.expect("a token response"));
+    // The public spa-client needs no secret: anyone can present a token in its name.
+    let stranger = provider
+        .api
+        .post(provider.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", retired.as_str()),
+            ("client_id", PUBLIC_CLIENT_ID),
+        ])
+        .send()
+        .await
+        .expect("the provider answers");
+    assert_json_error(stranger, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(
+        provider.is_active(&access).await,
+        "another client's reuse must not revoke the owner's grant (RFC 6749 §10.4)"
+    );
+    assert_eq!(
+        provider.refresh(&current).await.status(),
+        StatusCode::OK,
+        "the owner's current refresh token still works"
+    );
+}
+
+#[tokio::test]
+async fn a_whitespace_only_scope_on_a_refresh_is_invalid_scope_and_the_token_stays_usable() {
+    let provider = spawn_provider().await;
+    let (_, refresh) = token_pair(&provider.user_tokens().await);
+    let response = provider
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            ("scope", " "),
+        ])
+        .await;
+    assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    assert_eq!(provider.refresh(&refresh).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_grant_older_than_its_absolute_lifetime_cannot_be_refreshed_however_often_it_rotated() {
+    let provider = spawn_provider_with(&[("GRANT_MAX_LIFETIME", "2")]).await;
+    let (mut access, mut refresh) = token_pair(&provider.user_tokens().await);
+    // Rotating keeps the refresh token fresh (14 days each time), but not the grant.
+    for _ in 0..2 {
+        let rotated = provider.refresh(&refresh).await;
+        assert_eq!(rotated.status(), StatusCode::OK);
+        (access, refresh) = token_pair(&rotated.json().await.expect("a token response"));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    let response = provider.refresh(&refresh).await;
+    assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(
+        !provider.is_active(&access).await,
+        "no token of the grant outlives it, the last access token included"
+    );
 }

@@ -41,6 +41,7 @@ fn token(kind: TokenKind, grant_id: Option<&str>, now: u64, ttl: u64) -> (TokenH
             scopes: ScopeSet::DEFAULT,
             issued_at: now,
             expires_at: now + ttl,
+            grant_ends_at: None,
         },
     )
 }

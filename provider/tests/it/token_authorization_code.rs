@@ -170,3 +170,63 @@ async fn the_granted_scope_is_the_one_approved() {
     let request = AuthorizationRequest::default();
     assert_eq!(request.scope.as_deref(), Some("profile:read teams:read"));
 }
+
+/// POSTs `form` to the token endpoint as the public `spa-client`: `client_id` only, no
+/// secret (RFC 6749 §2.1: anyone can do this).
+async fn as_public_client(
+    provider: &crate::helpers::TestProvider,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = form.to_vec();
+    form.push(("client_id", crate::helpers::PUBLIC_CLIENT_ID));
+    provider
+        .api
+        .post(provider.url("/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .expect("the provider answers")
+}
+
+#[tokio::test]
+async fn a_used_code_presented_by_another_client_is_invalid_grant_and_the_owners_tokens_stay_live()
+{
+    let provider = spawn_provider().await;
+    let code = provider.authorization_code().await;
+    let first = provider.exchange_code(&code).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let tokens: serde_json::Value = first.json().await.expect("JSON");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
+    // Anyone can call himself spa-client: no secret, and here not even a verifier.
+    let replay = as_public_client(
+        &provider,
+        &[("grant_type", "authorization_code"), ("code", &code)],
+    )
+    .await;
+    assert_json_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(
+        provider.is_active(access).await,
+        "a stranger's replay must not revoke the owner's grant (RFC 6749 §10.4)"
+    );
+    assert_eq!(
+        provider.refresh(refresh).await.status(),
+        StatusCode::OK,
+        "the owner's refresh token still works"
+    );
+}
+
+#[tokio::test]
+async fn a_used_code_replayed_by_its_own_client_still_revokes_what_it_bought() {
+    let provider = spawn_provider().await;
+    let code = provider.authorization_code().await;
+    let first = provider.exchange_code(&code).await;
+    let tokens: serde_json::Value = first.json().await.expect("JSON");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let replay = provider.exchange_code(&code).await;
+    assert_json_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert!(
+        !provider.is_active(access).await,
+        "§4.1.2: the replay revokes"
+    );
+}

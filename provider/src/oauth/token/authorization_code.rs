@@ -4,7 +4,8 @@
 //! the `code_verifier` must hash to the challenge of the authorization request. A code
 //! used a second time revokes every token it produced (§4.1.2: "If an authorization code
 //! is used more than once, the authorization server MUST deny the request and SHOULD
-//! revoke (when possible) all tokens previously issued based on that authorization code").
+//! revoke (when possible) all tokens previously issued based on that authorization code"),
+//! but only when the code's own client presents it: the binding is checked first.
 
 use shared::ErrorCode;
 use shared::token::TokenResponse;
@@ -14,6 +15,7 @@ use crate::domain::grant::AuthorizationCode;
 use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::TokenError;
+use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
 use crate::oauth::token::mint_pair;
 use crate::state::AppState;
@@ -50,6 +52,8 @@ pub async fn exchange_code(
                     code.scopes,
                     code.scopes,
                     now,
+                    // The grant's absolute lifetime starts now (RFC 9700 §4.14.2).
+                    now + millis(state.settings.grant_max_lifetime),
                 );
                 let records = pair.records();
                 minted = Some(pair);
@@ -92,7 +96,9 @@ pub async fn exchange_code(
 }
 
 /// The code is bound to its client, its redirect URI and its PKCE challenge; a mismatch of
-/// any is `invalid_grant` (§4.1.3, RFC 7636 §4.6). Checked before the code is marked used.
+/// any is `invalid_grant` (§4.1.3, RFC 7636 §4.6). Checked before the code is marked used
+/// and before replay detection: a used code presented by anyone else (a public client
+/// needs no secret) is a plain `invalid_grant` that changes nothing (§10.4).
 fn check_binding(
     issued: &AuthorizationCode,
     client: &RegisteredClient,

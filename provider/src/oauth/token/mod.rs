@@ -73,13 +73,13 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Err(TokenError::invalid_request(
-            "the body must be application/x-www-form-urlencoded (RFC 6749 §3.2)",
+            "the body must be application/x-www-form-urlencoded (RFC 6749 section 3.2)",
         ));
     }
     let params = Params::parse(body);
     if let Some(name) = params.any_repeated() {
-        return Err(TokenError::invalid_request(format!(
-            "the parameter {name} was sent more than once"
+        return Err(TokenError::invalid_request(Params::repeated_description(
+            name,
         )));
     }
     Ok(params)
@@ -92,7 +92,11 @@ pub struct IssuedPair {
 }
 
 /// Mints an access token (scopes `access_scopes`) and a refresh token (scopes
-/// `refresh_scopes`) for one grant.
+/// `refresh_scopes`) for one grant that ends at `grant_ends_at`: neither outlives it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is one fact of the grant the pair belongs to"
+)]
 pub fn mint_pair(
     state: &AppState,
     grant_id: &GrantId,
@@ -101,6 +105,7 @@ pub fn mint_pair(
     access_scopes: ScopeSet,
     refresh_scopes: ScopeSet,
     now: u64,
+    grant_ends_at: u64,
 ) -> IssuedPair {
     let record = |kind, scopes, ttl| TokenRecord {
         kind,
@@ -109,7 +114,8 @@ pub fn mint_pair(
         user_id: Some(user_id.clone()),
         scopes,
         issued_at: now,
-        expires_at: now + millis(ttl),
+        expires_at: (now + millis(ttl)).min(grant_ends_at),
+        grant_ends_at: Some(grant_ends_at),
     };
     let [access, refresh] = mint_many::<2>();
     IssuedPair {
@@ -163,16 +169,14 @@ impl IssuedPair {
 }
 
 /// The requested `scope` of a token request, checked against what may be had: absent means
-/// all of `ceiling`; anything outside it is `invalid_scope` (§3.3, §6).
+/// all of `ceiling`; blank (`scope=" "`) or anything outside it is `invalid_scope` (§3.3,
+/// §6). The same parser as the authorization endpoint's, [`ScopeSet::parse_requested`].
 pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, TokenError> {
-    let Some(scope) = params.get("scope") else {
+    let Some(requested) = ScopeSet::parse_requested(params.get("scope"))
+        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?
+    else {
         return Ok(ceiling);
     };
-    let requested = ScopeSet::parse(scope)
-        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?;
-    if requested.is_empty() {
-        return Ok(ceiling);
-    }
     if !requested.is_subset_of(ceiling) {
         return Err(TokenError::new(
             ErrorCode::InvalidScope,

@@ -2,7 +2,8 @@
 //!
 //! Refresh tokens rotate: each use returns a new one and retires the old (RFC 9700
 //! §4.14.2). A retired token presented again means two parties hold it, so the whole grant
-//! is revoked. The scope may be narrowed, never widened (§6: "MUST NOT include any scope
+//! is revoked, if it comes from the token's own client (the binding is checked first, so
+//! another client cannot end someone else's grant, §10.4). The scope may be narrowed, never widened (§6: "MUST NOT include any scope
 //! not originally granted"); the new refresh token keeps the original scope.
 
 use shared::token::TokenResponse;
@@ -11,6 +12,7 @@ use crate::domain::client::RegisteredClient;
 use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::TokenError;
+use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
 use crate::oauth::token::{IssuedPair, mint_pair, requested_scope};
 use crate::state::AppState;
@@ -39,6 +41,11 @@ pub async fn refresh(
                         "the refresh token was issued to another client",
                     ));
                 }
+                if old.grant_ends_at.is_some_and(|end| now >= end) {
+                    return Err(TokenError::invalid_grant(
+                        "this grant reached its maximum lifetime (GRANT_MAX_LIFETIME): the user must sign in again",
+                    ));
+                }
                 requested_scope(params, old.scopes).map(|_| ())
             },
             |old| {
@@ -54,6 +61,10 @@ pub async fn refresh(
                     access_scopes,
                     old.scopes,
                     now,
+                    // Rotation renews the refresh token, never the grant. (A record from before
+                    // grants had an end gets a whole lifetime from now.)
+                    old.grant_ends_at
+                        .unwrap_or(now + millis(state.settings.grant_max_lifetime)),
                 );
                 let records = pair.records();
                 issued = Some(pair);
