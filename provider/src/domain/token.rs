@@ -204,7 +204,13 @@ impl FamilyToken {
         {
             return None;
         }
-        let generation = generation.parse().ok()?;
+        // Only the spelling this provider writes: `+1` or `01` would be another string for
+        // the same token.
+        let written = generation;
+        let generation: u64 = written.parse().ok()?;
+        if generation.to_string() != written {
+            return None;
+        }
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?.try_into().ok()?;
         Some(FamilyToken {
             grant_id: grant_id.to_owned(),
