@@ -63,6 +63,9 @@ enum Part {
     Redis,
     /// /public and client_credentials again with the default `RUST_LOG`.
     Default,
+    /// Memory of 1,000 grants rotated 1,000 times each against once (issue 18); only when
+    /// `--only` names it.
+    Rotations,
 }
 
 /// Whether the Redis rows ran.
@@ -74,7 +77,7 @@ enum RedisRows {
 }
 
 impl Part {
-    const NAMES: [(&'static str, Part); 9] = [
+    const NAMES: [(&'static str, Part); 10] = [
         (
             "client_credentials",
             Part::Scenario(Scenario::ClientCredentials),
@@ -87,6 +90,7 @@ impl Part {
         ("tokens", Part::Tokens),
         ("redis", Part::Redis),
         ("default", Part::Default),
+        ("rotations", Part::Rotations),
     ];
 
     fn parse_list(list: &str) -> anyhow::Result<Vec<Part>> {
@@ -202,7 +206,8 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --million N        tokens issued by --memory (default 1000000)
   --only LIST        run only these parts, comma-separated: client_credentials, refresh,
                      protected, me, public, flow, tokens, redis, default (the default
-                     configuration's rows: a log line per request)
+                     configuration's rows: a log line per request); rotations (1,000 grants x
+                     1,000 refreshes: memory and rate) runs only when named here
   --no-redis         skip the Redis rows (they run when redis-server is installed)";
 
 /// One row of the wrk table.
@@ -371,6 +376,15 @@ fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    let rotations = if options
+        .only
+        .as_ref()
+        .is_some_and(|only| only.contains(&Part::Rotations))
+    {
+        Some(measure_rotations(&runtime, &options)?)
+    } else {
+        None
+    };
 
     print_report(
         &options,
@@ -384,6 +398,9 @@ fn main() -> anyhow::Result<()> {
         tokens.as_ref(),
         million.as_ref(),
     );
+    if let Some(rotations) = &rotations {
+        print_rotations(rotations);
+    }
     eprintln!(
         "bench | finished in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -538,6 +555,97 @@ async fn seed_refresh_tokens(base: &str, count: usize) -> anyhow::Result<Vec<Str
         seeds.push(result.context("a seeding flow panicked")??.refresh_token);
     }
     Ok(seeds)
+}
+
+/// What the rotation measurement found.
+struct RotationFigures {
+    grants: usize,
+    rotations: usize,
+    /// RSS with every grant rotated once.
+    once: u64,
+    /// RSS with every grant rotated `rotations` times.
+    many: u64,
+    refreshes: u64,
+    seconds: f64,
+}
+
+/// Issue 18: `grants` grants from complete flows (each ends with one refresh), RSS; then
+/// each rotated until it has rotated `rotations` times, from 32 keep-alive connections,
+/// RSS again and the rotation rate. Retired refresh tokens must not cost memory.
+fn measure_rotations(
+    runtime: &tokio::runtime::Runtime,
+    options: &Options,
+) -> anyhow::Result<RotationFigures> {
+    use std::sync::{Arc, Mutex};
+    const CONCURRENCY: usize = 32;
+    let (grants, rotations) = if options.smoke {
+        (20, 20)
+    } else {
+        (1_000, 1_000)
+    };
+    eprintln!("bench | {grants} grants x {rotations} rotations");
+    let provider = server::start_provider(options.workers, &[])?;
+    let base = provider.url();
+    let seeds = runtime.block_on(seed_refresh_tokens(&base, grants))?;
+    let once = provider.sample()?.rss;
+    let chains = Arc::new(Mutex::new(seeds));
+    let started = Instant::now();
+    let refreshes = runtime.block_on(async {
+        let client = flow::api_client()?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..CONCURRENCY {
+            let (client, chains, base) = (client.clone(), Arc::clone(&chains), base.clone());
+            tasks.spawn(async move {
+                let mut done = 0_u64;
+                loop {
+                    // One chain at a time: its rotations are sequential, as a client's are.
+                    let Some(mut refresh) = chains.lock().expect("not poisoned").pop() else {
+                        break;
+                    };
+                    for _ in 1..rotations {
+                        refresh = flow::refresh(&client, &base, &refresh).await?.refresh_token;
+                        done += 1;
+                    }
+                }
+                anyhow::Ok(done)
+            });
+        }
+        let mut done = 0;
+        while let Some(result) = tasks.join_next().await {
+            done += result.context("a rotation task panicked")??;
+        }
+        anyhow::Ok(done)
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let many = provider.sample()?.rss;
+    Ok(RotationFigures {
+        grants,
+        rotations,
+        once,
+        many,
+        refreshes,
+        seconds,
+    })
+}
+
+fn print_rotations(figures: &RotationFigures) {
+    let growth = (figures.many as f64 / figures.once.max(1) as f64 - 1.0) * 100.0;
+    println!();
+    println!("| what | figure | target |");
+    println!("|---|---|---|");
+    println!(
+        "| RSS, {} grants rotated once → each rotated {} times | {} → {} ({growth:+.1} %) | within 10 %: {} |",
+        figures.grants,
+        figures.rotations,
+        megabytes(figures.once),
+        megabytes(figures.many),
+        verdict(growth.abs() <= 10.0)
+    );
+    println!(
+        "| rotation rate ({} refreshes, 32 connections, each grant's refreshes in sequence) | {:.0} /s | not lower than before |",
+        figures.refreshes,
+        figures.refreshes as f64 / figures.seconds.max(f64::EPSILON)
+    );
 }
 
 /// What the complete-flow measurement found.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::domain::client::{ClientRegistry, RegisteredClient};
 use crate::domain::teams::Teams;
+use crate::domain::token::RefreshTokenKey;
 use crate::domain::user::DemoUser;
 use crate::store::Store;
 
@@ -15,6 +16,9 @@ pub struct AppState {
     pub user: DemoUser,
     pub teams: Teams,
     pub store: Arc<Store>,
+    /// Signs and recognises refresh tokens; derived from `SESSION_KEY` when it is set, so
+    /// every instance sharing a Redis store shares it too.
+    pub refresh_key: RefreshTokenKey,
 }
 
 impl AppState {
@@ -39,12 +43,19 @@ impl AppState {
             settings.password.expose(),
         );
         let teams = Teams::demo(&settings.username);
+        let refresh_key = RefreshTokenKey::new(
+            settings
+                .session_key
+                .as_ref()
+                .map(|session_key| session_key.expose()),
+        );
         Self {
             settings,
             clients,
             user,
             teams,
             store,
+            refresh_key,
         }
     }
 }

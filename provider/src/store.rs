@@ -6,17 +6,32 @@
 //! | operation | promise |
 //! |---|---|
 //! | [`GrantStore::start_grant`] | a new family exists with its code; tokens can only be added to a live grant |
-//! | [`GrantStore::redeem_code`] | a code is redeemed at most once, even by concurrent requests on several instances, and its tokens join the grant in the same step; `check` (the code's binding) runs first, so a refused check changes nothing, not even for a used code; a second use that passes it reports the grant so it can be revoked |
+//! | [`GrantStore::find_code`] | one lookup by hash: the code and whether it was already redeemed |
+//! | [`GrantStore::commit_code`] | a code is redeemed at most once, even by concurrent requests on several instances; its first token pair and its refresh family (generation 0) join the grant in the same step; otherwise it answers replayed (lost to another use) or revoked |
 //! | [`GrantStore::save_tokens`] | tokens join a grant only while it is not revoked |
 //! | [`GrantStore::save_standalone_token`] | a token of no grant (`client_credentials`) is kept until it expires |
-//! | [`GrantStore::find_active`] | one lookup by hash; expired, retired or revoked tokens are never returned |
-//! | [`GrantStore::find_known`] | one lookup by hash that also finds retired and expired tokens (for revocation), never revoked ones |
-//! | [`GrantStore::rotate_refresh`] | a refresh token is exchanged at most once; `check` (its binding) runs first, so only its own client's second use revokes the family and reports reuse |
+//! | [`GrantStore::find_active`] | one lookup by hash; expired, superseded or revoked tokens are never returned |
+//! | [`GrantStore::find_known`] | one lookup by hash that also finds expired tokens (for revocation), never revoked or superseded ones |
+//! | [`GrantStore::find_family`] | a grant's refresh family: its generation and salt, fixed-size however often it rotated |
+//! | [`GrantStore::commit_rotation`] | compare-and-set on the generation: of any number of concurrent rotations from one generation exactly one commits; the pair it replaces is removed in the same step |
 //! | [`GrantStore::revoke_grant`] | every token of the family is gone when it returns, and none can join it afterwards |
 //! | [`GrantStore::revoke_token`] | an access token goes alone; a refresh token takes its grant with it |
 //! | [`GrantStore::purge_expired`] | memory follows live tokens, not tokens ever issued (Redis: every key carries a TTL, so Redis expires them itself) |
 //!
-//! Only SHA-256 hashes of tokens and codes are kept, in either backend.
+//! Only SHA-256 hashes of tokens and codes are kept, in either backend, and a grant's
+//! refresh family is a fixed-size record: its current generation and a random salt (see
+//! [`RefreshTokenKey`](crate::domain::token::RefreshTokenKey)). Nothing is kept per
+//! retired refresh token, so a grant's footprint does not grow as it rotates.
+//!
+//! ## Two phases: find, then commit
+//!
+//! The protocol's decisions live in the token endpoint, not here. A handler *finds* what
+//! it needs ([`find_code`](GrantStore::find_code), [`find_family`](GrantStore::find_family)),
+//! runs its checks in the RFC's order and mints the new tokens, then makes *one* atomic
+//! commit, which answers [`Commit`]: committed, or replayed (someone else used the code or
+//! rotated the generation first), or revoked. The commit re-checks exactly what can change
+//! between the two phases (the used flag, the generation, the grant's existence), so the
+//! gap between them cannot be exploited.
 //!
 //! ## Why a trait *and* an enum
 //!
@@ -40,7 +55,7 @@ use std::sync::Arc;
 use crate::config::{Settings, StoreSetting};
 use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{FamilySalt, TokenHash};
 
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
@@ -78,33 +93,43 @@ pub struct TokenSummary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {
     Active,
-    /// A refresh token exchanged by rotation.
-    Retired,
     Expired,
 }
 
-/// Why a code could not be redeemed.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RedeemError<E> {
-    /// No such code (never issued, or purged after expiry).
-    Unknown,
-    Expired,
-    /// Already redeemed: the caller must revoke this grant (RFC 6749 §4.1.2).
-    Replayed(GrantId),
-    /// The grant was revoked (on `/account`, say) before its code was redeemed.
+/// A code as [`GrantStore::find_code`] finds it.
+#[derive(Debug, Clone)]
+pub struct FoundCode {
+    pub code: AuthorizationCode,
+    /// Already exchanged for tokens: a second use is a replay (RFC 6749 §4.1.2).
+    pub used: bool,
+}
+
+/// What the atomic step of a redemption or a rotation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Done: the new tokens are live.
+    Committed,
+    /// Someone else redeemed the code, or rotated this generation, first: the caller holds
+    /// a copy of something already used, and must revoke the grant.
+    Replayed,
+    /// The grant (or its code) is gone: revoked, or expired meanwhile. Nothing was written.
     Revoked,
-    /// The caller's check refused it; the code is left unused.
-    Rejected(E),
 }
 
-/// Why a refresh token could not be rotated.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RotateError<E> {
-    Unknown,
-    Expired,
-    /// Already rotated: the whole grant has been revoked by this call.
-    Reused,
-    Rejected(E),
+/// A grant's refresh family: the fixed-size record a refresh token is checked against.
+#[derive(Debug, Clone)]
+pub struct Family {
+    pub grant_id: GrantId,
+    pub client_id: Arc<str>,
+    pub user_id: Arc<str>,
+    /// The grant's scopes: the most any refresh may ask for (RFC 6749 §6).
+    pub scopes: ScopeSet,
+    pub created_at: u64,
+    /// The generation of the one live refresh token; every lower one is retired.
+    pub generation: u64,
+    pub salt: FamilySalt,
+    /// When the live refresh token expires.
+    pub refresh_expires_at: u64,
 }
 
 /// The grant was revoked (or purged) before the tokens could join it.
@@ -127,8 +152,8 @@ pub struct StoreSize {
     pub grants: usize,
 }
 
-/// The store's vocabulary. `check` and `new_tokens` closures run at most once, before the
-/// operation's atomic step: a refused check changes nothing.
+/// The store's vocabulary: lookups that change nothing, and atomic steps that answer what
+/// they did.
 #[allow(
     async_fn_in_trait,
     reason = "every caller names a concrete backend (or the `Store` enum), so the futures' \
@@ -144,21 +169,23 @@ pub trait GrantStore {
         now: u64,
     ) -> Result<(), StoreError>;
 
-    /// Redeems a code once, and adds the tokens `new_tokens` mints for it to its grant in the
-    /// same atomic step. `check` (client, redirect URI, PKCE) runs first, before replay
-    /// detection and before the code is marked used; if it refuses, nothing changes: an
-    /// attacker's failed attempt neither burns the legitimate client's code nor, for a used
-    /// code, revokes the grant it bought (RFC 6749 §10.4: only the code's own client may
-    /// trigger that). One step, not "redeem, then save": a replay that
-    /// arrives in between would revoke the grant before the tokens joined it, and the
-    /// first request would lose too.
-    async fn redeem_code<E>(
+    /// The code with this hash and whether it was already redeemed, or `None` if it is
+    /// unknown (never issued, or purged after expiry). Changes nothing: the token endpoint
+    /// checks the binding before anything happens, so a stranger's attempt burns nothing.
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError>;
+
+    /// Redeems a code, once: marks it used and starts its refresh family (generation 0,
+    /// `salt`) with `tokens`, the first pair, in one atomic step. `Replayed` if it was
+    /// already used (a concurrent request won); `Revoked` if the grant or the code is gone.
+    /// One step, not "redeem, then save": a replay that arrives in between would revoke
+    /// the grant before the tokens joined it, and the first request would lose too.
+    async fn commit_code(
         &self,
         code_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
-        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError>;
+        code: &AuthorizationCode,
+        salt: FamilySalt,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError>;
 
     /// Adds tokens to a live grant; refuses if the grant was revoked meanwhile (a replayed
     /// code revoked it between redemption and issuance), so no token outlives its family.
@@ -182,23 +209,25 @@ pub trait GrantStore {
         now: u64,
     ) -> Result<Option<TokenRecord>, StoreError>;
 
-    /// The token with this hash if the store still knows it, active or not: revocation must
-    /// find a refresh token that a concurrent rotation has just retired, or the new pair
-    /// would outlive the client's "I am done with this grant" (RFC 7009 §2.1).
+    /// The token with this hash if the store still holds it, expired or not (for
+    /// revocation). A retired refresh token is no longer held: revocation recognises it by
+    /// its family instead ([`find_family`](GrantStore::find_family)).
     async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
 
-    /// Exchanges a refresh token for `new_tokens`, once. `check` (client binding, scope
-    /// narrowing) runs before anything changes, also for a retired token, so another
-    /// client cannot trigger the revocation (RFC 6749 §10.4). A second use of a retired
-    /// token that passes `check` revokes the whole grant: either the client or an attacker
-    /// holds a copy, and the server cannot tell which (RFC 9700 §4.14.2).
-    async fn rotate_refresh<E>(
+    /// The refresh family of a grant, if the grant is live and has issued a refresh token.
+    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError>;
+
+    /// Moves a family from generation `from` to `from + 1`, atomically: compare-and-set on
+    /// the generation, so of any number of concurrent rotations from one generation exactly
+    /// one commits and the others get `Replayed` (the grant never forks). The committed
+    /// rotation removes the pair it supersedes, refresh and access token both, and adds
+    /// `tokens`: a family holds one pair, however often it has rotated.
+    async fn commit_rotation(
         &self,
-        refresh_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
-        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError>;
+        family: &Family,
+        from: u64,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError>;
 
     /// Revokes a grant: every token of the family is removed before this returns, and no
     /// token can join it afterwards. Revoking an unknown grant does nothing.
@@ -265,14 +294,18 @@ impl GrantStore for Store {
         forward!(self, store => GrantStore::start_grant(store, code_hash, code, now))
     }
 
-    async fn redeem_code<E>(
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError> {
+        forward!(self, store => GrantStore::find_code(store, code_hash))
+    }
+
+    async fn commit_code(
         &self,
         code_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
-        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
-        forward!(self, store => GrantStore::redeem_code(store, code_hash, now, check, new_tokens))
+        code: &AuthorizationCode,
+        salt: FamilySalt,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
+        forward!(self, store => GrantStore::commit_code(store, code_hash, code, salt, tokens))
     }
 
     async fn save_tokens(
@@ -303,14 +336,17 @@ impl GrantStore for Store {
         forward!(self, store => GrantStore::find_known(store, hash))
     }
 
-    async fn rotate_refresh<E>(
+    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+        forward!(self, store => GrantStore::find_family(store, grant_id))
+    }
+
+    async fn commit_rotation(
         &self,
-        refresh_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
-        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError> {
-        forward!(self, store => GrantStore::rotate_refresh(store, refresh_hash, now, check, new_tokens))
+        family: &Family,
+        from: u64,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
+        forward!(self, store => GrantStore::commit_rotation(store, family, from, tokens))
     }
 
     async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {

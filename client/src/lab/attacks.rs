@@ -87,7 +87,7 @@ pub fn cards() -> Vec<Card> {
                     "provider/src/oauth/token/authorization_code.rs",
                     "exchange_code",
                 ),
-                code("provider/src/store.rs", "redeem_code"),
+                code("provider/src/store.rs", "commit_code"),
                 code("provider/src/store.rs", "revoke_grant"),
             ],
             naive: None,
@@ -141,7 +141,7 @@ pub fn cards() -> Vec<Card> {
             rfcs: vec![rfc(9700, "4.14.2"), rfc(6749, "10.4"), rfc(6749, "6")],
             refused_by: vec![
                 code("provider/src/oauth/token/refresh_token.rs", "refresh"),
-                code("provider/src/store.rs", "rotate_refresh"),
+                code("provider/src/store.rs", "commit_rotation"),
             ],
             naive: None,
             setting: None,

@@ -59,11 +59,6 @@ pub struct TokenRecord {
     pub scopes: ScopeSet,
     pub issued_at: u64,
     pub expires_at: u64,
-    /// When the grant it belongs to ends, however often its refresh token rotated
-    /// (`GRANT_MAX_LIFETIME`, RFC 9700 §4.14.2: refresh tokens "SHOULD expire" and rotation
-    /// alone would let them live forever). No token of the grant outlives it. `None` for a
-    /// token of no grant.
-    pub grant_ends_at: Option<u64>,
 }
 
 impl TokenRecord {

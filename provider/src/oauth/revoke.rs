@@ -11,9 +11,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::ErrorCode;
 
+use crate::domain::grant::TokenKind;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
-use crate::oauth::token::{client_auth, parse_form};
+use crate::oauth::token::{client_auth, parse_form, refresh_token};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -29,22 +30,42 @@ pub async fn revoke(
         .get("token")
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let hash = TokenHash::of(token);
-    // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here.
-    // Retired and expired tokens are found too: a refresh token that a concurrent refresh
-    // has just rotated still names its grant, and revoking it must end that grant.
+    // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here,
+    // expired ones too.
     let Some(known) = state.store.find_known(&hash).await? else {
+        // A retired refresh token (one a concurrent refresh has just rotated, say) is no
+        // longer held by hash, but still names its grant: revoking it must end that grant,
+        // or the new pair would outlive the client's "I am done with this grant".
+        if let Some((_, family)) = refresh_token::recognise(&state, token).await? {
+            if *family.client_id != *client.id {
+                return Err(not_yours());
+            }
+            state.store.revoke_grant(&family.grant_id).await?;
+            tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = "refresh_token", "retired token revoked with its grant");
+        }
         return Ok(revoked());
     };
     if *known.client_id != *client.id {
-        return Err(TokenError::new(
-            ErrorCode::UnauthorizedClient,
-            "this token was not issued to the client asking to revoke it",
-        ));
+        return Err(not_yours());
     }
-    if let Some(record) = state.store.revoke_token(&hash).await? {
-        tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = record.kind.hint(), "token revoked");
+    match (known.kind, &known.grant_id) {
+        // By its grant, not by its hash: a rotation may retire this very token between the
+        // lookup above and now, and its grant, new pair included, must end all the same.
+        (TokenKind::Refresh, Some(grant_id)) => state.store.revoke_grant(grant_id).await?,
+        _ => {
+            state.store.revoke_token(&hash).await?;
+        }
     }
+    tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = known.kind.hint(), "token revoked");
     Ok(revoked())
+}
+
+/// §2.1: the token was issued to another client; it is left alone.
+fn not_yours() -> TokenError {
+    TokenError::new(
+        ErrorCode::UnauthorizedClient,
+        "this token was not issued to the client asking to revoke it",
+    )
 }
 
 /// 200, the same for a token revoked now and one that was unknown (§2.2).

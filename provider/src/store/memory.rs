@@ -3,9 +3,10 @@
 //!
 //! Each operation is atomic under the map's locks and keeps the promises of
 //! [`GrantStore`](super::GrantStore): the inherent methods below are the synchronous
-//! originals, and the trait implementation at the end wraps them. `check` closures run
-//! under the entry's lock. Expired entries stay until [`MemoryStore::purge_expired`],
-//! which the server runs every `PURGE_INTERVAL`.
+//! originals, and the trait implementation at the end wraps them. The commits re-check,
+//! under the entry's lock, what may have changed since the handler's lookup (a code's
+//! used flag, a family's generation). Expired entries stay until
+//! [`MemoryStore::purge_expired`], which the server runs every `PURGE_INTERVAL`.
 //!
 //! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken in one order,
 //! codes, then grants, then tokens, so two operations can never wait on each other in a cycle.
@@ -17,10 +18,10 @@ use dashmap::DashMap;
 
 use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{FamilySalt, TokenHash};
 
 use super::{
-    GrantRevoked, GrantStore, GrantSummary, Purged, RedeemError, RotateError, StoreError,
+    Commit, Family, FoundCode, GrantRevoked, GrantStore, GrantSummary, Purged, StoreError,
     StoreSize, TokenStatus, TokenSummary,
 };
 
@@ -31,12 +32,19 @@ struct CodeEntry {
     redeemed: bool,
 }
 
-/// A token and, for refresh tokens, whether rotation has retired it. Retired refresh
-/// tokens are kept until they expire so that reuse can be detected (RFC 9700 §4.14.2).
+/// A token. Only live ones are kept: a rotation removes the pair it supersedes, and reuse
+/// of a retired refresh token is detected from its family's generation instead.
 #[derive(Debug)]
 struct TokenEntry {
     record: TokenRecord,
-    retired: bool,
+}
+
+/// A grant's refresh family: fixed size, however often it rotates.
+#[derive(Debug, Clone, Copy)]
+struct FamilyEntry {
+    generation: u64,
+    salt: FamilySalt,
+    refresh_expires_at: u64,
 }
 
 /// One authorization and the hashes of every token it produced.
@@ -50,7 +58,10 @@ struct GrantEntry {
     code: TokenHash,
     /// Kept at least this long even without tokens (the code may still be redeemed).
     keep_until: u64,
+    /// The live tokens: the current pair (and, until they expire, any revoked one by one).
     tokens: Vec<TokenHash>,
+    /// Set when the code is redeemed.
+    family: Option<FamilyEntry>,
     revoked: bool,
 }
 
@@ -66,6 +77,16 @@ where
     if map.capacity() > SMALL && map.len() * 4 < map.capacity() {
         map.shrink_to_fit();
     }
+}
+
+/// When the refresh token among `tokens` expires (0 if there is none).
+fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
+    tokens
+        .iter()
+        .filter(|(_, record)| record.kind == TokenKind::Refresh)
+        .map(|(_, record)| record.expires_at)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The in-memory store.
@@ -94,6 +115,7 @@ impl MemoryStore {
                 code: code_hash,
                 keep_until: code.expires_at,
                 tokens: Vec::new(),
+                family: None,
                 revoked: false,
             },
         );
@@ -110,36 +132,45 @@ impl MemoryStore {
         );
     }
 
-    /// Redeems a code once. `check` runs under the code's lock before it is marked used
-    /// (client, redirect URI, PKCE); if it refuses, the code stays unused so that an
-    /// attacker's failed attempt does not burn the legitimate client's code.
-    pub fn redeem_code<E>(
+    /// The code with this hash and whether it was already redeemed.
+    pub fn find_code(&self, code_hash: &TokenHash) -> Option<FoundCode> {
+        let entry = self.codes.get(code_hash)?;
+        Some(FoundCode {
+            code: entry.code.clone(),
+            used: entry.redeemed,
+        })
+    }
+
+    /// Marks the code used and starts its family with `tokens`, unless it was used first.
+    pub fn commit_code(
         &self,
         code_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
-        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<AuthorizationCode, RedeemError<E>> {
-        let mut entry = self.codes.get_mut(code_hash).ok_or(RedeemError::Unknown)?;
-        // The binding first: only the client the code was issued to may trigger the replay
-        // revocation below (RFC 6749 §10.4), or anyone could end anyone's grant.
-        check(&entry.code).map_err(RedeemError::Rejected)?;
+        salt: FamilySalt,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Commit {
+        let Some(mut entry) = self.codes.get_mut(code_hash) else {
+            return Commit::Revoked;
+        };
         if entry.redeemed {
-            return Err(RedeemError::Replayed(entry.code.grant_id.clone()));
-        }
-        if now >= entry.code.expires_at {
-            return Err(RedeemError::Expired);
+            return Commit::Replayed;
         }
         // Still holding the code's lock: a replay waits for it, and then finds the tokens
         // it must revoke already in the family.
-        let mut grant = self
+        let Some(mut grant) = self
             .grants
             .get_mut(&entry.code.grant_id)
             .filter(|grant| !grant.revoked)
-            .ok_or(RedeemError::Revoked)?;
+        else {
+            return Commit::Revoked;
+        };
         entry.redeemed = true;
-        self.add_to_grant(&mut grant, new_tokens(&entry.code));
-        Ok(entry.code.clone())
+        grant.family = Some(FamilyEntry {
+            generation: 0,
+            salt,
+            refresh_expires_at: refresh_expiry(&tokens),
+        });
+        self.add_to_grant(&mut grant, tokens);
+        Commit::Committed
     }
 
     /// Adds tokens to a live grant. Fails if the grant was revoked meanwhile (a replayed
@@ -162,88 +193,63 @@ impl MemoryStore {
         for (hash, record) in tokens {
             grant.keep_until = grant.keep_until.max(record.expires_at);
             grant.tokens.push(hash);
-            self.tokens.insert(
-                hash,
-                TokenEntry {
-                    record,
-                    retired: false,
-                },
-            );
+            self.tokens.insert(hash, TokenEntry { record });
         }
     }
 
     /// Saves a token that belongs to no grant (`client_credentials`).
     pub fn save_standalone_token(&self, hash: TokenHash, record: TokenRecord) {
-        self.tokens.insert(
-            hash,
-            TokenEntry {
-                record,
-                retired: false,
-            },
-        );
+        self.tokens.insert(hash, TokenEntry { record });
     }
 
-    /// The token with this hash if it is active now: known, not expired, not retired.
+    /// The token with this hash if it is active now: known and not expired.
     pub fn find_active(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord> {
         let entry = self.tokens.get(hash)?;
-        (!entry.retired && !entry.record.is_expired(now)).then(|| entry.record.clone())
+        (!entry.record.is_expired(now)).then(|| entry.record.clone())
     }
 
-    /// Exchanges a refresh token for `new_tokens`, once. `check` runs before anything
-    /// changes (client binding, scope narrowing), retired token or not, so another client
-    /// cannot trigger the revocation. A second use of a retired token revokes
-    /// the whole grant: either the client or an attacker holds a copy, and the server cannot
-    /// tell which (RFC 9700 §4.14.2).
-    pub fn rotate_refresh<E>(
+    /// The refresh family of a live grant.
+    pub fn find_family(&self, grant_id: &str) -> Option<Family> {
+        let grant = self.grants.get(grant_id).filter(|grant| !grant.revoked)?;
+        let family = grant.family?;
+        Some(Family {
+            grant_id: grant.key().clone(),
+            client_id: grant.client_id.clone(),
+            user_id: grant.user_id.clone(),
+            scopes: grant.scopes,
+            created_at: grant.created_at,
+            generation: family.generation,
+            salt: family.salt,
+            refresh_expires_at: family.refresh_expires_at,
+        })
+    }
+
+    /// Compare-and-set on the family's generation, under the grant's lock: the pair it
+    /// supersedes goes, `tokens` join.
+    pub fn commit_rotation(
         &self,
-        refresh_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
-        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<TokenRecord, RotateError<E>> {
-        let grant_id = {
-            let entry = self.tokens.get(refresh_hash).ok_or(RotateError::Unknown)?;
-            if entry.record.kind != TokenKind::Refresh {
-                return Err(RotateError::Unknown);
-            }
-            entry.record.grant_id.clone().ok_or(RotateError::Unknown)?
+        grant_id: &str,
+        from: u64,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Commit {
+        let Some(mut grant) = self.grants.get_mut(grant_id).filter(|grant| !grant.revoked) else {
+            return Commit::Revoked;
         };
-        // Grant first, then the token: the order every operation locks in.
-        let mut grant = self.grants.get_mut(&grant_id).ok_or(RotateError::Unknown)?;
-        if grant.revoked {
-            return Err(RotateError::Unknown);
-        }
-        let old = {
-            let mut entry = self
-                .tokens
-                .get_mut(refresh_hash)
-                .ok_or(RotateError::Unknown)?;
-            // The binding first: only the client the token was issued to may trigger the
-            // reuse revocation (RFC 6749 §10.4), or anyone could end anyone's grant.
-            check(&entry.record).map_err(RotateError::Rejected)?;
-            if entry.retired {
-                drop(entry);
-                self.revoke_locked(&mut grant);
-                return Err(RotateError::Reused);
-            }
-            if entry.record.is_expired(now) {
-                return Err(RotateError::Expired);
-            }
-            entry.retired = true;
-            entry.record.clone()
+        let Some(family) = grant
+            .family
+            .as_mut()
+            .filter(|family| family.generation == from)
+        else {
+            return Commit::Replayed;
         };
-        for (hash, record) in new_tokens(&old) {
-            grant.keep_until = grant.keep_until.max(record.expires_at);
-            grant.tokens.push(hash);
-            self.tokens.insert(
-                hash,
-                TokenEntry {
-                    record,
-                    retired: false,
-                },
-            );
+        family.generation = from + 1;
+        family.refresh_expires_at = refresh_expiry(&tokens);
+        // Grant first, then the tokens: the order every operation locks in.
+        for hash in grant.tokens.drain(..) {
+            self.tokens.remove(&hash);
         }
-        Ok(old)
+        self.add_to_grant(&mut grant, tokens);
+        Commit::Committed
     }
 
     /// Revokes a grant: every token of the family is removed before this returns, and no
@@ -287,9 +293,7 @@ impl MemoryStore {
                     .iter()
                     .filter_map(|hash| {
                         let entry = self.tokens.get(hash)?;
-                        let status = if entry.retired {
-                            TokenStatus::Retired
-                        } else if entry.record.is_expired(now) {
+                        let status = if entry.record.is_expired(now) {
                             TokenStatus::Expired
                         } else {
                             TokenStatus::Active
@@ -389,16 +393,18 @@ impl GrantStore for MemoryStore {
         Ok(())
     }
 
-    async fn redeem_code<E>(
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError> {
+        Ok(MemoryStore::find_code(self, code_hash))
+    }
+
+    async fn commit_code(
         &self,
         code_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
-        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
-        Ok(MemoryStore::redeem_code(
-            self, code_hash, now, check, new_tokens,
-        ))
+        _code: &AuthorizationCode,
+        salt: FamilySalt,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
+        Ok(MemoryStore::commit_code(self, code_hash, salt, tokens))
     }
 
     async fn save_tokens(
@@ -430,19 +436,21 @@ impl GrantStore for MemoryStore {
         Ok(self.tokens.get(hash).map(|entry| entry.record.clone()))
     }
 
-    async fn rotate_refresh<E>(
+    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+        Ok(MemoryStore::find_family(self, grant_id))
+    }
+
+    async fn commit_rotation(
         &self,
-        refresh_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
-        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError> {
-        Ok(MemoryStore::rotate_refresh(
+        family: &Family,
+        from: u64,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
+        Ok(MemoryStore::commit_rotation(
             self,
-            refresh_hash,
-            now,
-            check,
-            new_tokens,
+            &family.grant_id,
+            from,
+            tokens,
         ))
     }
 
@@ -508,53 +516,24 @@ mod tests {
                 scopes: ScopeSet::DEFAULT,
                 issued_at: NOW,
                 expires_at,
-                grant_ends_at: None,
             },
         )
     }
 
-    fn always_ok(_: &AuthorizationCode) -> Result<(), ()> {
-        Ok(())
-    }
-
-    fn no_tokens(_: &AuthorizationCode) -> Vec<(TokenHash, TokenRecord)> {
-        Vec::new()
-    }
-
     #[test]
-    fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
+    fn a_code_is_committed_once_and_the_second_commit_is_a_replay() {
         let store = MemoryStore::new();
         let hash = mint().hash;
         store.start_grant(hash, code("g1"), NOW);
-        assert!(store.redeem_code(&hash, NOW, always_ok, no_tokens).is_ok());
+        assert!(!store.find_code(&hash).expect("known").used);
+        let salt = FamilySalt::random();
         assert_eq!(
-            store
-                .redeem_code(&hash, NOW, always_ok, no_tokens)
-                .map(|_| ()),
-            Err(RedeemError::Replayed("g1".into()))
+            store.commit_code(&hash, salt, Vec::new()),
+            Commit::Committed
         );
-    }
-
-    #[test]
-    fn a_refused_check_leaves_the_code_usable() {
-        let store = MemoryStore::new();
-        let hash = mint().hash;
-        store.start_grant(hash, code("g1"), NOW);
-        let refused = store.redeem_code(&hash, NOW, |_| Err("wrong verifier"), no_tokens);
-        assert_eq!(
-            refused.map(|_| ()),
-            Err(RedeemError::Rejected("wrong verifier"))
-        );
-        assert!(store.redeem_code(&hash, NOW, always_ok, no_tokens).is_ok());
-    }
-
-    #[test]
-    fn an_expired_code_cannot_be_redeemed() {
-        let store = MemoryStore::new();
-        let hash = mint().hash;
-        store.start_grant(hash, code("g1"), NOW);
-        let late = store.redeem_code(&hash, NOW + 60_000, always_ok, no_tokens);
-        assert_eq!(late.map(|_| ()), Err(RedeemError::Expired));
+        assert!(store.find_code(&hash).expect("known").used);
+        assert_eq!(store.commit_code(&hash, salt, Vec::new()), Commit::Replayed);
+        assert_eq!(store.find_family("g1").expect("started").generation, 0);
     }
 
     #[test]
@@ -578,26 +557,30 @@ mod tests {
     }
 
     #[test]
-    fn a_rotated_refresh_token_used_again_revokes_the_family() {
+    fn a_rotation_commits_once_per_generation_and_removes_the_pair_it_supersedes() {
         let store = MemoryStore::new();
-        store.start_grant(mint().hash, code("g1"), NOW);
-        let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
-        let old_hash = refresh.0;
-        store
-            .save_tokens(&"g1".into(), vec![refresh])
-            .expect("grant is live");
+        let code_hash = mint().hash;
+        store.start_grant(code_hash, code("g1"), NOW);
+        let first = token(TokenKind::Refresh, "g1", NOW + 1000);
+        let first_hash = first.0;
+        let salt = FamilySalt::random();
+        store.commit_code(&code_hash, salt, vec![first]);
         let next = token(TokenKind::Refresh, "g1", NOW + 2000);
         let next_hash = next.0;
-        let rotated =
-            store.rotate_refresh(&old_hash, NOW, |_| Ok::<_, ()>(()), move |_| vec![next]);
-        assert!(rotated.is_ok());
-        assert!(store.find_active(&next_hash, NOW).is_some());
-        let reused = store.rotate_refresh(&old_hash, NOW, |_| Ok::<_, ()>(()), |_| Vec::new());
-        assert_eq!(reused.map(|_| ()), Err(RotateError::Reused));
-        assert!(
-            store.find_active(&next_hash, NOW).is_none(),
-            "the family died"
+        assert_eq!(
+            store.commit_rotation("g1", 0, vec![next]),
+            Commit::Committed
         );
+        assert!(store.find_active(&first_hash, NOW).is_none(), "superseded");
+        assert!(store.find_active(&next_hash, NOW).is_some());
+        let family = store.find_family("g1").expect("live");
+        assert_eq!(
+            (family.generation, family.refresh_expires_at),
+            (1, NOW + 2000)
+        );
+        let late = token(TokenKind::Refresh, "g1", NOW + 2000);
+        assert_eq!(store.commit_rotation("g1", 0, vec![late]), Commit::Replayed);
+        assert_eq!(store.size().tokens, 1, "the loser's tokens never joined");
     }
 
     #[test]

@@ -6,14 +6,16 @@
 //! | key | type | holds | lives |
 //! |---|---|---|---|
 //! | `code:<sha256 hex>` | hash | `data` (the code's record, JSON), `used` (`0`/`1`) | until the code expires |
-//! | `token:<sha256 hex>` | hash | `data` (the token's record, JSON), `retired` (`0`/`1`) | until the token expires |
-//! | `grant:<id>` | hash | client, user, scopes, created, the code's hash | until its longest-lived token expires |
-//! | `grant:<id>:tokens` | set | the hex hash of every token of the family | as the grant |
+//! | `token:<sha256 hex>` | hash | `data` (the token's record, JSON) | until the token expires |
+//! | `grant:<id>` | hash | client, user, scopes, created, the code's hash; once redeemed the refresh family: `generation`, `salt`, `refresh_expires_at` | until its longest-lived token expires |
+//! | `grant:<id>:tokens` | set | the hex hash of every live token of the family (the current pair) | as the grant |
 //! | `user:<id>:grants` | set | the grant ids of one resource owner (for `/account`) | as the longest of its grants |
 //!
 //! Every key is written with a TTL (`PEXPIRE`), so Redis forgets what the memory store
 //! purges; [`RedisStore::purge_expired`] has nothing left to do. Keys hold hashes, never
-//! a token or a code.
+//! a token or a code. A grant costs a constant number of keys however often it rotates:
+//! the grant, its family set and the two tokens of its current pair (and, for 60 s, its
+//! code); a retired refresh token leaves nothing behind.
 //!
 //! ## What is atomic, and how
 //!
@@ -21,14 +23,13 @@
 //! a script. Each change that must not race is one script below, so it holds across any
 //! number of provider instances:
 //!
-//! - [`REDEEM_CODE`]: *mark used if unused*. The code's record is immutable, so it is read
-//!   and checked first (client, redirect URI, PKCE) in Rust; only then does the script flip
-//!   `used` from 0 to 1, or report that someone else already did. A refused check never
-//!   reaches the script, so it does not burn the code; two concurrent redemptions both
-//!   pass the check, and the script lets exactly one through.
+//! - [`COMMIT_CODE`]: *mark used if unused*, and start the family with its first pair.
+//!   The token endpoint read the code and checked it first (client, redirect URI, PKCE);
+//!   two concurrent redemptions both pass those checks, and the script lets exactly one
+//!   through.
 //! - [`SAVE_TOKENS`]: *join the family only if the grant is alive*.
-//! - [`ROTATE_REFRESH`]: *retire the old refresh token and add the new pair, or, if it was
-//!   already retired, revoke the family* — detection and reaction in one step.
+//! - [`COMMIT_ROTATION`]: *compare-and-set on the family's generation*: replace the
+//!   current pair with the new one only if nobody rotated this generation first.
 //! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
 //!
 //! The scripts build some key names from set members (a family's tokens), which a single
@@ -47,23 +48,25 @@ use crate::config::RedisUrl;
 use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{FamilySalt, TokenHash};
 
 use super::{
-    GrantRevoked, GrantStore, GrantSummary, Purged, RedeemError, RotateError, StoreError,
+    Commit, Family, FoundCode, GrantRevoked, GrantStore, GrantSummary, Purged, StoreError,
     StoreSize, TokenStatus, TokenSummary,
 };
 
-/// `KEYS` = grant, family set, user's grants, the code, then one key per new token; `ARGV`
-/// = triples. Flips `used` from 0 to 1 and adds the tokens to the family, in one step.
-/// Returns `ok`, `replayed` (already used), `revoked` (the grant is gone) or `unknown`
-/// (the code expired meanwhile).
-pub const REDEEM_CODE: &str = r"
-if redis.call('EXISTS', KEYS[4]) == 0 then return 'unknown' end
+/// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
+/// `ARGV[1]` = the family salt (hex), `ARGV[2]` = when the refresh token expires, then
+/// triples. Flips `used` from 0 to 1, starts the family at generation 0 and adds the
+/// tokens, in one step. Returns `ok`, `replayed` (already used) or `revoked` (the grant or
+/// the code is gone).
+pub const COMMIT_CODE: &str = r"
+if redis.call('EXISTS', KEYS[4]) == 0 then return 'revoked' end
 if redis.call('HGET', KEYS[4], 'used') == '1' then return 'replayed' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
 redis.call('HSET', KEYS[4], 'used', '1')
-add_tokens(5, 1)
+redis.call('HSET', KEYS[1], 'generation', '0', 'salt', ARGV[1], 'refresh_expires_at', ARGV[2])
+add_tokens(5, 3)
 return 'ok'
 ";
 
@@ -80,7 +83,7 @@ local function add_tokens(first_key, first_arg)
   local arg = first_arg
   for i = first_key, #KEYS do
     local ttl = tonumber(ARGV[arg + 2])
-    redis.call('HSET', KEYS[i], 'data', ARGV[arg + 1], 'retired', '0')
+    redis.call('HSET', KEYS[i], 'data', ARGV[arg + 1])
     redis.call('PEXPIRE', KEYS[i], ttl)
     redis.call('SADD', KEYS[2], ARGV[arg])
     extend(KEYS[1], ttl)
@@ -118,19 +121,22 @@ revoke_family(ARGV[1], ARGV[2])
 return 1
 ";
 
-/// `KEYS` = grant, family set, user's grants, the old refresh token, then one key per new
-/// token; `ARGV[1]` = token key prefix, `ARGV[2]` = grant id, then triples. Returns `ok`
-/// (old retired, new pair in the family), `reused` (the old one was already retired: the
-/// family is revoked) or `unknown` (grant or token gone).
-pub const ROTATE_REFRESH: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
-if redis.call('EXISTS', KEYS[4]) == 0 then return 'unknown' end
-if redis.call('HGET', KEYS[4], 'retired') == '1' then
-  revoke_family(ARGV[1], ARGV[2])
-  return 'reused'
+/// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV[1]` = the
+/// token key prefix, `ARGV[2]` = the generation the caller rotates from, `ARGV[3]` = when
+/// the new refresh token expires, then triples. Returns `ok` (the current pair replaced by
+/// the new one, the generation one up), `replayed` (the generation moved: someone rotated
+/// it first) or `revoked` (the grant is gone).
+pub const COMMIT_ROTATION: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
+local generation = redis.call('HGET', KEYS[1], 'generation')
+if generation ~= ARGV[2] then return 'replayed' end
+for _, hash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  redis.call('DEL', ARGV[1] .. hash)
 end
-redis.call('HSET', KEYS[4], 'retired', '1')
-add_tokens(5, 3)
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'generation', tostring(tonumber(generation) + 1),
+  'refresh_expires_at', ARGV[3])
+add_tokens(4, 4)
 return 'ok'
 ";
 
@@ -165,9 +171,9 @@ impl std::fmt::Debug for RedisStore {
 }
 
 struct Scripts {
-    redeem_code: Script,
+    commit_code: Script,
     save_tokens: Script,
-    rotate_refresh: Script,
+    commit_rotation: Script,
     revoke_grant: Script,
     start_grant: Script,
 }
@@ -177,9 +183,9 @@ impl Scripts {
         let with =
             |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
         Scripts {
-            redeem_code: with(&[TOKEN_HELPERS], REDEEM_CODE),
+            commit_code: with(&[TOKEN_HELPERS], COMMIT_CODE),
             save_tokens: with(&[TOKEN_HELPERS], SAVE_TOKENS),
-            rotate_refresh: with(&[TOKEN_HELPERS, REVOKE_HELPER], ROTATE_REFRESH),
+            commit_rotation: with(&[TOKEN_HELPERS], COMMIT_ROTATION),
             revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
             start_grant: with(&[TOKEN_HELPERS], START_GRANT),
         }
@@ -204,7 +210,33 @@ fn ttl_millis(now: u64, expires_at: u64) -> u64 {
 }
 
 fn hex(hash: &TokenHash) -> String {
-    hash.0.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex_bytes(&hash.0)
+}
+
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn parse_salt(hex: &str) -> Result<FamilySalt, StoreError> {
+    let mut salt = [0u8; 16];
+    if hex.len() != 32 {
+        return Err(malformed("family salt"));
+    }
+    for (byte, pair) in salt.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| malformed("family salt"))?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed("family salt"))?;
+    }
+    Ok(FamilySalt(salt))
+}
+
+/// When the refresh token among `tokens` expires (0 if there is none).
+fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
+    tokens
+        .iter()
+        .filter(|(_, record)| record.kind == TokenKind::Refresh)
+        .map(|(_, record)| record.expires_at)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A code as stored (JSON in the `data` field).
@@ -229,9 +261,6 @@ struct StoredToken {
     scopes: String,
     issued_at: u64,
     expires_at: u64,
-    /// Absent in records written before grants had an end.
-    #[serde(default)]
-    grant_ends_at: Option<u64>,
 }
 
 fn malformed(what: &str) -> StoreError {
@@ -278,7 +307,6 @@ fn encode_token(record: &TokenRecord) -> Result<String, StoreError> {
         scopes: record.scopes.to_wire(),
         issued_at: record.issued_at,
         expires_at: record.expires_at,
-        grant_ends_at: record.grant_ends_at,
     })
     .map_err(|error| StoreError::Malformed(error.to_string()))
 }
@@ -298,8 +326,16 @@ fn decode_token(json: &str) -> Result<TokenRecord, StoreError> {
         scopes: parse_scopes(&stored.scopes)?,
         issued_at: stored.issued_at,
         expires_at: stored.expires_at,
-        grant_ends_at: stored.grant_ends_at,
     })
+}
+
+/// A commit script's answer.
+fn commit_outcome(outcome: &str) -> Commit {
+    match outcome {
+        "ok" => Commit::Committed,
+        "replayed" => Commit::Replayed,
+        _ => Commit::Revoked,
+    }
 }
 
 impl RedisStore {
@@ -380,22 +416,11 @@ impl RedisStore {
         format!("{}user:{user_id}:grants", self.prefix)
     }
 
-    /// A token's record and whether it is retired, in one round trip.
-    async fn read_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+    /// A token's record.
+    async fn read_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
         let mut connection = self.connection.clone();
-        let (data, retired): (Option<String>, Option<String>) = connection
-            .hget(self.token_key(hash), &["data", "retired"])
-            .await?;
-        match data {
-            None => Ok(None),
-            Some(json) => Ok(Some((
-                decode_token(&json)?,
-                retired.as_deref() == Some("1"),
-            ))),
-        }
+        let data: Option<String> = connection.hget(self.token_key(hash), "data").await?;
+        data.map(|json| decode_token(&json)).transpose()
     }
 
     /// The user who owns a grant, if the grant exists.
@@ -475,48 +500,39 @@ impl GrantStore for RedisStore {
         Ok(())
     }
 
-    async fn redeem_code<E>(
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError> {
+        let mut connection = self.connection.clone();
+        let (data, used): (Option<String>, Option<String>) = connection
+            .hget(self.code_key(code_hash), &["data", "used"])
+            .await?;
+        let Some(json) = data else {
+            return Ok(None);
+        };
+        Ok(Some(FoundCode {
+            code: decode_code(&json)?,
+            used: used.as_deref() == Some("1"),
+        }))
+    }
+
+    async fn commit_code(
         &self,
         code_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&AuthorizationCode) -> Result<(), E>,
-        new_tokens: impl FnOnce(&AuthorizationCode) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<AuthorizationCode, RedeemError<E>>, StoreError> {
-        let key = self.code_key(code_hash);
+        code: &AuthorizationCode,
+        salt: FamilySalt,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
         let mut connection = self.connection.clone();
-        let (data, used): (Option<String>, Option<String>) =
-            connection.hget(&key, &["data", "used"]).await?;
-        let Some(json) = data else {
-            return Ok(Err(RedeemError::Unknown));
-        };
-        let code = decode_code(&json)?;
-        // The binding first: only the client the code was issued to may trigger the replay
-        // revocation (RFC 6749 §10.4). The record never changes, so checking it before the
-        // atomic step is checking what the script will mark used.
-        if let Err(error) = check(&code) {
-            return Ok(Err(RedeemError::Rejected(error)));
-        }
-        if used.as_deref() == Some("1") {
-            return Ok(Err(RedeemError::Replayed(code.grant_id)));
-        }
-        if now >= code.expires_at {
-            return Ok(Err(RedeemError::Expired));
-        }
-        let tokens = new_tokens(&code);
-        let mut invocation = self.scripts.redeem_code.prepare_invoke();
+        let mut invocation = self.scripts.commit_code.prepare_invoke();
         invocation
             .key(self.grant_key(&code.grant_id))
             .key(self.family_key(&code.grant_id))
             .key(self.user_key(&code.user_id))
-            .key(&key);
+            .key(self.code_key(code_hash))
+            .arg(hex_bytes(&salt.0))
+            .arg(refresh_expiry(&tokens));
         self.push_tokens(&mut invocation, &tokens)?;
         let outcome: String = invocation.invoke_async(&mut connection).await?;
-        Ok(match outcome.as_str() {
-            "ok" => Ok(code),
-            "replayed" => Err(RedeemError::Replayed(code.grant_id)),
-            "revoked" => Err(RedeemError::Revoked),
-            _ => Err(RedeemError::Unknown),
-        })
+        Ok(commit_outcome(&outcome))
     }
 
     async fn save_tokens(
@@ -552,10 +568,7 @@ impl GrantStore for RedisStore {
         let mut connection = self.connection.clone();
         let _: () = redis::pipe()
             .atomic()
-            .hset_multiple(
-                &key,
-                &[("data", encode_token(&record)?.as_str()), ("retired", "0")],
-            )
+            .hset(&key, "data", encode_token(&record)?)
             .ignore()
             .pexpire(&key, ttl as i64)
             .ignore()
@@ -572,61 +585,73 @@ impl GrantStore for RedisStore {
         Ok(self
             .read_token(hash)
             .await?
-            .filter(|(record, retired)| !retired && !record.is_expired(now))
-            .map(|(record, _)| record))
+            .filter(|record| !record.is_expired(now)))
     }
 
     async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(self.read_token(hash).await?.map(|(record, _)| record))
+        self.read_token(hash).await
     }
 
-    async fn rotate_refresh<E>(
-        &self,
-        refresh_hash: &TokenHash,
-        now: u64,
-        check: impl FnOnce(&TokenRecord) -> Result<(), E>,
-        new_tokens: impl FnOnce(&TokenRecord) -> Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<TokenRecord, RotateError<E>>, StoreError> {
-        let Some((old, retired)) = self.read_token(refresh_hash).await? else {
-            return Ok(Err(RotateError::Unknown));
-        };
-        let (TokenKind::Refresh, Some(grant_id), Some(user_id)) =
-            (old.kind, old.grant_id.clone(), old.user_id.clone())
-        else {
-            return Ok(Err(RotateError::Unknown));
-        };
-        // The binding first, retired or not: only the client the token was issued to may
-        // trigger the reuse revocation (RFC 6749 §10.4). Then a retired token goes straight
-        // to the script, which revokes the family; a live one has its successors minted
-        // first (they are dropped if the script finds that a concurrent request retired it
-        // meanwhile).
-        if let Err(error) = check(&old) {
-            return Ok(Err(RotateError::Rejected(error)));
-        }
-        let successors = if retired {
-            Vec::new()
-        } else {
-            if old.is_expired(now) {
-                return Ok(Err(RotateError::Expired));
-            }
-            new_tokens(&old)
-        };
+    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
         let mut connection = self.connection.clone();
-        let mut invocation = self.scripts.rotate_refresh.prepare_invoke();
+        let fields: Vec<Option<String>> = connection
+            .hget(
+                self.grant_key(grant_id),
+                &[
+                    "client_id",
+                    "user_id",
+                    "scopes",
+                    "created_at",
+                    "generation",
+                    "salt",
+                    "refresh_expires_at",
+                ],
+            )
+            .await?;
+        let [
+            Some(client_id),
+            Some(user_id),
+            Some(scopes),
+            Some(created_at),
+            Some(generation),
+            Some(salt),
+            Some(refresh_expires_at),
+        ] = <[Option<String>; 7]>::try_from(fields).map_err(|_| malformed("grant"))?
+        else {
+            // No grant (revoked, expired, never existed), or no family yet (code unused).
+            return Ok(None);
+        };
+        let number = |text: &str, what: &str| text.parse::<u64>().map_err(|_| malformed(what));
+        Ok(Some(Family {
+            grant_id: grant_id.into(),
+            client_id: client_id.into(),
+            user_id: user_id.into(),
+            scopes: parse_scopes(&scopes)?,
+            created_at: number(&created_at, "created_at")?,
+            generation: number(&generation, "generation")?,
+            salt: parse_salt(&salt)?,
+            refresh_expires_at: number(&refresh_expires_at, "refresh_expires_at")?,
+        }))
+    }
+
+    async fn commit_rotation(
+        &self,
+        family: &Family,
+        from: u64,
+        tokens: Vec<(TokenHash, TokenRecord)>,
+    ) -> Result<Commit, StoreError> {
+        let mut connection = self.connection.clone();
+        let mut invocation = self.scripts.commit_rotation.prepare_invoke();
         invocation
-            .key(self.grant_key(&grant_id))
-            .key(self.family_key(&grant_id))
-            .key(self.user_key(&user_id))
-            .key(self.token_key(refresh_hash))
+            .key(self.grant_key(&family.grant_id))
+            .key(self.family_key(&family.grant_id))
+            .key(self.user_key(&family.user_id))
             .arg(self.token_prefix())
-            .arg(&*grant_id);
-        self.push_tokens(&mut invocation, &successors)?;
+            .arg(from)
+            .arg(refresh_expiry(&tokens));
+        self.push_tokens(&mut invocation, &tokens)?;
         let outcome: String = invocation.invoke_async(&mut connection).await?;
-        Ok(match outcome.as_str() {
-            "ok" => Ok(old),
-            "reused" => Err(RotateError::Reused),
-            _ => Err(RotateError::Unknown),
-        })
+        Ok(commit_outcome(&outcome))
     }
 
     async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
@@ -648,7 +673,7 @@ impl GrantStore for RedisStore {
     }
 
     async fn revoke_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        let Some((record, _)) = self.read_token(hash).await? else {
+        let Some(record) = self.read_token(hash).await? else {
             return Ok(None);
         };
         match (&record.kind, &record.grant_id) {
@@ -700,13 +725,10 @@ impl GrantStore for RedisStore {
             let mut tokens = Vec::new();
             for hash_hex in hashes {
                 let key = format!("{}{hash_hex}", self.token_prefix());
-                let (data, retired): (Option<String>, Option<String>) =
-                    connection.hget(&key, &["data", "retired"]).await?;
+                let data: Option<String> = connection.hget(&key, "data").await?;
                 let Some(json) = data else { continue };
                 let record = decode_token(&json)?;
-                let status = if retired.as_deref() == Some("1") {
-                    TokenStatus::Retired
-                } else if record.is_expired(now) {
+                let status = if record.is_expired(now) {
                     TokenStatus::Expired
                 } else {
                     TokenStatus::Active

@@ -56,7 +56,6 @@ pub async fn show_account(
                     fingerprint: token.fingerprint,
                     status: match token.status {
                         TokenStatus::Active => "live",
-                        TokenStatus::Retired => "retired by rotation (a reuse kills the family)",
                         TokenStatus::Expired => "expired",
                     },
                     expires_in: in_words(token.expires_at.saturating_sub(now) / 1000),

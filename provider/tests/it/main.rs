@@ -14,6 +14,7 @@ mod metadata;
 mod pkce;
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6).
 mod client_credentials;
+mod refresh_family;
 mod refresh_token;
 mod token_authorization_code;
 // RFC 7009, RFC 7662.

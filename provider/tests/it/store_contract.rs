@@ -1,14 +1,14 @@
 //! The store's contract (`provider::store::GrantStore`), tested on the store itself, without
 //! HTTP: the same functions run against the in-memory store and, with `TEST_STORE=redis`,
 //! against Redis. Each promise of the store's doc table has a test here, and the two
-//! atomic ones (a code redeemed once, a refresh token rotated once) are raced.
+//! atomic ones (a code redeemed once, a generation rotated once) are raced.
 
 use futures_util::future::join_all;
 use provider::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
 use provider::domain::pkce::CodeChallenge;
 use provider::domain::scope::ScopeSet;
-use provider::domain::token::{TokenHash, mint};
-use provider::store::{GrantRevoked, GrantStore, RedeemError, RotateError, Store, TokenStatus};
+use provider::domain::token::{FamilySalt, TokenHash, mint};
+use provider::store::{Commit, Family, GrantRevoked, GrantStore, Store, TokenStatus};
 
 use crate::helpers::backend::{redis_requested, test_store};
 
@@ -41,17 +41,42 @@ fn token(kind: TokenKind, grant_id: Option<&str>, now: u64, ttl: u64) -> (TokenH
             scopes: ScopeSet::DEFAULT,
             issued_at: now,
             expires_at: now + ttl,
-            grant_ends_at: None,
         },
     )
 }
 
-fn always_ok<T>(_: &T) -> Result<(), ()> {
-    Ok(())
+/// A fresh pair for grant `grant`: (access, refresh).
+fn pair(grant: &str, now: u64) -> Vec<(TokenHash, TokenRecord)> {
+    vec![
+        token(TokenKind::Access, Some(grant), now, 60_000),
+        token(TokenKind::Refresh, Some(grant), now, 120_000),
+    ]
 }
 
-fn no_tokens<T>(_: &T) -> Vec<(TokenHash, TokenRecord)> {
-    Vec::new()
+/// A store whose grant `grant` has redeemed its code: its family at generation 0, holding
+/// one pair (whose hashes are returned, access then refresh).
+async fn store_with_redeemed_code(grant: &str) -> (Store, Family, TokenHash, TokenHash) {
+    let store = test_store().await;
+    let now = now();
+    let code_hash = mint().hash;
+    let issued = code(grant, now);
+    store
+        .start_grant(code_hash, issued.clone(), now)
+        .await
+        .expect("the store answers");
+    let tokens = pair(grant, now);
+    let (access, refresh) = (tokens[0].0, tokens[1].0);
+    let committed = store
+        .commit_code(&code_hash, &issued, FamilySalt::random(), tokens)
+        .await
+        .expect("the store answers");
+    assert_eq!(committed, Commit::Committed);
+    let family = store
+        .find_family(grant)
+        .await
+        .expect("the store answers")
+        .expect("the family started");
+    (store, family, access, refresh)
 }
 
 /// A store with one grant `g` (its code's hash returned) holding an access and a refresh token.
@@ -84,89 +109,97 @@ async fn the_suite_runs_on_the_store_test_store_asks_for() {
 async fn a_code_is_redeemed_once_and_the_second_use_names_its_grant() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
+    let issued = code("g1", now);
     store
-        .start_grant(hash, code("g1", now), now)
+        .start_grant(hash, issued.clone(), now)
         .await
         .expect("ok");
+    let found = store.find_code(&hash).await.expect("ok").expect("known");
+    assert!(!found.used);
     let first = store
-        .redeem_code(&hash, now, always_ok, no_tokens)
+        .commit_code(&hash, &issued, FamilySalt::random(), Vec::new())
         .await
         .expect("ok");
-    assert_eq!(
-        first.expect("the first use succeeds").grant_id.as_ref(),
-        "g1"
-    );
+    assert_eq!(first, Commit::Committed);
     let second = store
-        .redeem_code(&hash, now, always_ok, no_tokens)
+        .commit_code(&hash, &issued, FamilySalt::random(), Vec::new())
         .await
         .expect("ok");
-    assert_eq!(second.map(|_| ()), Err(RedeemError::Replayed("g1".into())));
+    assert_eq!(second, Commit::Replayed);
+    let found = store.find_code(&hash).await.expect("ok").expect("known");
+    assert!(found.used);
+    assert_eq!(found.code.grant_id.as_ref(), "g1");
 }
 
 #[tokio::test]
-async fn a_refused_check_leaves_the_code_usable() {
+async fn finding_a_code_changes_nothing_so_it_stays_usable() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
+    let issued = code("g1", now);
     store
-        .start_grant(hash, code("g1", now), now)
+        .start_grant(hash, issued.clone(), now)
         .await
         .expect("ok");
-    let refused = store
-        .redeem_code(&hash, now, |_| Err("wrong verifier"), no_tokens)
+    for _ in 0..3 {
+        let found = store.find_code(&hash).await.expect("ok").expect("known");
+        assert!(!found.used, "a lookup burns nothing");
+    }
+    let redeemed = store
+        .commit_code(&hash, &issued, FamilySalt::random(), Vec::new())
         .await
         .expect("ok");
     assert_eq!(
-        refused.map(|_| ()),
-        Err(RedeemError::Rejected("wrong verifier"))
+        redeemed,
+        Commit::Committed,
+        "the real client's code still works"
     );
-    let redeemed = store
-        .redeem_code(&hash, now, always_ok, no_tokens)
-        .await
-        .expect("ok");
-    assert!(redeemed.is_ok(), "the real client's code still works");
 }
 
 #[tokio::test]
-async fn an_unknown_or_expired_code_cannot_be_redeemed() {
+async fn an_unknown_code_is_not_found_and_commits_nothing() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
-    let unknown = store
-        .redeem_code(&hash, now, always_ok, no_tokens)
+    assert!(store.find_code(&hash).await.expect("ok").is_none());
+    let access = token(TokenKind::Access, Some("g1"), now, 60_000);
+    let access_hash = access.0;
+    let committed = store
+        .commit_code(&hash, &code("g1", now), FamilySalt::random(), vec![access])
         .await
         .expect("ok");
-    assert_eq!(unknown.map(|_| ()), Err(RedeemError::Unknown));
-    store
-        .start_grant(hash, code("g1", now), now)
-        .await
-        .expect("ok");
-    let late = store
-        .redeem_code(&hash, now + 60_000, always_ok, no_tokens)
-        .await
-        .expect("ok");
-    assert_eq!(late.map(|_| ()), Err(RedeemError::Expired));
+    assert_eq!(committed, Commit::Revoked);
+    assert!(store.find_known(&access_hash).await.expect("ok").is_none());
 }
 
 #[tokio::test]
 async fn sixteen_concurrent_redemptions_of_one_code_let_exactly_one_through() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
+    let issued = code("g1", now);
     store
-        .start_grant(hash, code("g1", now), now)
+        .start_grant(hash, issued.clone(), now)
         .await
         .expect("ok");
-    let outcomes =
-        join_all((0..16).map(|_| store.redeem_code(&hash, now, always_ok, no_tokens))).await;
+    let outcomes = join_all(
+        (0..16).map(|_| store.commit_code(&hash, &issued, FamilySalt::random(), pair("g1", now))),
+    )
+    .await;
     let outcomes: Vec<_> = outcomes
         .into_iter()
         .map(|outcome| outcome.expect("the store answers"))
         .collect();
-    let winners = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    let winners = outcomes
+        .iter()
+        .filter(|outcome| **outcome == Commit::Committed)
+        .count();
     assert_eq!(winners, 1, "{outcomes:?}");
     assert!(
-        outcomes.iter().filter(|outcome| outcome.is_err()).all(
-            |outcome| matches!(outcome, Err(RedeemError::Replayed(grant)) if &**grant == "g1")
-        )
+        outcomes
+            .iter()
+            .filter(|outcome| **outcome != Commit::Committed)
+            .all(|outcome| *outcome == Commit::Replayed),
+        "{outcomes:?}"
     );
+    assert_eq!(store.size().await.expect("ok").tokens, 2, "one pair joined");
 }
 
 #[tokio::test]
@@ -237,21 +270,23 @@ async fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
 async fn a_replayed_code_reports_the_grant_whose_revocation_kills_its_tokens() {
     let (store, code_hash, access, _) = store_with_family("g1").await;
     let now = now();
-    assert!(
-        store
-            .redeem_code(&code_hash, now, always_ok, no_tokens)
-            .await
-            .expect("ok")
-            .is_ok()
-    );
-    let replay = store
-        .redeem_code(&code_hash, now, always_ok, no_tokens)
+    let issued = code("g1", now);
+    let first = store
+        .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
         .await
         .expect("ok");
-    let Err(RedeemError::Replayed(grant)) = replay else {
-        panic!("a replay is reported: {replay:?}");
-    };
-    store.revoke_grant(&grant).await.expect("ok");
+    assert_eq!(first, Commit::Committed);
+    let replay = store
+        .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
+        .await
+        .expect("ok");
+    assert_eq!(replay, Commit::Replayed);
+    let found = store
+        .find_code(&code_hash)
+        .await
+        .expect("ok")
+        .expect("known");
+    store.revoke_grant(&found.code.grant_id).await.expect("ok");
     assert!(store.find_active(&access, now).await.expect("ok").is_none());
 }
 
@@ -282,96 +317,130 @@ async fn revoking_an_access_token_leaves_the_family_and_a_refresh_token_ends_it(
 }
 
 #[tokio::test]
-async fn a_rotated_refresh_token_used_again_revokes_the_family() {
-    let (store, _, _, old) = store_with_family("g1").await;
+async fn a_rotation_replaces_the_pair_and_a_second_one_from_the_same_generation_is_a_replay() {
+    let (store, family, old_access, old_refresh) = store_with_redeemed_code("g1").await;
     let now = now();
-    let next = token(TokenKind::Refresh, Some("g1"), now, 120_000);
-    let next_hash = next.0;
-    let rotated = store
-        .rotate_refresh(&old, now, always_ok, move |_| vec![next])
-        .await
-        .expect("ok");
-    assert!(rotated.is_ok());
-    assert!(
-        store.find_active(&old, now).await.expect("ok").is_none(),
-        "retired"
-    );
+    assert_eq!(family.generation, 0);
+    let next = pair("g1", now);
+    let (next_access, next_refresh) = (next[0].0, next[1].0);
+    let rotated = store.commit_rotation(&family, 0, next).await.expect("ok");
+    assert_eq!(rotated, Commit::Committed);
+    for superseded in [old_access, old_refresh] {
+        assert!(
+            store.find_known(&superseded).await.expect("ok").is_none(),
+            "the superseded pair is gone"
+        );
+    }
     assert!(
         store
-            .find_active(&next_hash, now)
+            .find_active(&next_refresh, now)
             .await
             .expect("ok")
             .is_some()
     );
-    let reused = store
-        .rotate_refresh(&old, now, always_ok, |_| Vec::new())
+    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    assert_eq!(moved.generation, 1);
+    let again = store
+        .commit_rotation(&family, 0, pair("g1", now))
         .await
         .expect("ok");
-    assert_eq!(reused.map(|_| ()), Err(RotateError::Reused));
+    assert_eq!(again, Commit::Replayed);
+    // The token endpoint revokes the grant on a replay: the family dies.
+    store.revoke_grant(&family.grant_id).await.expect("ok");
     assert!(
         store
-            .find_active(&next_hash, now)
+            .find_active(&next_access, now)
             .await
             .expect("ok")
             .is_none(),
         "the family died"
     );
+    assert!(store.find_family("g1").await.expect("ok").is_none());
 }
 
 #[tokio::test]
-async fn a_refused_rotation_check_changes_nothing() {
-    let (store, _, _, old) = store_with_family("g1").await;
+async fn a_revoked_grant_commits_no_rotation_and_has_no_family() {
+    let (store, family, _, _) = store_with_redeemed_code("g1").await;
     let now = now();
-    let refused = store
-        .rotate_refresh(&old, now, |_| Err("other client"), |_| Vec::new())
-        .await
-        .expect("ok");
-    assert_eq!(
-        refused.map(|_| ()),
-        Err(RotateError::Rejected("other client"))
+    store.revoke_grant(&family.grant_id).await.expect("ok");
+    assert!(store.find_family("g1").await.expect("ok").is_none());
+    let next = pair("g1", now);
+    let next_access = next[0].0;
+    let rotated = store.commit_rotation(&family, 0, next).await.expect("ok");
+    assert_eq!(rotated, Commit::Revoked);
+    assert!(store.find_known(&next_access).await.expect("ok").is_none());
+    assert!(
+        store.find_family("nope").await.expect("ok").is_none(),
+        "an unknown grant has no family"
     );
-    assert!(store.find_active(&old, now).await.expect("ok").is_some());
-    let expired = store
-        .rotate_refresh(&old, now + 120_000, always_ok, |_| Vec::new())
-        .await
-        .expect("ok");
-    assert_eq!(expired.map(|_| ()), Err(RotateError::Expired));
-    let access_hash = mint().hash;
-    let not_refresh = store
-        .rotate_refresh(&access_hash, now, always_ok, |_| Vec::new())
-        .await
-        .expect("ok");
-    assert_eq!(not_refresh.map(|_| ()), Err(RotateError::Unknown));
 }
 
 #[tokio::test]
-async fn eight_concurrent_rotations_of_one_refresh_token_let_exactly_one_through() {
-    let (store, _, _, old) = store_with_family("g1").await;
+async fn eight_concurrent_rotations_of_one_generation_let_exactly_one_through() {
+    let (store, family, _, _) = store_with_redeemed_code("g1").await;
     let now = now();
-    let outcomes = join_all((0..8).map(|_| {
-        let next = token(TokenKind::Refresh, Some("g1"), now, 120_000);
-        store.rotate_refresh(&old, now, always_ok, move |_| vec![next])
-    }))
-    .await;
+    let outcomes =
+        join_all((0..8).map(|_| store.commit_rotation(&family, 0, pair("g1", now)))).await;
     let outcomes: Vec<_> = outcomes
         .into_iter()
-        .map(|outcome| outcome.expect("the store answers").map(|_| ()))
+        .map(|outcome| outcome.expect("the store answers"))
         .collect();
     assert_eq!(
-        outcomes.iter().filter(|outcome| outcome.is_ok()).count(),
+        outcomes
+            .iter()
+            .filter(|outcome| **outcome == Commit::Committed)
+            .count(),
         1,
         "{outcomes:?}"
     );
     assert!(
         outcomes
             .iter()
-            .filter(|outcome| outcome.is_err())
-            .all(|outcome| matches!(outcome, Err(RotateError::Reused | RotateError::Unknown))),
+            .filter(|outcome| **outcome != Commit::Committed)
+            .all(|outcome| *outcome == Commit::Replayed),
         "{outcomes:?}"
     );
-    // The losers saw a retired token: the family is revoked, the winner's pair included.
+    // The grant never forked: one generation up, one pair in it.
+    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    assert_eq!(moved.generation, 1);
     let grants = store.grants_of_user("user1", now).await.expect("ok");
-    assert!(grants.is_empty(), "{grants:?}");
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].tokens.len(), 2, "{grants:?}");
+}
+
+#[tokio::test]
+async fn a_grant_holds_as_much_after_a_thousand_rotations_as_after_one() {
+    let (store, mut family, _, _) = store_with_redeemed_code("g1").await;
+    let now = now();
+    let mut after_one = None;
+    for generation in 0..1_000 {
+        let rotated = store
+            .commit_rotation(&family, generation, pair("g1", now))
+            .await
+            .expect("ok");
+        assert_eq!(rotated, Commit::Committed);
+        family = store.find_family("g1").await.expect("ok").expect("live");
+        if generation == 0 {
+            after_one = Some((store.size().await.expect("ok"), redis_keys(&store).await));
+        }
+    }
+    assert_eq!(family.generation, 1_000);
+    let after_thousand = (store.size().await.expect("ok"), redis_keys(&store).await);
+    assert_eq!(Some(after_thousand), after_one);
+}
+
+/// On Redis, every key this test's store holds (none on the memory store).
+async fn redis_keys(store: &Store) -> usize {
+    let Store::Redis(redis) = store else {
+        return 0;
+    };
+    let mut connection = redis.connection();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("{}*", redis.prefix()))
+        .query_async(&mut connection)
+        .await
+        .expect("KEYS");
+    keys.len()
 }
 
 #[tokio::test]
@@ -455,29 +524,27 @@ async fn nothing_outlives_its_expiry() {
 }
 
 #[tokio::test]
-async fn a_rotated_refresh_token_is_still_known_to_revocation_which_ends_its_family() {
-    let (store, _, _, old) = store_with_family("g1").await;
+async fn a_retired_generation_stays_recognisable_from_the_family_record_alone() {
+    let (store, family, _, old_refresh) = store_with_redeemed_code("g1").await;
     let now = now();
-    let next = token(TokenKind::Refresh, Some("g1"), now, 120_000);
-    let next_hash = next.0;
-    store
-        .rotate_refresh(&old, now, always_ok, move |_| vec![next])
-        .await
-        .expect("ok")
-        .expect("rotated");
-    assert!(store.find_active(&old, now).await.expect("ok").is_none());
-    let known = store.find_known(&old).await.expect("ok");
-    assert_eq!(known.expect("still known").kind, TokenKind::Refresh);
-    store.revoke_token(&old).await.expect("ok");
+    let next = pair("g1", now);
+    let next_refresh = next[1].0;
+    let rotated = store.commit_rotation(&family, 0, next).await.expect("ok");
+    assert_eq!(rotated, Commit::Committed);
+    // Nothing is kept per retired token: the family's generation says generation 0 is
+    // retired, and its salt lets the token endpoint check the token's MAC.
+    assert!(store.find_known(&old_refresh).await.expect("ok").is_none());
+    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    assert_eq!((moved.generation, moved.salt), (1, family.salt));
+    store.revoke_grant(&moved.grant_id).await.expect("ok");
     assert!(
         store
-            .find_active(&next_hash, now)
+            .find_active(&next_refresh, now)
             .await
             .expect("ok")
             .is_none(),
         "the pair it was rotated into is gone too"
     );
-    assert!(store.find_known(&old).await.expect("ok").is_none());
     assert!(store.find_known(&mint().hash).await.expect("ok").is_none());
 }
 
@@ -485,17 +552,18 @@ async fn a_rotated_refresh_token_is_still_known_to_revocation_which_ends_its_fam
 async fn a_redeemed_codes_tokens_join_its_grant_in_the_same_step() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
+    let issued = code("g1", now);
     store
-        .start_grant(hash, code("g1", now), now)
+        .start_grant(hash, issued.clone(), now)
         .await
         .expect("ok");
     let access = token(TokenKind::Access, Some("g1"), now, 60_000);
     let access_hash = access.0;
     let redeemed = store
-        .redeem_code(&hash, now, always_ok, |_| vec![access])
+        .commit_code(&hash, &issued, FamilySalt::random(), vec![access])
         .await
         .expect("the store answers");
-    assert!(redeemed.is_ok());
+    assert_eq!(redeemed, Commit::Committed);
     let found = store
         .find_active(&access_hash, now)
         .await
@@ -507,13 +575,14 @@ async fn a_redeemed_codes_tokens_join_its_grant_in_the_same_step() {
 
     // A replay revokes the grant: the token issued with the code goes with it.
     let replay = store
-        .redeem_code(&hash, now, always_ok, no_tokens)
+        .commit_code(&hash, &issued, FamilySalt::random(), Vec::new())
         .await
         .expect("the store answers");
-    let Err(RedeemError::Replayed(grant)) = replay else {
-        panic!("a second use is a replay: {replay:?}");
-    };
-    store.revoke_grant(&grant).await.expect("the store answers");
+    assert_eq!(replay, Commit::Replayed);
+    store
+        .revoke_grant(&issued.grant_id)
+        .await
+        .expect("the store answers");
     let found = store
         .find_active(&access_hash, now)
         .await
@@ -525,18 +594,19 @@ async fn a_redeemed_codes_tokens_join_its_grant_in_the_same_step() {
 async fn a_code_whose_grant_was_revoked_issues_nothing() {
     let store = test_store().await;
     let (hash, now) = (mint().hash, now());
+    let issued = code("g1", now);
     store
-        .start_grant(hash, code("g1", now), now)
+        .start_grant(hash, issued.clone(), now)
         .await
         .expect("ok");
     store.revoke_grant(&"g1".into()).await.expect("ok");
     let access = token(TokenKind::Access, Some("g1"), now, 60_000);
     let access_hash = access.0;
     let redeemed = store
-        .redeem_code(&hash, now, always_ok, |_| vec![access])
+        .commit_code(&hash, &issued, FamilySalt::random(), vec![access])
         .await
         .expect("the store answers");
-    assert_eq!(redeemed.map(|_| ()), Err(RedeemError::Revoked));
+    assert_eq!(redeemed, Commit::Revoked);
     let found = store
         .find_known(&access_hash)
         .await

@@ -1,29 +1,37 @@
 //! The `authorization_code` grant: a code becomes tokens (RFC 6749 §4.1.3, RFC 7636 §4.6).
 //!
-//! The code must be unused, unexpired, issued to this client, for this redirect URI, and
-//! the `code_verifier` must hash to the challenge of the authorization request. A code
-//! used a second time revokes every token it produced (§4.1.2: "If an authorization code
-//! is used more than once, the authorization server MUST deny the request and SHOULD
-//! revoke (when possible) all tokens previously issued based on that authorization code"),
-//! but only when the code's own client presents it: the binding is checked first.
+//! The checks, in this order (issue "Hardening" item 5: the binding comes before replay
+//! detection, so only the client a code was issued to can set off its revocation):
+//!
+//! 1. **known**: a code this server issued and still holds, else `invalid_grant`;
+//! 2. **bound** to this client, its redirect URI and its PKCE challenge (§4.1.3: "ensure
+//!    that the authorization code was issued to the authenticated confidential client",
+//!    "ensure that the redirect_uri parameter is present if ... and ... identical";
+//!    RFC 7636 §4.6), else `invalid_grant`, and nothing changes: a stranger holding a
+//!    copy of the code can neither use it nor burn it;
+//! 3. **unused** (§4.1.2: "If an authorization code is used more than once, the
+//!    authorization server MUST deny the request and SHOULD revoke (when possible) all
+//!    tokens previously issued based on that authorization code"): the grant is revoked;
+//! 4. **unexpired** (§4.1.2: "a maximum authorization code lifetime of 10 minutes");
+//! 5. the first pair is minted and committed with the code's use in one atomic step; a
+//!    concurrent use that committed first makes this one a replay (step 3 again).
 
-use shared::ErrorCode;
 use shared::token::TokenResponse;
 
 use crate::domain::client::RegisteredClient;
 use crate::domain::grant::AuthorizationCode;
 use crate::domain::now_millis;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{FamilySalt, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::mint_pair;
+use crate::oauth::token::{PairFor, mint_pair};
 use crate::state::AppState;
-use crate::store::{GrantStore, RedeemError};
+use crate::store::{Commit, GrantStore};
 
 /// Exchanges an authorization code for an access token and a refresh token.
 pub async fn exchange_code(
-    state: &AppState,
+    app: &AppState,
     client: &RegisteredClient,
     params: &Params,
 ) -> Result<TokenResponse, TokenError> {
@@ -34,71 +42,71 @@ pub async fn exchange_code(
     let redirect_uri = params.get("redirect_uri");
     let now = now_millis();
     let code_hash = TokenHash::of(code);
-    // The pair is minted for the code as the store redeems it, and joins the grant in the
-    // same atomic step.
-    let mut minted = None;
-    let redeemed = state
-        .store
-        .redeem_code(
-            &code_hash,
-            now,
-            |issued| check_binding(issued, client, redirect_uri, code_verifier),
-            |code| {
-                let pair = mint_pair(
-                    state,
-                    &code.grant_id,
-                    &code.client_id,
-                    &code.user_id,
-                    code.scopes,
-                    code.scopes,
-                    now,
-                    // The grant's absolute lifetime starts now (RFC 9700 §4.14.2).
-                    now + millis(state.settings.grant_max_lifetime),
-                );
-                let records = pair.records();
-                minted = Some(pair);
-                records
-            },
-        )
-        .await?;
-    match redeemed {
-        Ok(_) => {}
-        Err(RedeemError::Replayed(grant_id)) => {
-            state.store.revoke_grant(&grant_id).await?;
-            tracing::warn!(client_id = %client.id, code = %code_hash.fingerprint(), "authorization code replayed: its grant is revoked");
-            return Err(TokenError::invalid_grant(
-                "the authorization code was already used; every token it produced is now revoked",
-            ));
-        }
-        Err(RedeemError::Unknown) => {
-            return Err(TokenError::invalid_grant(
-                "the authorization code is not valid",
-            ));
-        }
-        Err(RedeemError::Expired) => {
-            return Err(TokenError::invalid_grant(
-                "the authorization code has expired",
-            ));
-        }
-        Err(RedeemError::Revoked) => {
-            return Err(TokenError::invalid_grant("the authorization was revoked"));
-        }
-        Err(RedeemError::Rejected(error)) => return Err(error),
+
+    // 1. Known.
+    let Some(found) = app.store.find_code(&code_hash).await? else {
+        return Err(TokenError::invalid_grant(
+            "the authorization code is not valid",
+        ));
+    };
+    let issued = &found.code;
+    // 2. Bound to this client, redirect URI and PKCE challenge: checked before anything
+    //    can change.
+    check_binding(issued, client, redirect_uri, code_verifier)?;
+    // 3. Unused.
+    if found.used {
+        return Err(replayed(app, issued, &code_hash).await?);
     }
-    // A store that redeems a code calls `new_tokens` for it; without a pair nothing was issued.
-    let pair = minted.ok_or_else(|| {
-        TokenError::new(
-            ErrorCode::ServerError,
-            "the store redeemed the code without issuing its tokens",
-        )
-    })?;
-    Ok(pair.response(state))
+    // 4. Unexpired.
+    if now >= issued.expires_at {
+        return Err(TokenError::invalid_grant(
+            "the authorization code has expired",
+        ));
+    }
+    // 5. Mint, then commit the code's use and the pair in one step.
+    let salt = FamilySalt::random();
+    let pair = mint_pair(
+        app,
+        PairFor {
+            grant_id: &issued.grant_id,
+            client_id: &issued.client_id,
+            user_id: &issued.user_id,
+            access_scopes: issued.scopes,
+            refresh_scopes: issued.scopes,
+            generation: 0,
+            salt: &salt,
+            // The grant's absolute lifetime starts now (RFC 9700 §4.14.2).
+            grant_ends_at: now + millis(app.settings.grant_max_lifetime),
+        },
+        now,
+    );
+    match app
+        .store
+        .commit_code(&code_hash, issued, salt, pair.records())
+        .await?
+    {
+        Commit::Committed => Ok(pair.response(app)),
+        Commit::Replayed => Err(replayed(app, issued, &code_hash).await?),
+        Commit::Revoked => Err(TokenError::invalid_grant("the authorization was revoked")),
+    }
+}
+
+/// Step 3's reaction: the code was used before, by its own client, so either that client
+/// or an attacker holds a copy; every token it produced is revoked (§4.1.2).
+async fn replayed(
+    app: &AppState,
+    issued: &AuthorizationCode,
+    code_hash: &TokenHash,
+) -> Result<TokenError, TokenError> {
+    app.store.revoke_grant(&issued.grant_id).await?;
+    tracing::warn!(client_id = %issued.client_id, code = %code_hash.fingerprint(), "authorization code replayed: its grant is revoked");
+    Ok(TokenError::invalid_grant(
+        "the authorization code was already used; every token it produced is now revoked",
+    ))
 }
 
 /// The code is bound to its client, its redirect URI and its PKCE challenge; a mismatch of
-/// any is `invalid_grant` (§4.1.3, RFC 7636 §4.6). Checked before the code is marked used
-/// and before replay detection: a used code presented by anyone else (a public client
-/// needs no secret) is a plain `invalid_grant` that changes nothing (§10.4).
+/// any is `invalid_grant` (§4.1.3, RFC 7636 §4.6). Checked before anything changes.
 fn check_binding(
     issued: &AuthorizationCode,
     client: &RegisteredClient,

@@ -36,7 +36,6 @@ pub async fn issue_client_token(
         scopes,
         issued_at: now,
         expires_at: now + millis(state.settings.access_token_ttl),
-        grant_ends_at: None,
     };
     tracing::info!(client_id = %client.id, access_token = %minted.hash.fingerprint(), scope = %scopes.to_wire(), "client token issued");
     state

@@ -19,7 +19,7 @@ use shared::token::{BEARER, TokenResponse};
 use crate::domain::client::GrantType;
 use crate::domain::grant::{GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::{TokenHash, mint_many};
+use crate::domain::token::{FamilySalt, TokenHash, mint};
 use crate::error::{TokenError, no_store};
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
@@ -91,41 +91,46 @@ pub struct IssuedPair {
     pub refresh: (shared::Secret, TokenHash, TokenRecord),
 }
 
-/// Mints an access token (scopes `access_scopes`) and a refresh token (scopes
-/// `refresh_scopes`) for one grant that ends at `grant_ends_at`: neither outlives it.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "each is one fact of the grant the pair belongs to"
-)]
-pub fn mint_pair(
-    state: &AppState,
-    grant_id: &GrantId,
-    client_id: &Arc<str>,
-    user_id: &Arc<str>,
-    access_scopes: ScopeSet,
-    refresh_scopes: ScopeSet,
-    now: u64,
-    grant_ends_at: u64,
-) -> IssuedPair {
+/// Who a new pair is for, and which refresh generation it carries.
+pub struct PairFor<'a> {
+    pub grant_id: &'a GrantId,
+    pub client_id: &'a Arc<str>,
+    pub user_id: &'a Arc<str>,
+    pub access_scopes: ScopeSet,
+    /// The grant's scopes: a refresh token keeps them all (RFC 6749 §6).
+    pub refresh_scopes: ScopeSet,
+    /// The refresh family's generation this pair starts (0 for the code's pair).
+    pub generation: u64,
+    pub salt: &'a FamilySalt,
+    /// When the grant ends, however often it rotates (`GRANT_MAX_LIFETIME`, RFC 9700
+    /// §4.14.2): neither token of the pair outlives it.
+    pub grant_ends_at: u64,
+}
+
+/// Mints an access token (256 random bits) and the refresh token of generation
+/// `generation` of the grant (see [`RefreshTokenKey`](crate::domain::token::RefreshTokenKey)).
+pub fn mint_pair(app: &AppState, pair: PairFor<'_>, now: u64) -> IssuedPair {
     let record = |kind, scopes, ttl| TokenRecord {
         kind,
-        grant_id: Some(grant_id.clone()),
-        client_id: client_id.clone(),
-        user_id: Some(user_id.clone()),
+        grant_id: Some(pair.grant_id.clone()),
+        client_id: pair.client_id.clone(),
+        user_id: Some(pair.user_id.clone()),
         scopes,
         issued_at: now,
-        expires_at: (now + millis(ttl)).min(grant_ends_at),
-        grant_ends_at: Some(grant_ends_at),
+        expires_at: (now + millis(ttl)).min(pair.grant_ends_at),
     };
-    let [access, refresh] = mint_many::<2>();
+    let access = mint();
+    let refresh = app
+        .refresh_key
+        .mint(pair.grant_id, pair.generation, pair.salt);
     IssuedPair {
         access: (
             access.value,
             access.hash,
             record(
                 TokenKind::Access,
-                access_scopes,
-                state.settings.access_token_ttl,
+                pair.access_scopes,
+                app.settings.access_token_ttl,
             ),
         ),
         refresh: (
@@ -133,8 +138,8 @@ pub fn mint_pair(
             refresh.hash,
             record(
                 TokenKind::Refresh,
-                refresh_scopes,
-                state.settings.refresh_token_ttl,
+                pair.refresh_scopes,
+                app.settings.refresh_token_ttl,
             ),
         ),
     }
@@ -150,7 +155,7 @@ impl IssuedPair {
     }
 
     /// The §5.1 response.
-    pub fn response(self, state: &AppState) -> TokenResponse {
+    pub fn response(self, _app: &AppState) -> TokenResponse {
         tracing::info!(
             client_id = %self.access.2.client_id,
             access_token = %self.access.1.fingerprint(),
@@ -161,7 +166,8 @@ impl IssuedPair {
         TokenResponse {
             access_token: self.access.0,
             token_type: BEARER.into(),
-            expires_in: state.settings.access_token_ttl.as_secs(),
+            // The access token's own lifetime: shorter than the setting when the grant ends first.
+            expires_in: self.access.2.expires_at.saturating_sub(self.access.2.issued_at) / 1000,
             refresh_token: Some(self.refresh.0),
             scope: self.access.2.scopes.to_wire(),
         }
