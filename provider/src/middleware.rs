@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{Error, HttpResponse};
 use base64::Engine;
@@ -263,54 +263,6 @@ pub async fn answer_only_known_hosts(
     Ok(req.into_response(page.into_response()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_split_into_a_lowercase_name_and_a_port() {
-        assert_eq!(
-            split_host("LocalHost:8080"),
-            Some(("localhost".into(), Some(8080)))
-        );
-        assert_eq!(split_host("[::1]:3000"), Some(("[::1]".into(), Some(3000))));
-        assert_eq!(
-            split_host("auth.example"),
-            Some(("auth.example".into(), None))
-        );
-        for bad in [
-            "",
-            ":80",
-            "a b",
-            "host:port",
-            "[::1",
-            "[]:80",
-            "x:99999",
-            "a/b",
-        ] {
-            assert_eq!(split_host(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn the_issuer_needs_its_port_loopback_any_and_allowed_hosts_theirs() {
-        let known = KnownHosts::new(
-            "https://auth.example",
-            &["intranet.local".into(), "other.test:9000".into()],
-        );
-        assert!(known.allows("auth.example"));
-        assert!(known.allows("auth.example:443"));
-        assert!(!known.allows("auth.example:8080"));
-        assert!(
-            known.allows("localhost:1234") && known.allows("127.0.0.1") && known.allows("[::1]:80")
-        );
-        assert!(known.allows("intranet.local:8080"));
-        assert!(known.allows("other.test:9000") && !known.allows("other.test:9001"));
-        assert!(!known.allows("evil.example:8080"));
-        assert!(!known.allows("localhost.evil.example"));
-    }
-}
-
 /// Reads the whole request body within `REQUEST_BODY_TIMEOUT` before any handler runs, so
 /// that a peer sending a body one byte at a time (the "slow POST" attack) cannot hold a
 /// connection, a worker's attention and an open file for as long as it likes. Steps:
@@ -371,4 +323,52 @@ pub async fn read_bodies_within_deadline(
         .force_close()
         .body(message);
     Ok(req.into_response(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_split_into_a_lowercase_name_and_a_port() {
+        assert_eq!(
+            split_host("LocalHost:8080"),
+            Some(("localhost".into(), Some(8080)))
+        );
+        assert_eq!(split_host("[::1]:3000"), Some(("[::1]".into(), Some(3000))));
+        assert_eq!(
+            split_host("auth.example"),
+            Some(("auth.example".into(), None))
+        );
+        for bad in [
+            "",
+            ":80",
+            "a b",
+            "host:port",
+            "[::1",
+            "[]:80",
+            "x:99999",
+            "a/b",
+        ] {
+            assert_eq!(split_host(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_issuer_needs_its_port_loopback_any_and_allowed_hosts_theirs() {
+        let known = KnownHosts::new(
+            "https://auth.example",
+            &["intranet.local".into(), "other.test:9000".into()],
+        );
+        assert!(known.allows("auth.example"));
+        assert!(known.allows("auth.example:443"));
+        assert!(!known.allows("auth.example:8080"));
+        assert!(
+            known.allows("localhost:1234") && known.allows("127.0.0.1") && known.allows("[::1]:80")
+        );
+        assert!(known.allows("intranet.local:8080"));
+        assert!(known.allows("other.test:9000") && !known.allows("other.test:9001"));
+        assert!(!known.allows("evil.example:8080"));
+        assert!(!known.allows("localhost.evil.example"));
+    }
 }

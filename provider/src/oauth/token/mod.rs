@@ -167,7 +167,12 @@ impl IssuedPair {
             access_token: self.access.0,
             token_type: BEARER.into(),
             // The access token's own lifetime: shorter than the setting when the grant ends first.
-            expires_in: self.access.2.expires_at.saturating_sub(self.access.2.issued_at) / 1000,
+            expires_in: self
+                .access
+                .2
+                .expires_at
+                .saturating_sub(self.access.2.issued_at)
+                / 1000,
             refresh_token: Some(self.refresh.0),
             scope: self.access.2.scopes.to_wire(),
         }
