@@ -198,7 +198,7 @@ impl ClientError {
                 .text("They log in at the provider as the demo user for any visitor and send bursts of requests, so they are on only when this app listens on a loopback address (CLIENT_BIND=127.0.0.1:…). Set LAB=on to turn them on anyway."),
             TooManyRequests { what, retry_after } => page
                 .title("Slow down")
-                .text(format!("Too many {what} from you in a short time. Wait {retry_after} seconds, then try again."))
+                .text(format!("Too many {what} from you in a short time. Wait {}, then try again.", seconds_text(&retry_after.to_string())))
                 .check("429 Too Many Requests"),
             Internal(_) => page
                 .title("Something went wrong in this app")

@@ -176,12 +176,15 @@ pub fn entries() -> Vec<GalleryEntry> {
             status: 429,
             endpoint: "POST /oauth/token, 429 Too Many Requests with Retry-After and {\"error\": \"rate_limited\"}",
             trigger: "A bounded burst: token requests sent 100 at a time (at most 300), as an unregistered client id of the lab's own, stopping at the first 429.",
-            cause: "Too many token requests from one address for one client id within a second. The limiter counts before authentication, so guessing secrets is slowed too.",
+            cause: "Too many failed client authentications from one address: the burst's client id is registered nowhere, so every request fails, and after RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE failures the address waits, even with the right secret, for a few seconds. The limit is a step of client authentication itself, at every endpoint that checks a secret (RFC 6749 section 2.3.1), so guessing secrets is stopped everywhere.",
             fix: "Wait the Retry-After seconds and try again; refresh once per expiry, not per request; never retry in a tight loop.",
             rfcs: vec![rfc(6585, "4"), rfc(9110, "10.2.3")],
-            raised_by: vec![code("provider/src/rate_limit.rs", "limit_token_requests")],
+            raised_by: vec![code(
+                "provider/src/oauth/token/client_auth.rs",
+                "authenticate",
+            )],
             setting: Some(
-                "RATE_LIMIT (on by default; test suites and benchmarks set off), RATE_LIMIT_TOKEN_PER_SECOND (50: per client id and address, with a burst of the same size), RATE_LIMIT_LOGIN_PER_MINUTE (10: login attempts per address).",
+                "RATE_LIMIT (on by default; test suites and benchmarks set off), RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE (10: failed client authentications per address), RATE_LIMIT_TOKEN_PER_SECOND (50: per client id and address, with a burst of the same size), RATE_LIMIT_LOGIN_PER_MINUTE (10: login attempts per address).",
             ),
         },
     ]

@@ -80,8 +80,14 @@ async fn a_provider_answering_429_gives_a_page_that_says_so_with_retry_after() {
         .headers
         .get("retry-after")
         .expect("Retry-After is passed on");
-    assert!(retry_after.to_str().expect("ASCII").parse::<u64>().is_ok());
-    page.assert_contains("seconds");
+    let seconds = retry_after
+        .to_str()
+        .expect("ASCII")
+        .parse::<u64>()
+        .expect("Retry-After is a number of seconds");
+    // "wait 1 second", "wait 2 seconds": the page says the wait in words that agree.
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    page.assert_contains(&format!("wait {seconds} {unit} before"));
     // The session survives a rate limit.
     let home = apps.home(&browser).await;
     home.assert_contains("Signed in");

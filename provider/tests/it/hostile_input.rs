@@ -176,7 +176,10 @@ fn authorize_verdict(pairs: &[(String, String)]) -> AuthorizeVerdict {
     {
         return AuthorizeVerdict::Page;
     }
-    let printable = |value: &str| value.bytes().all(|byte| (0x20..=0x7e).contains(&byte));
+    // A `state` the provider echoes: printable ASCII (RFC 6749 Appendix A.5), at most 512
+    // characters (a pending request must not hold a megabyte of it).
+    let printable =
+        |value: &str| value.len() <= 512 && value.bytes().all(|byte| (0x20..=0x7e).contains(&byte));
     let mut errors = Vec::new();
     if count.values().any(|n| *n > 1) {
         errors.push("invalid_request");
