@@ -106,12 +106,12 @@ impl ClientError {
                 .check("CSRF token check"),
             StateMissing => page
                 .title("The provider's answer has no state")
-                .text("An authorization response must carry the `state` this app sent (RFC 6749 §4.1.2). Without it the app cannot tell whether this browser started the login, so it refuses to continue.")
+                .text("An authorization response must carry the 'state' this app sent (RFC 6749 §4.1.2). Without it the app cannot tell whether this browser started the login, so it refuses to continue.")
                 .check("state missing")
                 .login_link(),
             StateMismatch => page
                 .title("State mismatch: this login was not started here")
-                .text("The `state` in this authorization response is not one this browser sent. That is what a login-CSRF attack looks like (someone trying to sign you in with their account), so the app refused it and exchanged nothing (RFC 6749 §10.12).")
+                .text("The 'state' in this authorization response is not one this browser sent. That is what a login-CSRF attack looks like (someone trying to sign you in with their account), so the app refused it and exchanged nothing (RFC 6749 §10.12).")
                 .check("state mismatch")
                 .login_link(),
             CallbackReplayed => page
@@ -132,8 +132,8 @@ impl ClientError {
             IssuerMismatch { expected, received } => page
                 .title("Issuer mismatch: the answer is not from the expected provider")
                 .text(match received {
-                    Some(received) => format!("The authorization response says it comes from `{received}`, but this login was started with `{expected}`. A client that talks to several providers can be tricked into sending one provider's code to another (a mix-up attack), so the app refused it (RFC 9207 §2.4)."),
-                    None => format!("The provider `{expected}` promises an `iss` parameter in every authorization response (RFC 9207), and this one has none, so the app refused it."),
+                    Some(received) => format!("The authorization response says it comes from '{received}', but this login was started with '{expected}'. A client that talks to several providers can be tricked into sending one provider's code to another (a mix-up attack), so the app refused it (RFC 9207 §2.4)."),
+                    None => format!("The provider '{expected}' promises an 'iss' parameter in every authorization response (RFC 9207), and this one has none, so the app refused it."),
                 })
                 .check("iss mismatch")
                 .login_link(),
@@ -150,7 +150,7 @@ impl ClientError {
             }
             CodeMissing => page
                 .title("The provider's answer has no code")
-                .text("The authorization response carried neither a `code` nor an `error` (RFC 6749 §4.1.2).")
+                .text("The authorization response carried neither a 'code' nor an 'error' (RFC 6749 §4.1.2).")
                 .check("code missing")
                 .login_link(),
             TokenRefused { endpoint, code, description } => page

@@ -183,7 +183,7 @@ impl Step {
             "Before anything else the client asks the provider to describe itself: its issuer, \
              and where its authorization, token, revocation and introspection endpoints are. \
              So AUTH_SERVER is the only URL in the settings, and the issuer learnt here is what \
-             the `iss` of every authorization response must match.",
+             the 'iss' of every authorization response must match.",
         )
         .rfcs([rfc(8414, "3"), rfc(8414, "3.3")])
         .client([code("client/src/discovery.rs", "discover")])
@@ -323,9 +323,9 @@ impl Step {
         Step::new(
             format!("API call: {what}"),
             Channel::Back,
-            "The client calls the resource server with `Authorization: Bearer <access token>`. \
-             A 401 with `WWW-Authenticate: Bearer error=\"invalid_token\"` makes it refresh \
-             once and retry; a 403 `insufficient_scope` names the scope it lacks.",
+            "The client calls the resource server with 'Authorization: Bearer <access token>'. \
+             A 401 with 'WWW-Authenticate: Bearer error=\"invalid_token\"' makes it refresh \
+             once and retry; a 403 'insufficient_scope' names the scope it lacks.",
         )
         .rfcs([rfc(6750, "2.1"), rfc(6750, "3.1")])
         .client([code("client/src/provider_api.rs", client_fn)])

@@ -147,6 +147,20 @@ async fn a_person_logs_in_approves_sees_profile_and_teams_opens_the_flow_inspect
         "the flow inspector masks the client secret"
     );
     browser.screenshot("05-flow-inspector").await?;
+    // The screenshot left the window 1,100 px wide (narrower than the 1,280 px where it was
+    // seen): long URLs, headers and masked tokens wrap instead of making it scroll sideways.
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await?
+        .as_i64()
+        .unwrap_or(i64::MAX);
+    ensure!(
+        overflow <= 0,
+        "the flow inspector scrolls sideways by {overflow} px at 1,100 px"
+    );
 
     browser.open(&format!("{}/account", apps.provider)).await?;
     let account = browser.page_text().await?;

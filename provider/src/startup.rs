@@ -192,6 +192,8 @@ impl Application {
                     .configure(|cfg| configure_authorization_server(cfg, settings, rate_limit))
                     .configure(|cfg| configure_resource_server(cfg, settings))
                     .route("/static/style.css", web::get().to(stylesheet))
+                    .route("/static/favicon.svg", web::get().to(favicon))
+                    .route("/favicon.ico", web::get().to(favicon))
                     .route("/", web::get().to(|| async { see_other("/account") }))
                     .default_service(web::to(not_found))
             })
@@ -369,6 +371,14 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(shared::style::STYLESHEET)
+}
+
+/// The icon both apps share, so no browser console shows a 404 on every page.
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(shared::style::FAVICON_SVG)
 }
 
 async fn not_found() -> HttpResponse {

@@ -166,7 +166,7 @@ fn unreachable(error: &WireError) -> LabError {
     LabError::new(match error {
         WireError::Connect { url, .. } => {
             format!(
-                "Cannot connect to {url}. Is it running? (The provider: `cargo run -p provider`. This client's own pages are reached at REDIRECT_URI's origin.)"
+                "Cannot connect to {url}. Is it running? (The provider: 'cargo run -p provider'. This client's own pages are reached at REDIRECT_URI's origin.)"
             )
         }
         WireError::Timeout { url } => format!("No answer from {url} within the time limit."),

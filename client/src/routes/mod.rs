@@ -72,6 +72,8 @@ pub fn configure(callback_path: String) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/logout", web::post().to(logout::logout))
             .route("/flow", web::get().to(flow::flow))
             .route("/static/style.css", web::get().to(static_files::stylesheet))
+            .route("/static/favicon.svg", web::get().to(static_files::favicon))
+            .route("/favicon.ico", web::get().to(static_files::favicon))
             .route(
                 "/static/client.css",
                 web::get().to(static_files::client_stylesheet),

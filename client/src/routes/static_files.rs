@@ -10,6 +10,14 @@ pub async fn stylesheet() -> HttpResponse {
         .body(shared::style::STYLESHEET)
 }
 
+/// `GET /static/favicon.svg` and `GET /favicon.ico`: the icon both apps share.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(shared::style::FAVICON_SVG)
+}
+
 /// `GET /static/client.css`: the flow inspector's additions.
 pub async fn client_stylesheet() -> HttpResponse {
     HttpResponse::Ok()

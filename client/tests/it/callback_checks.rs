@@ -14,6 +14,8 @@ async fn a_state_this_browser_never_sent_is_refused_as_state_mismatch_and_nothin
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("state mismatch");
     page.assert_contains("href=\"/login\"");
+    // Plain words on the page: no Markdown backticks shown raw.
+    assert!(!page.body.contains('`'), "raw backticks: {}", page.body);
     // The code was not spent: the genuine response still works.
     let home = apps.finish(&browser, &hops.callback_url).await;
     home.assert_contains("Signed in");

@@ -33,3 +33,27 @@ async fn head_answers_wherever_get_does_with_no_body() {
     let home = apps.home(&browser).await;
     home.assert_contains("Log out");
 }
+
+#[tokio::test]
+async fn every_page_names_an_icon_the_client_serves_so_no_browser_asks_for_a_missing_one() {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    let home = apps.home(&browser).await;
+    home.assert_contains(r#"<link rel="icon" href="/static/favicon.svg""#);
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let icon = browser
+            .http
+            .get(apps.client_url(path))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(icon.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            icon.headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok()),
+            Some("image/svg+xml"),
+            "{path}"
+        );
+    }
+}

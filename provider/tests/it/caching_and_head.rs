@@ -113,3 +113,31 @@ async fn head_answers_wherever_get_does_with_no_body() {
     let after = provider.get_with_token("/api/auth/me", &access).await;
     assert_eq!(after.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn every_page_names_an_icon_the_provider_serves_so_no_browser_asks_for_a_missing_one() {
+    let provider = spawn_provider().await;
+    let browser = new_browser();
+    let login = provider
+        .start_authorization(&browser, &AuthorizationRequest::default())
+        .await;
+    let html = login.text().await.expect("a body");
+    assert!(
+        html.contains(r#"<link rel="icon" href="/static/favicon.svg""#),
+        "{html}"
+    );
+    // The page's icon, and the one a browser asks for when a page names none.
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let icon = browser
+            .get(provider.url(path))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(icon.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            header_value(&icon, "content-type").as_deref(),
+            Some("image/svg+xml"),
+            "{path}"
+        );
+    }
+}
