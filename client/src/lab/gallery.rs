@@ -467,8 +467,11 @@ async fn burst(
         .filter_map(|exchange| exchange.response.as_ref().ok().map(|r| r.status))
         .collect();
     let unanswered = exchanges.len() - statuses.len();
-    let before = statuses.iter().take_while(|status| **status != 429).count();
+    // Counted by answer, so the parts add up to what was sent (the answers of one wave
+    // arrive in any order).
     let limited_count = statuses.iter().filter(|status| **status == 429).count();
+    let refused_count = statuses.iter().filter(|status| **status == 401).count();
+    let other_count = statuses.len() - limited_count - refused_count;
     let mut shown = Vec::new();
     let mut first_429_taken = false;
     for (index, exchange) in exchanges.into_iter().enumerate() {
@@ -480,16 +483,21 @@ async fn burst(
     }
     t.keep(shown);
     let mut notes = vec![format!(
-        "{sent} requests sent; {limited_count} answered 429; {before} answered before the first 429 (401 invalid_client: {BURST_CLIENT_ID} is not a registered client, but the limiter counts before authentication){}.",
+        "{sent} requests sent: {refused_count} answered 401 invalid_client ({BURST_CLIENT_ID} is registered nowhere, so each is a failed client authentication, which the address's failure budget counts), {limited_count} answered 429{}{}.",
+        if other_count > 0 {
+            format!(", {other_count} answered otherwise")
+        } else {
+            String::new()
+        },
         if unanswered > 0 {
-            format!("; {unanswered} got no answer")
+            format!(", {unanswered} got no answer")
         } else {
             String::new()
         }
     )];
     let Some(answer) = limited else {
         notes.push(format!(
-            "No 429 after {sent} requests: the provider runs with RATE_LIMIT=off (as test suites and benchmarks do), or allows more than that per second (RATE_LIMIT_TOKEN_PER_SECOND)."
+            "No 429 after {sent} requests: the provider runs with RATE_LIMIT=off (as test suites and benchmarks do), or allows more failures than that (RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE)."
         ));
         t.step(
             "The burst: the first answer",

@@ -203,7 +203,30 @@ async fn rate_limited_a_bounded_burst_meets_429_with_retry_after() {
     assert!(entry.contains("rate_limited"), "{entry}");
     assert!(entry.contains("Retry-After:"), "{entry}");
     assert!(entry.contains("RATE_LIMIT_TOKEN_PER_SECOND"), "{entry}");
-    // The burst used a bucket of its own: this app's real client still gets tokens.
+    // The counts add up: every request sent is counted once, by its answer.
+    let number_before = |marker: &str| -> usize {
+        let head = &entry[..entry
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker}: {entry}"))];
+        let digits: String = head
+            .chars()
+            .rev()
+            .skip_while(|c| *c == ' ')
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits
+            .chars()
+            .rev()
+            .collect::<String>()
+            .parse()
+            .expect("a count")
+    };
+    let sent = number_before("requests sent:");
+    let refused = number_before("answered 401 invalid_client");
+    let limited = number_before("answered 429");
+    assert!(limited >= 1, "{entry}");
+    assert_eq!(refused + limited, sent, "{entry}");
+    // After the burst, this app's real client still gets tokens.
     let browser = Browser::new();
     let home = apps.log_in(&browser).await;
     home.assert_contains("Signed in");
