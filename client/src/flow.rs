@@ -199,7 +199,7 @@ impl Step {
              they approve."
         } else {
             "The client sends the browser to the provider's authorization endpoint with a \
-             redirect (303). `state` ties the answer to this browser (CSRF protection); the \
+             redirect (303). 'state' ties the answer to this browser (CSRF protection); the \
              code challenge binds the code to a secret verifier that never leaves the client's \
              server (PKCE)."
         };
@@ -218,7 +218,7 @@ impl Step {
             "(B) At the provider: the user logs in and consents",
             Channel::AtProvider,
             "The user authenticates to the provider (its own session cookie, \
-             `provider_session`) and approves or denies the request. The client sees none of \
+             'provider_session') and approves or denies the request. The client sees none of \
              this: no password ever reaches it. That is the point of OAuth.",
         )
         .rfcs([rfc(6749, "4.1.1"), rfc(6749, "10.2")])
@@ -235,8 +235,8 @@ impl Step {
             "(C) Authorization response: back at the redirect URI",
             Channel::Front,
             "The provider redirects the browser to the registered redirect URI with a \
-             short-lived, single-use `code` (or an `error`), the `state` as sent, and `iss`. \
-             The client checks `state` against the one it kept (constant-time) and `iss` \
+             short-lived, single-use 'code' (or an 'error'), the 'state' as sent, and 'iss'. \
+             The client checks 'state' against the one it kept (constant-time) and 'iss' \
              against the issuer from discovery (mix-up defence) before anything else.",
         )
         .rfcs([rfc(6749, "4.1.2"), rfc(9207, "2.4"), rfc(6749, "4.1.2.1")])
@@ -255,7 +255,7 @@ impl Step {
             Channel::Back,
             "The client's server trades the code for tokens, proving who it is with its secret \
              (HTTP Basic) and that it started this flow with the PKCE code verifier. The \
-             provider answers with `Cache-Control: no-store`. The tokens stay on the client's \
+             provider answers with 'Cache-Control: no-store'. The tokens stay on the client's \
              server; the browser only ever holds a session id.",
         )
         .rfcs([

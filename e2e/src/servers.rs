@@ -1,5 +1,6 @@
 //! The apps under test, started in-process on `127.0.0.1:0` with test settings
-//! (`RATE_LIMIT=off`), the way the integration tests start them.
+//! (`RATE_LIMIT=off`), the way the integration tests start them, and named `localhost` as the
+//! README tells a learner to open them (so the screenshots show what the learner sees).
 
 use std::net::TcpListener;
 
@@ -8,7 +9,7 @@ use shared::env::EnvSource;
 
 /// A provider running on a free port.
 pub struct RunningProvider {
-    /// `http://127.0.0.1:PORT`, also its issuer.
+    /// `http://localhost:PORT`, also its issuer.
     pub url: String,
 }
 
@@ -18,6 +19,14 @@ pub fn free_listener() -> anyhow::Result<TcpListener> {
     TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")
 }
 
+/// `http://localhost:PORT` for a listener on a loopback address.
+fn localhost_url(listener: &TcpListener) -> anyhow::Result<String> {
+    Ok(format!(
+        "http://localhost:{}",
+        listener.local_addr()?.port()
+    ))
+}
+
 /// Starts the provider on `listener`, registering `redirect_uri` for the demo client, and
 /// `/spa/callback` on the same origin for the public client, whose page may call the
 /// provider from that origin (CORS, `ALLOWED_ORIGINS`).
@@ -25,7 +34,7 @@ pub fn start_provider(
     listener: TcpListener,
     redirect_uri: &str,
 ) -> anyhow::Result<RunningProvider> {
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = localhost_url(&listener)?;
     let client_origin = url::Url::parse(redirect_uri)
         .with_context(|| format!("the redirect URI {redirect_uri}"))?
         .origin()
@@ -49,7 +58,7 @@ pub fn start_provider(
 pub struct RunningApps {
     /// The provider's base URL (its issuer).
     pub provider: String,
-    /// The client's base URL, `http://127.0.0.1:PORT` (its redirect URI's origin).
+    /// The client's base URL, `http://localhost:PORT` (its redirect URI's origin).
     pub client: String,
 }
 
@@ -57,7 +66,7 @@ pub struct RunningApps {
 /// `/callback` registered as the demo client's redirect URI.
 pub fn start_provider_and_client() -> anyhow::Result<RunningApps> {
     let client_listener = free_listener()?;
-    let client_url = format!("http://{}", client_listener.local_addr()?);
+    let client_url = localhost_url(&client_listener)?;
     let redirect_uri = format!("{client_url}/callback");
     let provider = start_provider(free_listener()?, &redirect_uri)?;
     let settings = client::config::Settings::from_source(&EnvSource::from_pairs([
