@@ -26,12 +26,8 @@ pub fn run() -> ExitCode {
         Ok(filter) => filter,
         Err(_) => return fail(&env.error("RUST_LOG", "a log filter such as info or client=debug")),
     };
-    // Lines are written by a thread of their own (shared::log_writer): a request costs a
-    // copy, not a system call. Held to the end of `run`: dropping it writes the last lines.
-    let (stdout, logs) = shared::log_writer::stdout();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(stdout)
         .with_ansi(std::io::stdout().is_terminal())
         // A closed stdout drops the line instead of reporting it on a (closed) stderr,
         // which would panic in the logging task; see the provider's telemetry.rs.
@@ -78,7 +74,6 @@ pub fn run() -> ExitCode {
         app.run_until_stopped().await?;
         anyhow::Ok(())
     });
-    drop(logs);
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -17,11 +17,9 @@ pub fn run() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => return fail(error),
     };
-    // Held to the end of `run`: dropping it writes the last log lines (the graceful stop's).
-    let logs = match crate::telemetry::init() {
-        Ok(guard) => guard,
-        Err(error) => return fail(error),
-    };
+    if let Err(error) = crate::telemetry::init() {
+        return fail(error);
+    }
     // What servers do: the soft limit of open files (often 1024) is a default for shells;
     // every connection is one open file.
     match shared::limits::raise_open_file_limit() {
@@ -36,9 +34,7 @@ pub fn run() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(error),
     };
-    let served = runtime.block_on(serve(settings));
-    drop(logs);
-    match served {
+    match runtime.block_on(serve(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(format!("{error:#}")),
     }

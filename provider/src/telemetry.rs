@@ -1,34 +1,26 @@
 //! Logging set-up: `tracing` to stdout, one line per event, filtered by `RUST_LOG`
 //! (default `info`). Nothing secret is ever logged: tokens and codes appear only as
 //! fingerprints (the first 8 hex digits of their SHA-256).
-//!
-//! Lines are written by a thread of their own ([`shared::log_writer`]), so the default
-//! configuration's line per request costs a request a copy, not a system call; none is lost,
-//! and the guard returned by [`init`] flushes them at the end of `main`.
 
 use std::io::IsTerminal;
 
 use shared::env::{EnvSource, SettingError};
-use shared::log_writer::{self, LogGuard};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber. Call once, from `main`, and hold the guard until `main`
-/// returns (dropping it writes every waiting line). `RUST_LOG` is read like every other
-/// setting (the environment over `.env`), so the filter in `.env` is the one used.
-pub fn init() -> Result<LogGuard, SettingError> {
+/// Installs the global subscriber. Call once, from `main`. `RUST_LOG` is read like every
+/// other setting (the environment over `.env`), so the filter in `.env` is the one used.
+pub fn init() -> Result<(), SettingError> {
     let env = EnvSource::from_process()?;
     let filter = EnvFilter::try_new(env.string("RUST_LOG", "info"))
         .map_err(|_| env.error("RUST_LOG", "a log filter such as info or provider=debug"))?;
-    let (stdout, guard) = log_writer::stdout();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(stdout)
         .with_target(false)
         .with_ansi(std::io::stdout().is_terminal())
-        // When stdout is gone (`cargo run`'s log prefixer gone, `| head`), drop the
+        // When stdout is gone (`just dev`'s log prefixer ended on Ctrl-C, `| head`), drop the
         // line: the default reports it on stderr, and printing to a closed stderr panics,
         // in whichever task was logging (the graceful shutdown, say).
         .log_internal_errors(false)
         .init();
-    Ok(guard)
+    Ok(())
 }

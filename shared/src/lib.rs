@@ -7,14 +7,13 @@
 //! [`error`] (RFC 6749 §5.2 and RFC 6750 §3.1), [`metadata`] (RFC 8414),
 //! [`introspection`] (RFC 7662), then the resource server's types [`profile`], [`team`]
 //! and [`demo`]. [`secret`] keeps tokens out of `Debug` output. Not protocol, but shared
-//! plumbing: [`env`] reads the settings, [`log_writer`] writes both binaries' log lines.
+//! plumbing: [`env`] reads the settings, [`limits`] raises the open-file limit.
 
 pub mod demo;
 pub mod env;
 pub mod error;
 pub mod introspection;
 pub mod limits;
-pub mod log_writer;
 pub mod metadata;
 pub mod profile;
 pub mod scope;
