@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::flow::{CodeRef, RfcLink, rfc};
 use crate::lab::agent::{Decision, authorization_request, get, post, post_form, query_param};
-use crate::lab::attacks::LabContext;
+use crate::lab::code;
+use crate::lab::harness::{LabContext, kind_of};
 use crate::lab::transcript::{LabStep, StepKind, Transcript, error_of, header, json_field};
 use crate::lab::{LabError, page_text};
 use crate::wire::Recorder;
@@ -44,10 +45,6 @@ pub struct GalleryEntry {
     pub rfcs: Vec<RfcLink>,
     pub raised_by: Vec<CodeRef>,
     pub setting: Option<&'static str>,
-}
-
-const fn code(file: &'static str, function: &'static str) -> CodeRef {
-    CodeRef { file, function }
 }
 
 /// Every entry, in the order of the page.
@@ -221,99 +218,106 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
     let token_url = ctx.provider.endpoints.token.as_str();
     let own = Some((settings.client_id.as_str(), settings.client_secret.expose()));
     let http = ctx.oauth.http();
-    let mut t = Transcript::new();
+    let mut transcript = Transcript::new();
     let mut notes = Vec::new();
     let answer = match entry.id {
         "invalid_request" => {
             let body = r#"{"grant_type":"client_credentials","scope":"profile:read"}"#.to_owned();
-            t.send(http, post(token_url, "application/json", body, own)?)
+            transcript
+                .send(http, post(token_url, "application/json", body, own)?)
                 .await?
         }
         "invalid_client" => {
-            t.send(
-                http,
-                post_form(
-                    token_url,
-                    &[("grant_type", "client_credentials")],
-                    Some((&settings.client_id, "not-the-secret")),
-                )?,
-            )
-            .await?
+            transcript
+                .send(
+                    http,
+                    post_form(
+                        token_url,
+                        &[("grant_type", "client_credentials")],
+                        Some((&settings.client_id, "not-the-secret")),
+                    )?,
+                )
+                .await?
         }
         "invalid_grant" => {
             let (_, verifier) = PkceCodeChallenge::new_random_sha256();
-            t.secret(verifier.secret());
-            t.send(
-                http,
-                post_form(
-                    token_url,
-                    &[
-                        ("grant_type", "authorization_code"),
-                        ("code", "never-issued-by-the-provider"),
-                        ("redirect_uri", settings.redirect_uri.as_str()),
-                        ("code_verifier", verifier.secret()),
-                    ],
-                    own,
-                )?,
-            )
-            .await?
+            transcript.secret(verifier.secret());
+            transcript
+                .send(
+                    http,
+                    post_form(
+                        token_url,
+                        &[
+                            ("grant_type", "authorization_code"),
+                            ("code", "never-issued-by-the-provider"),
+                            ("redirect_uri", settings.redirect_uri.as_str()),
+                            ("code_verifier", verifier.secret()),
+                        ],
+                        own,
+                    )?,
+                )
+                .await?
         }
         "unauthorized_client" => {
-            t.send(
-                http,
-                post_form(
-                    token_url,
-                    &[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", &settings.public_client_id),
-                    ],
-                    None,
-                )?,
-            )
-            .await?
+            transcript
+                .send(
+                    http,
+                    post_form(
+                        token_url,
+                        &[
+                            ("grant_type", "client_credentials"),
+                            ("client_id", &settings.public_client_id),
+                        ],
+                        None,
+                    )?,
+                )
+                .await?
         }
         "unsupported_grant_type" => {
-            t.send(
-                http,
-                post_form(
-                    token_url,
-                    &[
-                        ("grant_type", "password"),
-                        ("username", &ctx.lab.username),
-                        ("password", ctx.lab.password.expose()),
-                    ],
-                    own,
-                )?,
-            )
-            .await?
+            transcript
+                .send(
+                    http,
+                    post_form(
+                        token_url,
+                        &[
+                            ("grant_type", "password"),
+                            ("username", &ctx.lab.username),
+                            ("password", ctx.lab.password.expose()),
+                        ],
+                        own,
+                    )?,
+                )
+                .await?
         }
         "invalid_scope" => {
-            t.send(
-                http,
-                post_form(
-                    token_url,
-                    &[
-                        ("grant_type", "client_credentials"),
-                        ("scope", "admin:everything"),
-                    ],
-                    own,
-                )?,
-            )
-            .await?
+            transcript
+                .send(
+                    http,
+                    post_form(
+                        token_url,
+                        &[
+                            ("grant_type", "client_credentials"),
+                            ("scope", "admin:everything"),
+                        ],
+                        own,
+                    )?,
+                )
+                .await?
         }
-        "access_denied" => return access_denied(entry, ctx, t).await,
+        "access_denied" => return access_denied(entry, ctx, transcript).await,
         "invalid_token" => {
-            t.send(
-                http,
-                get(
-                    &settings.provider_url("/api/auth/me"),
-                    Some("not-a-token-the-provider-issued"),
-                )?,
-            )
-            .await?
+            transcript
+                .send(
+                    http,
+                    get(
+                        &settings.provider_url("/api/auth/me"),
+                        Some("not-a-token-the-provider-issued"),
+                    )?,
+                )
+                .await?
         }
         "insufficient_scope" => {
-            let issued = t
+            let issued = transcript
                 .send(
                     http,
                     post_form(
@@ -332,38 +336,39 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
                     issued.status().as_u16()
                 ))
             })?;
-            t.secret(&access);
-            t.step(
+            transcript.secret(&access);
+            transcript.step(
                 "A token for teams:read only",
                 StepKind::Setup,
                 vec![format!("access token {}", shared::fingerprint(&access))],
             );
-            let answer = t
+            let answer = transcript
                 .send(
                     http,
                     get(&settings.provider_url("/api/auth/me"), Some(&access))?,
                 )
                 .await?;
-            t.step("The call", kind_of(&answer), Vec::new());
+            transcript.step("The call", kind_of(&answer), Vec::new());
             if let Some(endpoint) = &ctx.provider.endpoints.revocation {
-                t.send(
-                    http,
-                    post_form(
-                        endpoint,
-                        &[("token", &access), ("token_type_hint", "access_token")],
-                        own,
-                    )?,
-                )
-                .await?;
-                t.step(
+                transcript
+                    .send(
+                        http,
+                        post_form(
+                            endpoint,
+                            &[("token", &access), ("token_type_hint", "access_token")],
+                            own,
+                        )?,
+                    )
+                    .await?;
+                transcript.step(
                     "Tidying up: the token is revoked",
                     StepKind::Check,
                     Vec::new(),
                 );
             }
-            return Ok(report(entry, &answer, notes, t, ctx));
+            return Ok(report(entry, &answer, notes, transcript, ctx));
         }
-        "rate_limited" => return burst(entry, ctx, t).await,
+        "rate_limited" => return burst(entry, ctx, transcript).await,
         other => return Err(LabError::new(format!("no gallery entry {other}"))),
     };
     if answer.status().is_success() {
@@ -371,12 +376,12 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
             "The provider accepted this request: its rules differ from this gallery's.".into(),
         );
     }
-    t.step(
+    transcript.step(
         "The request and the provider's answer",
         kind_of(&answer),
         Vec::new(),
     );
-    Ok(report(entry, &answer, notes, t, ctx))
+    Ok(report(entry, &answer, notes, transcript, ctx))
 }
 
 /// access_denied: a real flow, denied at the consent page. The answer is the provider's
@@ -384,7 +389,7 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
 async fn access_denied(
     entry: &GalleryEntry,
     ctx: &LabContext<'_>,
-    mut t: Transcript,
+    mut transcript: Transcript,
 ) -> Result<GalleryReport, LabError> {
     let settings = ctx.oauth.settings();
     let request = authorization_request(
@@ -393,18 +398,18 @@ async fn access_denied(
         settings.redirect_uri.as_str(),
         &settings.scopes.join(" "),
     )?;
-    t.secret(request.verifier.secret());
+    transcript.secret(request.verifier.secret());
     let callback = ctx
         .lab
         .attacker
         .authorize(
-            &mut t,
+            &mut transcript,
             &request.url,
             (&ctx.lab.username, ctx.lab.password.expose()),
             Decision::Deny,
         )
         .await?;
-    t.step(
+    transcript.step(
         "Log in at the provider, click Deny: the provider redirects back with the error",
         StepKind::Refused,
         vec![format!("Location: {callback}")],
@@ -425,7 +430,7 @@ async fn access_denied(
             ),
             "The redirect carries no code: nothing was shared.".into(),
         ],
-        steps: t.finish(ctx.oauth.masker()),
+        steps: transcript.finish(ctx.oauth.masker()),
     })
 }
 
@@ -435,7 +440,7 @@ async fn access_denied(
 async fn burst(
     entry: &GalleryEntry,
     ctx: &LabContext<'_>,
-    mut t: Transcript,
+    mut transcript: Transcript,
 ) -> Result<GalleryReport, LabError> {
     let token_url = ctx.provider.endpoints.token.as_str();
     let recorder = Recorder::new(ctx.oauth.http());
@@ -481,7 +486,7 @@ async fn burst(
             shown.push(exchange);
         }
     }
-    t.keep(shown);
+    transcript.keep(shown);
     let mut notes = vec![format!(
         "{sent} requests sent: {refused_count} answered 401 invalid_client ({BURST_CLIENT_ID} is registered nowhere, so each is a failed client authentication, which the address's failure budget counts), {limited_count} answered 429{}{}.",
         if other_count > 0 {
@@ -499,7 +504,7 @@ async fn burst(
         notes.push(format!(
             "No 429 after {sent} requests: the provider runs with RATE_LIMIT=off (as test suites and benchmarks do), or allows more failures than that (RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE)."
         ));
-        t.step(
+        transcript.step(
             "The burst: the first answer",
             StepKind::Accepted,
             Vec::new(),
@@ -512,10 +517,10 @@ async fn burst(
             retry_after: None,
             as_expected: false,
             notes,
-            steps: t.finish(ctx.oauth.masker()),
+            steps: transcript.finish(ctx.oauth.masker()),
         });
     };
-    t.step(
+    transcript.step(
         "The burst: the first answer, and the first 429",
         StepKind::Refused,
         Vec::new(),
@@ -523,24 +528,16 @@ async fn burst(
     notes.push(
         "This app's own token requests use another bucket (its own client id), so the burst does not hold them up.".into(),
     );
-    let mut report = report(entry, &answer, notes, t, ctx);
+    let mut report = report(entry, &answer, notes, transcript, ctx);
     report.as_expected = answer.status().as_u16() == 429;
     Ok(report)
-}
-
-fn kind_of(response: &HttpResponse) -> StepKind {
-    if response.status().is_success() {
-        StepKind::Accepted
-    } else {
-        StepKind::Refused
-    }
 }
 
 fn report(
     entry: &GalleryEntry,
     answer: &HttpResponse,
     notes: Vec<String>,
-    t: Transcript,
+    transcript: Transcript,
     ctx: &LabContext<'_>,
 ) -> GalleryReport {
     let (code, mut description) = error_of(answer);
@@ -562,6 +559,6 @@ fn report(
         retry_after,
         as_expected,
         notes,
-        steps: t.finish(ctx.oauth.masker()),
+        steps: transcript.finish(ctx.oauth.masker()),
     }
 }

@@ -9,7 +9,12 @@
 //! masked ([`transcript::Transcript`], built on [`crate::wire::Masker`]) before it reaches a
 //! page: codes, tokens, verifiers and the client secret show only their first characters.
 //!
-//! - [`attacks`]: the cards (RFC 6749 §10, RFC 6819, RFC 7636, RFC 9207, RFC 9700).
+//! In reading order:
+//! - [`cards`]: the catalogue, then one file per card: the attack, the RFC section that
+//!   refuses it, who refuses it (RFC 6749 §10, RFC 6819, RFC 7636, RFC 9207, RFC 9700).
+//! - [`harness`]: the steps every card is built from (a real flow up to the code, the token
+//!   requests, introspection, revocation, opening a link at the real and the naive callback).
+//! - [`agent`] and [`transcript`]: the lab's browsers, and the masked record of a run.
 //! - [`naive_callback`]: a DELIBERATELY NAIVE callback handler, reachable only from the lab
 //!   (called in-process; no route serves it), so the attacks the client itself defends
 //!   against (`state`, `iss`) can be seen succeeding there and failing on the real one.
@@ -19,8 +24,9 @@
 //!   §5.2, RFC 6750 §3.1, RFC 6585 §4).
 
 pub mod agent;
-pub mod attacks;
+pub mod cards;
 pub mod gallery;
+pub mod harness;
 pub mod naive_callback;
 pub mod naive_team_api;
 pub mod transcript;
@@ -38,6 +44,7 @@ use tera::{Context, Tera};
 use crate::error::ClientError;
 
 use crate::config::Settings;
+use crate::flow::CodeRef;
 use agent::Agent;
 use naive_callback::NaiveClient;
 
@@ -152,6 +159,11 @@ impl Lab {
     }
 }
 
+/// A file and a function that a card or a gallery entry names (a test checks they exist).
+pub const fn code(file: &'static str, function: &'static str) -> CodeRef {
+    CodeRef { file, function }
+}
+
 /// Why the lab could not run an attack to its end (provider down, an unexpected answer).
 /// Shown on the card instead of a result; never a 500.
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
@@ -200,7 +212,7 @@ mod tests {
 
     #[test]
     fn both_pages_render_every_card_and_entry_and_escape_what_they_show() {
-        let cards: Vec<_> = attacks::cards()
+        let cards: Vec<_> = cards::cards()
             .into_iter()
             .map(|card| serde_json::json!({"card": card, "report": null, "problem": "<b>down</b>"}))
             .collect();

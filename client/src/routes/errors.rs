@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::ClientError;
-use crate::lab::attacks::LabContext;
 use crate::lab::gallery::{self, GalleryEntry, GalleryReport};
+use crate::lab::harness::LabContext;
 use crate::lab::{self, Lab};
 use crate::routes::{AppState, CsrfForm};
 use crate::session::ClientSession;

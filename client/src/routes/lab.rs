@@ -9,7 +9,8 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::ClientError;
-use crate::lab::attacks::{self, AttackReport, Card, LabContext};
+use crate::lab::cards::{self, AttackReport, Card};
+use crate::lab::harness::LabContext;
 use crate::lab::{self, Lab};
 use crate::routes::{AppState, CsrfForm};
 use crate::session::ClientSession;
@@ -47,7 +48,7 @@ fn lab_page(state: &AppState, csrf_token: String) -> LabPage {
         csrf_token,
         issuer: state.oauth.settings().issuer(),
         client_id: state.oauth.settings().client_id.clone(),
-        cards: attacks::cards()
+        cards: cards::cards()
             .into_iter()
             .map(|card| CardView {
                 card,
@@ -80,13 +81,13 @@ pub async fn run(
     lab.require_on()?;
     session.check_csrf(&form.csrf_token)?;
     lab.count_action(&form.csrf_token)?;
-    let card = attacks::card(&attack).ok_or(ClientError::NotFound)?;
+    let card = cards::card(&attack).ok_or(ClientError::NotFound)?;
     let context = LabContext {
         oauth: &state.oauth,
         provider: state.oauth.provider().await?,
         lab: &lab,
     };
-    let outcome = attacks::run(card.id, &context)
+    let outcome = cards::run(card.id, &context)
         .await
         .ok_or(ClientError::NotFound)?;
     tracing::info!(attack = card.id, ok = outcome.is_ok(), "lab attack run");

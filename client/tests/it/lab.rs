@@ -74,14 +74,14 @@ async fn the_lab_lists_every_card_with_a_post_form_carrying_the_csrf_token() {
     lab.assert_contains("href=\"/errors\"");
     let csrf = lab.hidden("csrf_token");
     assert!(!csrf.is_empty());
-    for card in client::lab::attacks::cards() {
+    for card in client::lab::cards::cards() {
         lab.assert_contains(&format!(
             "<form method=\"post\" action=\"/lab/{}#{}\">",
             card.id, card.id
         ));
         lab.assert_contains(card.title);
     }
-    assert!(client::lab::attacks::cards().len() >= 8);
+    assert!(client::lab::cards::cards().len() >= 8);
 }
 
 #[tokio::test]
@@ -301,7 +301,7 @@ fn every_file_and_function_a_lab_card_or_gallery_entry_names_exists() {
         .parent()
         .expect("the client sits in the workspace");
     let mut named = Vec::new();
-    for card in client::lab::attacks::cards() {
+    for card in client::lab::cards::cards() {
         named.extend(
             card.refused_by
                 .iter()
