@@ -1,9 +1,14 @@
 //! The client's pages: one struct per page, each rendering its own tera template.
 //!
-//! Templates live in `client/templates/` (`base.html` plus one per page, same names),
-//! embedded at compile time with `include_str!` anchored at the crate's manifest dir, so the
-//! binary runs from any directory. Names end in `.html`, so tera escapes every value: a
-//! display name or an error description from the provider cannot inject markup.
+//! Templates live in `client/templates/` (`base.html` plus one per page, same names), in
+//! ONE registry for the whole app, embedded at compile time with `include_str!` anchored at
+//! the crate's manifest dir, so the binary runs from any directory. Names end in `.html`, so
+//! tera escapes every value: a display name or an error description from the provider cannot
+//! inject markup.
+//!
+//! The page structs of the signed-in app are here; the others live beside their route
+//! ([`crate::routes::spa::SpaPage`], the lab's and the gallery's in [`crate::routes::lab`])
+//! and render through the same [`Page`] trait and registry.
 
 use std::sync::LazyLock;
 
@@ -23,7 +28,7 @@ macro_rules! template {
     };
 }
 
-/// Every template, parsed once.
+/// Every template of the app, parsed once.
 static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates([
@@ -31,8 +36,12 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         template!("home.html"),
         template!("error.html"),
         template!("flow.html"),
+        template!("spa.html"),
+        template!("lab_steps.html"),
+        template!("lab.html"),
+        template!("errors.html"),
     ])
-    // Invariant: the templates are compiled into the binary and a unit test renders each
+    // Invariant: the templates are compiled into the binary and unit tests render each
     // one, so a template that does not parse never ships.
     .expect("invariant: the embedded templates parse");
     tera

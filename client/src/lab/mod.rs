@@ -32,14 +32,10 @@ pub mod naive_team_api;
 pub mod transcript;
 
 use std::num::NonZeroU32;
-use std::sync::LazyLock;
 
-use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
-use tera::{Context, Tera};
 
 use crate::error::ClientError;
 
@@ -47,46 +43,6 @@ use crate::config::Settings;
 use crate::flow::CodeRef;
 use agent::Agent;
 use naive_callback::NaiveClient;
-
-macro_rules! template {
-    ($name:literal) => {
-        (
-            $name,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)),
-        )
-    };
-}
-
-/// The lab's own templates, with the app's `base.html` so the pages look like the others and
-/// say which role this server plays.
-static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
-    let mut tera = Tera::default();
-    tera.add_raw_templates([
-        template!("base.html"),
-        template!("lab.html"),
-        template!("errors.html"),
-    ])
-    // Invariant: compiled into the binary, and a unit test renders both pages.
-    .expect("invariant: the lab's embedded templates parse");
-    tera
-});
-
-/// Renders one of the lab's templates; a failure is a bug here, logged, with a bare page.
-pub fn render(template: &str, page: &impl Serialize) -> Result<String, tera::Error> {
-    Context::from_serialize(page).and_then(|context| TEMPLATES.render(template, &context))
-}
-
-/// An HTML response for one of the lab's pages.
-pub fn html(status: StatusCode, template: &str, page: &impl Serialize) -> HttpResponse {
-    let body = render(template, page).unwrap_or_else(|error| {
-        tracing::error!(template, error = format!("{error:?}"), "lab template failed");
-        "<!doctype html><title>Error</title><p>This page could not be shown. <a href=\"/\">Home</a></p>"
-            .to_owned()
-    });
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
 
 /// What the lab keeps between runs: its user agents (so they stay logged in at the provider
 /// and the provider's login rate limit is not spent on every click) and the naive client.
@@ -209,32 +165,6 @@ pub fn page_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn both_pages_render_every_card_and_entry_and_escape_what_they_show() {
-        let cards: Vec<_> = cards::cards()
-            .into_iter()
-            .map(|card| serde_json::json!({"card": card, "report": null, "problem": "<b>down</b>"}))
-            .collect();
-        let lab = render(
-            "lab.html",
-            &serde_json::json!({"csrf_token": "t", "issuer": "http://p", "client_id": "c", "cards": cards}),
-        )
-        .unwrap_or_else(|error| panic!("{error:?}"));
-        assert!(lab.contains("You are on the CLIENT app"));
-        assert!(lab.contains("action=\"/lab/mix-up#mix-up\""));
-        assert!(lab.contains("&lt;b&gt;down") && !lab.contains("<b>down"));
-        let entries: Vec<_> = gallery::entries()
-            .into_iter()
-            .map(|entry| serde_json::json!({"entry": entry, "report": null, "problem": null}))
-            .collect();
-        let errors = render(
-            "errors.html",
-            &serde_json::json!({"csrf_token": "t", "issuer": "http://p", "entries": entries}),
-        )
-        .unwrap_or_else(|error| panic!("{error:?}"));
-        assert!(errors.contains("action=\"/errors/rate_limited#rate_limited\""));
-    }
 
     #[test]
     fn page_text_keeps_the_main_part_as_plain_text() {

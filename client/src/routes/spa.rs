@@ -13,36 +13,15 @@
 //! The trade-offs the page explains are those of RFC 9700 §2.1.1 and the OAuth 2.0 for
 //! Browser-Based Apps draft (draft-ietf-oauth-browser-based-apps), §6.
 
-use std::sync::LazyLock;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use tera::Tera;
 
 use crate::error::ClientError;
 use crate::middleware::spa_content_security_policy;
 use crate::pages::{Page, html_response};
 use crate::routes::AppState;
-
-/// The page's templates: the shared layout and the page itself, parsed once.
-static SPA_TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
-    let mut tera = Tera::default();
-    tera.add_raw_templates([
-        (
-            "base.html",
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/base.html")),
-        ),
-        (
-            "spa.html",
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/spa.html")),
-        ),
-    ])
-    // Invariant: both templates are compiled in, and the unit test below renders them.
-    .expect("invariant: the embedded templates parse");
-    tera
-});
 
 /// `/spa`: what the browser-side client needs to run the flow, and what the page compares.
 #[derive(Debug, Clone, Serialize)]
@@ -70,11 +49,6 @@ pub struct SpaPage {
 
 impl Page for SpaPage {
     const TEMPLATE: &'static str = "spa.html";
-
-    fn try_render(&self) -> Result<String, tera::Error> {
-        tera::Context::from_serialize(self)
-            .and_then(|context| SPA_TEMPLATES.render(Self::TEMPLATE, &context))
-    }
 }
 
 impl SpaPage {
@@ -113,9 +87,9 @@ pub fn configure(public_callback_path: String) -> impl FnOnce(&mut web::ServiceC
 
 /// `GET /spa` and `GET /spa/callback`: the page, whose script does the rest. Discovery runs
 /// here (server-side, once) so the endpoints are the same ones `/login` uses.
-pub async fn spa(state: web::Data<AppState>) -> Result<HttpResponse, ClientError> {
-    let provider = state.oauth.provider().await?;
-    let settings = state.oauth.settings();
+pub async fn spa(app: web::Data<AppState>) -> Result<HttpResponse, ClientError> {
+    let provider = app.oauth.provider().await?;
+    let settings = app.oauth.settings();
     let endpoints = &provider.endpoints;
     let page = SpaPage {
         issuer: endpoints.issuer.clone(),
