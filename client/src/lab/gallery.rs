@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::flow::{CodeRef, RfcLink, rfc};
 use crate::lab::agent::{Decision, authorization_request, get, post, post_form, query_param};
 use crate::lab::code;
-use crate::lab::harness::{LabContext, kind_of};
+use crate::lab::harness::{LabContext, credentials, kind_of, post_as_client};
 use crate::lab::transcript::{LabStep, StepKind, Transcript, error_of, header, json_field};
 use crate::lab::{LabError, page_text};
 use crate::wire::Recorder;
@@ -242,21 +242,18 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
         "invalid_grant" => {
             let (_, verifier) = PkceCodeChallenge::new_random_sha256();
             transcript.secret(verifier.secret());
-            transcript
-                .send(
-                    http,
-                    post_form(
-                        token_url,
-                        &[
-                            ("grant_type", "authorization_code"),
-                            ("code", "never-issued-by-the-provider"),
-                            ("redirect_uri", settings.redirect_uri.as_str()),
-                            ("code_verifier", verifier.secret()),
-                        ],
-                        own,
-                    )?,
-                )
-                .await?
+            post_as_client(
+                ctx,
+                &mut transcript,
+                token_url,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", "never-issued-by-the-provider"),
+                    ("redirect_uri", settings.redirect_uri.as_str()),
+                    ("code_verifier", verifier.secret()),
+                ],
+            )
+            .await?
         }
         "unauthorized_client" => {
             transcript
@@ -274,35 +271,29 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
                 .await?
         }
         "unsupported_grant_type" => {
-            transcript
-                .send(
-                    http,
-                    post_form(
-                        token_url,
-                        &[
-                            ("grant_type", "password"),
-                            ("username", &ctx.lab.username),
-                            ("password", ctx.lab.password.expose()),
-                        ],
-                        own,
-                    )?,
-                )
-                .await?
+            post_as_client(
+                ctx,
+                &mut transcript,
+                token_url,
+                &[
+                    ("grant_type", "password"),
+                    ("username", &ctx.lab.username),
+                    ("password", ctx.lab.password.expose()),
+                ],
+            )
+            .await?
         }
         "invalid_scope" => {
-            transcript
-                .send(
-                    http,
-                    post_form(
-                        token_url,
-                        &[
-                            ("grant_type", "client_credentials"),
-                            ("scope", "admin:everything"),
-                        ],
-                        own,
-                    )?,
-                )
-                .await?
+            post_as_client(
+                ctx,
+                &mut transcript,
+                token_url,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "admin:everything"),
+                ],
+            )
+            .await?
         }
         "access_denied" => return access_denied(entry, ctx, transcript).await,
         "invalid_token" => {
@@ -317,19 +308,16 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
                 .await?
         }
         "insufficient_scope" => {
-            let issued = transcript
-                .send(
-                    http,
-                    post_form(
-                        token_url,
-                        &[
-                            ("grant_type", "client_credentials"),
-                            ("scope", "teams:read"),
-                        ],
-                        own,
-                    )?,
-                )
-                .await?;
+            let issued = post_as_client(
+                ctx,
+                &mut transcript,
+                token_url,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "teams:read"),
+                ],
+            )
+            .await?;
             let access = json_field(&issued, "access_token").ok_or_else(|| {
                 LabError::new(format!(
                     "the provider gave no teams:read token (HTTP {})",
@@ -350,16 +338,13 @@ async fn run(entry: &GalleryEntry, ctx: &LabContext<'_>) -> Result<GalleryReport
                 .await?;
             transcript.step("The call", kind_of(&answer), Vec::new());
             if let Some(endpoint) = &ctx.provider.endpoints.revocation {
-                transcript
-                    .send(
-                        http,
-                        post_form(
-                            endpoint,
-                            &[("token", &access), ("token_type_hint", "access_token")],
-                            own,
-                        )?,
-                    )
-                    .await?;
+                post_as_client(
+                    ctx,
+                    &mut transcript,
+                    endpoint,
+                    &[("token", &access), ("token_type_hint", "access_token")],
+                )
+                .await?;
                 transcript.step(
                     "Tidying up: the token is revoked",
                     StepKind::Check,
@@ -405,7 +390,7 @@ async fn access_denied(
         .authorize(
             &mut transcript,
             &request.url,
-            (&ctx.lab.username, ctx.lab.password.expose()),
+            credentials(ctx.lab),
             Decision::Deny,
         )
         .await?;

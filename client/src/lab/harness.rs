@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use oauth2::HttpResponse;
 
-use crate::lab::agent::{Agent, Decision, authorization_request, get, post_form, query_param};
+use crate::lab::agent::{
+    Agent, Decision, authorization_request, get, location, post_form, query_param,
+};
 use crate::lab::cards::{NaiveReport, Verdict};
 use crate::lab::transcript::{StepKind, Transcript, error_of, json_bool, json_field};
 use crate::lab::{Lab, LabError, page_text};
@@ -166,11 +168,93 @@ pub async fn obtain_code(
     Ok((code, request.verifier.secret().to_owned()))
 }
 
+/// A real flow, redeemed as the client would: what a card needs to attack what comes after.
+pub struct RealFlow {
+    pub code: String,
+    pub verifier: String,
+    pub tokens: Tokens,
+}
+
+/// [`obtain_code`], then the code redeemed with its verifier (RFC 6749 §4.1.3): one more
+/// setting-up step, titled `title`, naming the tokens.
+pub async fn obtain_tokens(
+    ctx: &LabContext<'_>,
+    transcript: &mut Transcript,
+    scope: &str,
+    title: &str,
+) -> Result<RealFlow, LabError> {
+    let (code, verifier) = obtain_code(ctx, transcript, &ctx.lab.attacker, scope).await?;
+    let redeemed = redeem(ctx, transcript, &code, Some(&verifier)).await?;
+    let tokens = tokens_of(transcript, &redeemed, "the code exchange")?;
+    transcript.step(title, StepKind::Setup, vec![tokens.describe()]);
+    Ok(RealFlow {
+        code,
+        verifier,
+        tokens,
+    })
+}
+
+/// `agent` opens this client's own `/login` (RFC 6749 §4.1.1 as the client sends it: the
+/// `state` and the PKCE verifier kept in that browser's session); answers the authorization
+/// request it was redirected to.
+pub async fn start_login_at_client(
+    ctx: &LabContext<'_>,
+    transcript: &mut Transcript,
+    agent: &Agent,
+) -> Result<String, LabError> {
+    let login_url = format!("{}/login", ctx.oauth.settings().public_origin());
+    let started = transcript.send(&agent.http, get(&login_url, None)?).await?;
+    location(&login_url, &started).ok_or_else(|| {
+        LabError::new(format!(
+            "this client's /login did not redirect (HTTP {})",
+            started.status().as_u16()
+        ))
+    })
+}
+
+/// `agent` follows `authorization_url` at the provider, logs in and approves (RFC 6749
+/// §4.1.1–4.1.2); answers the redirect back, not opened, its code masked from now on.
+pub async fn approve(
+    ctx: &LabContext<'_>,
+    transcript: &mut Transcript,
+    agent: &Agent,
+    authorization_url: &str,
+) -> Result<String, LabError> {
+    let callback = agent
+        .authorize(
+            transcript,
+            authorization_url,
+            credentials(ctx.lab),
+            Decision::Approve,
+        )
+        .await?;
+    remember_code(transcript, &callback);
+    Ok(callback)
+}
+
 /// Masks the code of a redirect back (`callback`) wherever it appears in the transcript.
-pub fn remember_code(transcript: &mut Transcript, callback: &str) {
+fn remember_code(transcript: &mut Transcript, callback: &str) {
     if let Some(code) = query_param(callback, "code") {
         transcript.secret(&code);
     }
+}
+
+/// `POST endpoint` with `form`, authenticated as this client (HTTP Basic, RFC 6749 §2.3.1),
+/// as the client's own back channel does.
+pub async fn post_as_client(
+    ctx: &LabContext<'_>,
+    transcript: &mut Transcript,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<HttpResponse, LabError> {
+    let settings = ctx.oauth.settings();
+    let credentials = (settings.client_id.as_str(), settings.client_secret.expose());
+    transcript
+        .send(
+            ctx.oauth.http(),
+            post_form(endpoint, form, Some(credentials))?,
+        )
+        .await
 }
 
 /// `POST /oauth/token` `grant_type=authorization_code`, authenticated as this client.
@@ -189,16 +273,7 @@ pub async fn redeem(
     if let Some(verifier) = verifier {
         form.push(("code_verifier", verifier));
     }
-    transcript
-        .send(
-            ctx.oauth.http(),
-            post_form(
-                &ctx.provider.endpoints.token,
-                &form,
-                Some((&settings.client_id, settings.client_secret.expose())),
-            )?,
-        )
-        .await
+    post_as_client(ctx, transcript, &ctx.provider.endpoints.token, &form).await
 }
 
 /// `POST /oauth/token` `grant_type=refresh_token`, optionally with a `scope`.
@@ -208,21 +283,11 @@ pub async fn refresh_grant(
     refresh: &str,
     scope: Option<&str>,
 ) -> Result<HttpResponse, LabError> {
-    let settings = ctx.oauth.settings();
     let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh)];
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
-    transcript
-        .send(
-            ctx.oauth.http(),
-            post_form(
-                &ctx.provider.endpoints.token,
-                &form,
-                Some((&settings.client_id, settings.client_secret.expose())),
-            )?,
-        )
-        .await
+    post_as_client(ctx, transcript, &ctx.provider.endpoints.token, &form).await
 }
 
 /// RFC 7662: `Some(active)`, or `None` when the provider publishes no introspection endpoint.
@@ -234,17 +299,8 @@ pub async fn introspect(
     let Some(endpoint) = &ctx.provider.endpoints.introspection else {
         return Ok(None);
     };
-    let settings = ctx.oauth.settings();
-    let answer = transcript
-        .send(
-            ctx.oauth.http(),
-            post_form(
-                endpoint,
-                &[("token", token), ("token_type_hint", "access_token")],
-                Some((&settings.client_id, settings.client_secret.expose())),
-            )?,
-        )
-        .await?;
+    let form = [("token", token), ("token_type_hint", "access_token")];
+    let answer = post_as_client(ctx, transcript, endpoint, &form).await?;
     Ok(json_bool(&answer, "active"))
 }
 
@@ -257,21 +313,12 @@ pub async fn tidy_up(
     let Some(endpoint) = &ctx.provider.endpoints.revocation else {
         return Ok(());
     };
-    let settings = ctx.oauth.settings();
     let (token, hint) = match &tokens.refresh {
         Some(refresh) => (refresh.as_str(), "refresh_token"),
         None => (tokens.access.as_str(), "access_token"),
     };
-    let answer = transcript
-        .send(
-            ctx.oauth.http(),
-            post_form(
-                endpoint,
-                &[("token", token), ("token_type_hint", hint)],
-                Some((&settings.client_id, settings.client_secret.expose())),
-            )?,
-        )
-        .await?;
+    let form = [("token", token), ("token_type_hint", hint)];
+    let answer = post_as_client(ctx, transcript, endpoint, &form).await?;
     transcript.step(
         "Tidying up: the lab revokes the tokens it obtained",
         StepKind::Check,

@@ -12,8 +12,8 @@
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::harness::{
-    LabContext, active_note, answer_note, default_scope, introspect, kind_of, obtain_code, redeem,
-    refresh_grant, show_active, tokens_of, verdict_of,
+    LabContext, RealFlow, active_note, answer_note, default_scope, introspect, kind_of,
+    obtain_tokens, redeem, refresh_grant, show_active, verdict_of,
 };
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
@@ -46,15 +46,17 @@ pub fn card() -> Card {
 /// afterwards, whether the first use's tokens still work.
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
-    let (code, verifier) =
-        obtain_code(ctx, &mut transcript, &ctx.lab.attacker, &default_scope(ctx)).await?;
-    let first = redeem(ctx, &mut transcript, &code, Some(&verifier)).await?;
-    let tokens = tokens_of(&mut transcript, &first, "the first redemption of the code")?;
-    transcript.step(
+    let RealFlow {
+        code,
+        verifier,
+        tokens,
+    } = obtain_tokens(
+        ctx,
+        &mut transcript,
+        &default_scope(ctx),
         "The client redeems the code: tokens",
-        StepKind::Setup,
-        vec![tokens.describe()],
-    );
+    )
+    .await?;
     let before = introspect(ctx, &mut transcript, &tokens.access).await?;
     transcript.step(
         "Introspection: the access token is active",

@@ -11,10 +11,10 @@
 //! [`crate::lab::naive_callback`], which keeps pending logins server-wide, succeeds.
 
 use crate::flow::rfc;
-use crate::lab::agent::{Decision, get, location};
+use crate::lab::agent::get;
 use crate::lab::cards::{AttackReport, Card, NAIVE_CALLBACK};
 use crate::lab::harness::{
-    LabContext, credentials, naive_run, open_at_real_callback, remember_code,
+    LabContext, approve, naive_run, open_at_real_callback, start_login_at_client,
 };
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
@@ -45,31 +45,13 @@ pub fn card() -> Card {
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let lab = ctx.lab;
     let mut transcript = Transcript::new();
-    let login_url = format!("{}/login", ctx.oauth.settings().public_origin());
-    let started = transcript
-        .send(&lab.attacker.http, get(&login_url, None)?)
-        .await?;
-    let authorization = location(&login_url, &started).ok_or_else(|| {
-        LabError::new(format!(
-            "this client's /login did not redirect (HTTP {})",
-            started.status().as_u16()
-        ))
-    })?;
+    let authorization = start_login_at_client(ctx, &mut transcript, &lab.attacker).await?;
     transcript.step(
         "The attacker's browser starts a login at this client",
         StepKind::Setup,
         vec!["This client keeps the state it sends in the attacker's session, server-side.".into()],
     );
-    let callback = lab
-        .attacker
-        .authorize(
-            &mut transcript,
-            &authorization,
-            credentials(lab),
-            Decision::Approve,
-        )
-        .await?;
-    remember_code(&mut transcript, &callback);
+    let callback = approve(ctx, &mut transcript, &lab.attacker, &authorization).await?;
     transcript.step(
         "The attacker logs in at the provider and approves, then keeps the redirect back instead of opening it",
         StepKind::Setup,
@@ -77,6 +59,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             "The link the attacker will plant (a hidden image, a link in an email): {callback}"
         )],
     );
+    let login_url = format!("{}/login", ctx.oauth.settings().public_origin());
     let victim_login = transcript
         .send(&lab.victim.http, get(&login_url, None)?)
         .await?;
@@ -109,16 +92,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             "The naive client remembers (state → PKCE verifier) in one server-wide table, for no browser in particular.".into(),
         ],
     );
-    let naive_callback = lab
-        .attacker
-        .authorize(
-            &mut naive_transcript,
-            &naive_url,
-            credentials(lab),
-            Decision::Approve,
-        )
-        .await?;
-    remember_code(&mut naive_transcript, &naive_callback);
+    let naive_callback = approve(ctx, &mut naive_transcript, &lab.attacker, &naive_url).await?;
     naive_transcript.step(
         "The attacker approves at the provider and keeps the redirect back",
         StepKind::Setup,

@@ -11,10 +11,10 @@
 //! redeemed.
 
 use crate::flow::rfc;
-use crate::lab::agent::{Decision, get, location, query_param, with_param};
+use crate::lab::agent::{query_param, with_param};
 use crate::lab::cards::{AttackReport, Card, NAIVE_CALLBACK};
 use crate::lab::harness::{
-    LabContext, credentials, naive_run, open_at_real_callback, remember_code,
+    LabContext, approve, naive_run, open_at_real_callback, start_login_at_client,
 };
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
@@ -47,16 +47,7 @@ pub fn card() -> Card {
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let lab = ctx.lab;
     let mut transcript = Transcript::new();
-    let login_url = format!("{}/login", ctx.oauth.settings().public_origin());
-    let started = transcript
-        .send(&lab.victim.http, get(&login_url, None)?)
-        .await?;
-    let authorization = location(&login_url, &started).ok_or_else(|| {
-        LabError::new(format!(
-            "this client's /login did not redirect (HTTP {})",
-            started.status().as_u16()
-        ))
-    })?;
+    let authorization = start_login_at_client(ctx, &mut transcript, &lab.victim).await?;
     transcript.step(
         "The victim's browser starts a login at this client",
         StepKind::Setup,
@@ -65,16 +56,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ctx.provider.endpoints.issuer
         )],
     );
-    let callback = lab
-        .victim
-        .authorize(
-            &mut transcript,
-            &authorization,
-            credentials(lab),
-            Decision::Approve,
-        )
-        .await?;
-    remember_code(&mut transcript, &callback);
+    let callback = approve(ctx, &mut transcript, &lab.victim, &authorization).await?;
     let mixed = with_param(&callback, "iss", ATTACKER_ISSUER)?;
     transcript.step(
         "The victim logs in and approves; the authorization response is rewritten",
@@ -105,16 +87,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         StepKind::Setup,
         Vec::new(),
     );
-    let naive_callback = lab
-        .victim
-        .authorize(
-            &mut naive_transcript,
-            &naive_url,
-            credentials(lab),
-            Decision::Approve,
-        )
-        .await?;
-    remember_code(&mut naive_transcript, &naive_callback);
+    let naive_callback = approve(ctx, &mut naive_transcript, &lab.victim, &naive_url).await?;
     let naive_mixed = with_param(&naive_callback, "iss", ATTACKER_ISSUER)?;
     naive_transcript.step(
         "The victim approves; the response is rewritten to say iss=https://attacker.example",

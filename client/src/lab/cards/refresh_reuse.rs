@@ -12,7 +12,7 @@
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::harness::{
-    LabContext, active_note, answer_note, default_scope, introspect, kind_of, obtain_code, redeem,
+    LabContext, active_note, answer_note, default_scope, introspect, kind_of, obtain_tokens,
     refresh_grant, show_active, tokens_of, verdict_of,
 };
 use crate::lab::transcript::{StepKind, Transcript};
@@ -42,15 +42,14 @@ pub fn card() -> Card {
 /// afterwards, whether the new tokens still work.
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
-    let (code, verifier) =
-        obtain_code(ctx, &mut transcript, &ctx.lab.attacker, &default_scope(ctx)).await?;
-    let first = redeem(ctx, &mut transcript, &code, Some(&verifier)).await?;
-    let first = tokens_of(&mut transcript, &first, "the code exchange")?;
-    transcript.step(
+    let first = obtain_tokens(
+        ctx,
+        &mut transcript,
+        &default_scope(ctx),
         "The client redeems the code: tokens",
-        StepKind::Setup,
-        vec![first.describe()],
-    );
+    )
+    .await?
+    .tokens;
     let old_refresh = first
         .refresh
         .clone()

@@ -14,9 +14,7 @@ use shared::team::{TeamMember, TeamRole};
 use crate::flow::rfc;
 use crate::lab::agent::{get, post};
 use crate::lab::cards::{AttackReport, Card, NaiveReport};
-use crate::lab::harness::{
-    LabContext, answer_note, kind_of, obtain_code, redeem, tidy_up, tokens_of, verdict_of,
-};
+use crate::lab::harness::{LabContext, answer_note, kind_of, obtain_tokens, tidy_up, verdict_of};
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code, naive_team_api};
 
@@ -47,20 +45,14 @@ const MALLORY: &str = "mallory";
 /// member, `mallory` posted as its admin; then the same request at the naive team API.
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
-    let (code, verifier) = obtain_code(
+    let tokens = obtain_tokens(
         ctx,
         &mut transcript,
-        &ctx.lab.attacker,
         "teams:read teams:write",
-    )
-    .await?;
-    let redeemed = redeem(ctx, &mut transcript, &code, Some(&verifier)).await?;
-    let tokens = tokens_of(&mut transcript, &redeemed, "redeeming the code")?;
-    transcript.step(
         "The user approves teams:write: a token that may manage teams",
-        StepKind::Setup,
-        vec![tokens.describe()],
-    );
+    )
+    .await?
+    .tokens;
     let settings = ctx.oauth.settings();
     let teams = transcript
         .send(

@@ -10,8 +10,7 @@
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::harness::{
-    LabContext, answer_note, kind_of, obtain_code, redeem, refresh_grant, tidy_up, tokens_of,
-    verdict_of,
+    LabContext, answer_note, kind_of, obtain_tokens, refresh_grant, tidy_up, tokens_of, verdict_of,
 };
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
@@ -40,15 +39,14 @@ pub fn card() -> Card {
 /// refresh asking for nothing in particular.
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
-    let (code, verifier) =
-        obtain_code(ctx, &mut transcript, &ctx.lab.attacker, "profile:read").await?;
-    let first = redeem(ctx, &mut transcript, &code, Some(&verifier)).await?;
-    let tokens = tokens_of(&mut transcript, &first, "the code exchange")?;
-    transcript.step(
+    let tokens = obtain_tokens(
+        ctx,
+        &mut transcript,
+        "profile:read",
         "The client redeems the code: tokens for profile:read only",
-        StepKind::Setup,
-        vec![tokens.describe()],
-    );
+    )
+    .await?
+    .tokens;
     let refresh = tokens
         .refresh
         .clone()

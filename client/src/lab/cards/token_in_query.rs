@@ -10,9 +10,11 @@
 //! `ALLOW_BEARER_IN_QUERY=true`, which the card then reports as a success of the attack.
 
 use crate::flow::rfc;
-use crate::lab::agent::{get, post_form, with_param};
+use crate::lab::agent::{get, with_param};
 use crate::lab::cards::{AttackReport, Card};
-use crate::lab::harness::{LabContext, answer_note, kind_of, tidy_up, tokens_of, verdict_of};
+use crate::lab::harness::{
+    LabContext, answer_note, kind_of, post_as_client, tidy_up, tokens_of, verdict_of,
+};
 use crate::lab::transcript::{StepKind, Transcript, header};
 use crate::lab::{LabError, code};
 
@@ -40,19 +42,11 @@ pub fn card() -> Card {
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
     let settings = ctx.oauth.settings();
-    let issued = transcript
-        .send(
-            ctx.oauth.http(),
-            post_form(
-                &ctx.provider.endpoints.token,
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("scope", "profile:read"),
-                ],
-                Some((&settings.client_id, settings.client_secret.expose())),
-            )?,
-        )
-        .await?;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "profile:read"),
+    ];
+    let issued = post_as_client(ctx, &mut transcript, &ctx.provider.endpoints.token, &form).await?;
     let tokens = tokens_of(&mut transcript, &issued, "the client_credentials grant")?;
     transcript.step(
         "An access token (client_credentials, for the client itself)",
