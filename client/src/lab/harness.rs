@@ -24,77 +24,6 @@ pub struct LabContext<'a> {
     pub lab: &'a Lab,
 }
 
-/// Opens `callback_url` at the naive handler (in-process) and, if it signs the victim in,
-/// shows whose account that is, then revokes the tokens so they do not linger.
-pub async fn naive_run(
-    ctx: &LabContext<'_>,
-    mut transcript: Transcript,
-    callback_url: &str,
-    title: &str,
-    success: &str,
-) -> Result<NaiveReport, LabError> {
-    let response = AuthorizationResponse {
-        code: query_param(callback_url, "code"),
-        state: query_param(callback_url, "state"),
-        iss: query_param(callback_url, "iss"),
-        error: query_param(callback_url, "error"),
-        error_description: query_param(callback_url, "error_description"),
-        error_uri: None,
-    };
-    let outcome = ctx
-        .lab
-        .naive
-        .naive_callback(ctx.oauth, &ctx.provider, &response, &mut transcript)
-        .await;
-    let (succeeded, summary) = match outcome {
-        Ok(signed_in) => {
-            transcript.step(
-                title,
-                StepKind::Accepted,
-                vec![format!(
-                    "ACCEPTED: tokens for {} (access token {}).",
-                    signed_in.scopes.join(" "),
-                    shared::fingerprint(&signed_in.access_token)
-                )],
-            );
-            let me = transcript
-                .send(
-                    ctx.oauth.http(),
-                    get(
-                        &ctx.oauth.settings().provider_url("/api/auth/me"),
-                        Some(&signed_in.access_token),
-                    )?,
-                )
-                .await?;
-            transcript.step(
-                "The victim's session now reads this account's profile",
-                StepKind::Accepted,
-                vec![format!(
-                    "HTTP {}: username {}",
-                    me.status().as_u16(),
-                    json_field(&me, "username").unwrap_or_else(|| "(not shown)".into())
-                )],
-            );
-            let tokens = Tokens {
-                access: signed_in.access_token,
-                refresh: signed_in.refresh_token,
-                scope: signed_in.scopes.join(" "),
-            };
-            tidy_up(ctx, &mut transcript, &tokens).await?;
-            (true, success.to_owned())
-        }
-        Err(reason) => {
-            transcript.step(title, StepKind::Refused, vec![reason.clone()]);
-            (false, format!("Even the naive handler gave up: {reason}."))
-        }
-    };
-    Ok(NaiveReport {
-        steps: transcript.finish(ctx.oauth.masker()),
-        succeeded,
-        summary,
-    })
-}
-
 /// The tokens of a successful token response (kept only for the run, masked on the page).
 pub struct Tokens {
     pub access: String,
@@ -103,6 +32,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// `access token 1a2b3c4d, refresh token 5e6f7a8b, scope profile:read`: fingerprints only.
     pub fn describe(&self) -> String {
         format!(
             "access token {}, refresh token {}, scope {}",
@@ -429,6 +359,77 @@ pub async fn open_at_real_callback(
         } else {
             format!("The real /callback did not refuse as expected (HTTP {status}).")
         },
+    })
+}
+
+/// Opens `callback_url` at the naive handler (in-process) and, if it signs the victim in,
+/// shows whose account that is, then revokes the tokens so they do not linger.
+pub async fn naive_run(
+    ctx: &LabContext<'_>,
+    mut transcript: Transcript,
+    callback_url: &str,
+    title: &str,
+    success: &str,
+) -> Result<NaiveReport, LabError> {
+    let response = AuthorizationResponse {
+        code: query_param(callback_url, "code"),
+        state: query_param(callback_url, "state"),
+        iss: query_param(callback_url, "iss"),
+        error: query_param(callback_url, "error"),
+        error_description: query_param(callback_url, "error_description"),
+        error_uri: None,
+    };
+    let outcome = ctx
+        .lab
+        .naive
+        .naive_callback(ctx.oauth, &ctx.provider, &response, &mut transcript)
+        .await;
+    let (succeeded, summary) = match outcome {
+        Ok(signed_in) => {
+            transcript.step(
+                title,
+                StepKind::Accepted,
+                vec![format!(
+                    "ACCEPTED: tokens for {} (access token {}).",
+                    signed_in.scopes.join(" "),
+                    shared::fingerprint(&signed_in.access_token)
+                )],
+            );
+            let me = transcript
+                .send(
+                    ctx.oauth.http(),
+                    get(
+                        &ctx.oauth.settings().provider_url("/api/auth/me"),
+                        Some(&signed_in.access_token),
+                    )?,
+                )
+                .await?;
+            transcript.step(
+                "The victim's session now reads this account's profile",
+                StepKind::Accepted,
+                vec![format!(
+                    "HTTP {}: username {}",
+                    me.status().as_u16(),
+                    json_field(&me, "username").unwrap_or_else(|| "(not shown)".into())
+                )],
+            );
+            let tokens = Tokens {
+                access: signed_in.access_token,
+                refresh: signed_in.refresh_token,
+                scope: signed_in.scopes.join(" "),
+            };
+            tidy_up(ctx, &mut transcript, &tokens).await?;
+            (true, success.to_owned())
+        }
+        Err(reason) => {
+            transcript.step(title, StepKind::Refused, vec![reason.clone()]);
+            (false, format!("Even the naive handler gave up: {reason}."))
+        }
+    };
+    Ok(NaiveReport {
+        steps: transcript.finish(ctx.oauth.masker()),
+        succeeded,
+        summary,
     })
 }
 
