@@ -11,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::oauth::TokenErrorCode;
 use crate::pages::{ErrorPage, html_response};
 
 /// Every failure a request to the client can end in.
@@ -53,7 +54,7 @@ pub enum ClientError {
     #[error("the provider's {endpoint} endpoint answered {code}")]
     TokenRefused {
         endpoint: &'static str,
-        code: String,
+        code: TokenErrorCode,
         description: Option<String>,
     },
     /// The session's tokens are gone: refresh refused, revoked at the provider.
@@ -155,12 +156,12 @@ impl ClientError {
                 .login_link(),
             TokenRefused { endpoint, code, description } => page
                 .title(format!("The provider's {endpoint} endpoint said no"))
-                .text(if code == "invalid_grant" {
+                .text(if *code == TokenErrorCode::InvalidGrant {
                     "The code or refresh token was refused: it expired, was already used, or was issued for another client or redirect URI. Codes live a few seconds and work once."
                 } else {
                     "The provider refused the request (RFC 6749 §5.2)."
                 })
-                .code(code, description.as_deref())
+                .code(code.as_str(), description.as_deref())
                 .login_link(),
             SessionEnded { reason } => page
                 .title("Your session has ended")

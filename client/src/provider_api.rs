@@ -21,14 +21,40 @@ use shared::profile::Profile;
 use shared::team::{Team, TeamMember};
 
 use crate::error::ClientError;
-use crate::flow::{CodeRef, Step, provider_code};
-use crate::oauth::{OAuth, Provider, TokenSet};
+use crate::flow;
+use crate::oauth::errors::unreachable;
+use crate::oauth::{OAuth, Provider, TokenErrorCode, TokenSet};
 use crate::pages::Notice;
 use crate::session::vault::BrowserState;
-use crate::wire::{RawResponse, Recorder, WireError};
+use crate::wire::{RawResponse, Recorder};
 
 /// A token this close to its expiry is refreshed before use, not sent to fail.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(5);
+
+/// The resource server's endpoints this app calls, one per method below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// `GET /api/auth/me`
+    Me,
+    /// `GET /api/user/teams`
+    Teams,
+    /// `GET /api/user/teams/{team_id}/members`
+    Members,
+    /// `POST /api/user/teams/{team_id}/members`
+    AddMember,
+    /// `DELETE /api/user/teams/{team_id}/members/{username}`
+    RemoveMember,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 5] = [
+        Resource::Me,
+        Resource::Teams,
+        Resource::Members,
+        Resource::AddMember,
+        Resource::RemoveMember,
+    ];
+}
 
 /// An API answer that is not a success but not a reason to end the session: shown in place.
 #[derive(Debug, Clone)]
@@ -74,42 +100,20 @@ impl<'a> ProviderApi<'a> {
 
     /// `GET /api/auth/me` (scope `profile:read`).
     pub async fn me(&self) -> Result<ApiResult<Profile>, ClientError> {
-        self.json(
-            Method::GET,
-            "/api/auth/me",
-            None,
-            "your profile",
-            "me",
-            provider_code::ME,
-        )
-        .await
+        self.json(Resource::Me, Method::GET, "/api/auth/me", None)
+            .await
     }
 
     /// `GET /api/user/teams` (scope `teams:read`).
     pub async fn teams(&self) -> Result<ApiResult<Vec<Team>>, ClientError> {
-        self.json(
-            Method::GET,
-            "/api/user/teams",
-            None,
-            "your teams",
-            "teams",
-            provider_code::LIST_TEAMS,
-        )
-        .await
+        self.json(Resource::Teams, Method::GET, "/api/user/teams", None)
+            .await
     }
 
     /// `GET /api/user/teams/{team_id}/members` (scope `teams:read`).
     pub async fn members(&self, team_id: &str) -> Result<ApiResult<Vec<TeamMember>>, ClientError> {
         let path = format!("/api/user/teams/{}/members", segment(team_id));
-        self.json(
-            Method::GET,
-            &path,
-            None,
-            "a team's members",
-            "members",
-            provider_code::LIST_MEMBERS,
-        )
-        .await
+        self.json(Resource::Members, Method::GET, &path, None).await
     }
 
     /// `POST /api/user/teams/{team_id}/members` (scope `teams:write`).
@@ -121,14 +125,7 @@ impl<'a> ProviderApi<'a> {
         let path = format!("/api/user/teams/{}/members", segment(team_id));
         let body = serde_json::to_vec(member).map_err(anyhow::Error::from)?;
         let response = self
-            .call(
-                Method::POST,
-                &path,
-                Some(body),
-                "add a team member",
-                "add_member",
-                provider_code::ADD_MEMBER,
-            )
+            .call(Resource::AddMember, Method::POST, &path, Some(body))
             .await?;
         Ok(outcome(&response).map(|_| ()))
     }
@@ -145,14 +142,7 @@ impl<'a> ProviderApi<'a> {
             segment(username)
         );
         let response = self
-            .call(
-                Method::DELETE,
-                &path,
-                None,
-                "remove a team member",
-                "remove_member",
-                provider_code::REMOVE_MEMBER,
-            )
+            .call(Resource::RemoveMember, Method::DELETE, &path, None)
             .await?;
         Ok(outcome(&response).map(|_| ()))
     }
@@ -161,13 +151,13 @@ impl<'a> ProviderApi<'a> {
     /// page shows what the provider says).
     pub async fn introspect(&self) -> Result<Option<IntrospectionResponse>, ClientError> {
         let (access, _) = self.fresh_access_token().await?;
-        let mut steps = Vec::new();
-        let result = self
-            .oauth
-            .introspect(&self.provider, &access, &mut steps)
-            .await;
-        self.browser.record(steps);
-        result
+        let introspection = self.oauth.introspect(&self.provider, &access).await;
+        self.browser.record(
+            flow::introspection_step(&introspection)
+                .into_iter()
+                .collect(),
+        );
+        introspection.result
     }
 
     /// `/refresh`: a refresh now, whatever the expiry.
@@ -235,13 +225,10 @@ impl<'a> ProviderApi<'a> {
         current: &TokenSet,
         reason: &str,
     ) -> Result<TokenSet, ClientError> {
-        let mut steps = Vec::new();
-        let result = self
-            .oauth
-            .refresh(&self.provider, current, reason, &mut steps)
-            .await;
-        self.browser.record(steps);
-        result
+        let refresh = self.oauth.refresh(&self.provider, current, reason).await;
+        self.browser
+            .record(flow::refresh_step(&refresh).into_iter().collect());
+        refresh.result
     }
 
     /// A refresh the provider refused for good (`invalid_grant`, or no refresh token) ends
@@ -249,7 +236,10 @@ impl<'a> ProviderApi<'a> {
     /// (provider down, 429) keep the tokens for a later try.
     fn end_if_refused(&self, tokens: &mut Option<TokenSet>, error: ClientError) -> ClientError {
         let reason = match &error {
-            ClientError::TokenRefused { code, .. } if code == "invalid_grant" => {
+            ClientError::TokenRefused {
+                code: TokenErrorCode::InvalidGrant,
+                ..
+            } => {
                 // What the client knows, no more: revoked, expired, reused, or a provider
                 // restart that forgot every token all look the same from here.
                 "The provider no longer knows this session's refresh token (it answered invalid_grant): it was revoked, it expired or was reused, or the provider restarted and forgot it"
@@ -270,16 +260,12 @@ impl<'a> ProviderApi<'a> {
     /// A resource call whose 2xx body is JSON of type `T`.
     async fn json<T: DeserializeOwned>(
         &self,
+        resource: Resource,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<ApiResult<T>, ClientError> {
-        let response = self
-            .call(method, path, body, what, client_fn, provider)
-            .await?;
+        let response = self.call(resource, method, path, body).await?;
         match outcome(&response) {
             Ok(()) => serde_json::from_slice(&response.body)
                 .map(Ok)
@@ -295,32 +281,20 @@ impl<'a> ProviderApi<'a> {
     /// once; a second 401 ends the session.
     async fn call(
         &self,
+        resource: Resource,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<RawResponse, ClientError> {
         let (access, generation) = self.fresh_access_token().await?;
         let first = self
-            .send(
-                &method,
-                path,
-                body.clone(),
-                &access,
-                what,
-                client_fn,
-                provider.clone(),
-            )
+            .send(resource, &method, path, body.clone(), &access)
             .await?;
         if first.status != 401 {
             return Ok(first);
         }
         let access = self.token_after_401(generation).await?;
-        let second = self
-            .send(&method, path, body, &access, what, client_fn, provider)
-            .await?;
+        let second = self.send(resource, &method, path, body, &access).await?;
         if second.status == 401 {
             let mut guard = self.browser.tokens.lock().await;
             return Err(self.end_if_refused(
@@ -334,16 +308,14 @@ impl<'a> ProviderApi<'a> {
         Ok(second)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One request to the resource server, recorded in the flow log.
     async fn send(
         &self,
+        resource: Resource,
         method: &Method,
         path: &str,
         body: Option<Vec<u8>>,
         access: &oauth2::AccessToken,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<RawResponse, ClientError> {
         let url = self.oauth.settings().provider_url(path);
         let mut request = Request::builder()
@@ -363,14 +335,11 @@ impl<'a> ProviderApi<'a> {
         })?;
         let recorder = Recorder::new(self.oauth.http());
         let result = recorder.send(request).await;
-        let masker = self.oauth.masker().secret(access.secret());
-        let mut step = Step::api_call(what, client_fn, provider)
-            .fingerprint("access token sent", access.secret());
-        for raw in recorder.take() {
-            step = step.wire(masker.record(&raw));
-        }
-        self.browser.record(vec![step]);
-        let response = result.map_err(|error| unreachable(&self.provider, &error))?;
+        let call = recorder.finish(self.oauth.masker().secret(access.secret()));
+        self.browser
+            .record(vec![flow::api_call_step(resource, access, &call)]);
+        let response =
+            result.map_err(|error| unreachable(&self.provider.endpoints.issuer, &error))?;
         tracing::info!(
             %method,
             path,
@@ -445,17 +414,6 @@ fn segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-fn unreachable(provider: &Provider, error: &WireError) -> ClientError {
-    ClientError::ProviderUnreachable {
-        url: provider.endpoints.issuer.clone(),
-        detail: match error {
-            WireError::Connect { .. } => "connection refused".to_owned(),
-            WireError::Timeout { .. } => "no answer within the time limit".to_owned(),
-            WireError::Other { .. } => error.to_string(),
-        },
-    }
 }
 
 #[cfg(test)]
