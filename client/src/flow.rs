@@ -28,8 +28,8 @@ use crate::wire::{Recorded, WireRecord};
 const LATER_STEPS_KEPT: usize = 40;
 
 /// How many steps of the login itself are kept. A login has five or so; the rest are
-/// refused callbacks, which anyone can send on one cookie (issue 13: 1,000 forged callbacks
-/// grew one session by 19 MB and `/flow` to 31 MB).
+/// refused callbacks, which anyone can send on one cookie (before this bound, 1,000 forged
+/// callbacks grew one session by 19 MB and `/flow` to 31 MB).
 const LOGIN_STEPS_KEPT: usize = 16;
 
 /// The longest parameter value a step keeps (a forged callback's `state` can be any size).

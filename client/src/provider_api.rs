@@ -271,7 +271,9 @@ impl<'a> ProviderApi<'a> {
                 .map(Ok)
                 .map_err(|error| ClientError::ProviderBroken {
                     url: self.oauth.settings().provider_url(path),
-                    detail: format!("the answer is not the JSON the contract describes ({error})"),
+                    detail: format!(
+                        "the answer is not the JSON this endpoint is documented to return ({error})"
+                    ),
                 }),
             Err(refusal) => Ok(Err(refusal)),
         }

@@ -240,23 +240,23 @@ mod tests {
 
     #[test]
     fn a_state_matches_once_then_is_recognised_as_replayed() {
-        let browser = PendingLogins::default();
+        let logins = PendingLogins::default();
         assert!(matches!(
-            browser.take_pending("s1"),
+            logins.take_pending("s1"),
             PendingMatch::NothingPending
         ));
-        browser.add(pending("s1"));
-        browser.add(pending("s2"));
+        logins.add(pending("s1"));
+        logins.add(pending("s2"));
         assert!(matches!(
-            browser.take_pending("forged"),
+            logins.take_pending("forged"),
             PendingMatch::Mismatch
         ));
-        assert!(matches!(browser.take_pending("s1"), PendingMatch::Found(_)));
+        assert!(matches!(logins.take_pending("s1"), PendingMatch::Found(_)));
         assert!(matches!(
-            browser.take_pending("s1"),
+            logins.take_pending("s1"),
             PendingMatch::AlreadyUsed
         ));
-        assert!(matches!(browser.take_pending("s2"), PendingMatch::Found(_)));
+        assert!(matches!(logins.take_pending("s2"), PendingMatch::Found(_)));
     }
 
     #[test]
