@@ -51,10 +51,6 @@ pub enum Check {
 pub struct Callback {
     /// The response as it arrived.
     pub response: AuthorizationResponse,
-    /// The issuer the response had to name (from discovery).
-    pub expected_issuer: String,
-    /// Whether the provider promised `iss` (RFC 9207 §3).
-    pub iss_promised: bool,
     /// The checks that passed, in order.
     pub passed: Vec<Check>,
     /// Why the checks stopped, if they did: nothing was exchanged.
@@ -80,8 +76,7 @@ impl Callback {
 
 impl OAuth {
     /// (C)–(E): the checks of the module's list, in order, then the code exchange. The
-    /// pending request is removed when its `state` matches, so a replayed response finds
-    /// nothing to match.
+    /// outcome says how far they got; nothing after a failed check runs.
     pub async fn finish_login(
         &self,
         provider: &Provider,
@@ -90,43 +85,55 @@ impl OAuth {
     ) -> Callback {
         let mut callback = Callback {
             response,
-            expected_issuer: provider.endpoints.issuer.clone(),
-            iss_promised: provider.endpoints.iss_parameter_supported,
             passed: Vec::new(),
             refused: None,
             exchange: None,
             incremental: false,
             masker: self.masker(),
         };
-        match check_response(provider, logins, &callback.response, &mut callback.passed) {
-            Ok((code, pending)) => {
-                callback.incremental = pending.incremental;
-                callback.exchange = Some(self.exchange_code(provider, code, pending).await);
-            }
-            Err(refusal) => callback.refused = Some(refusal),
+        if let Err(refusal) = self
+            .check_then_exchange(provider, logins, &mut callback)
+            .await
+        {
+            callback.refused = Some(refusal);
         }
         callback
     }
-}
 
-/// Checks 1 to 5, in order; each one that passes is noted in `passed`.
-fn check_response(
-    provider: &Provider,
-    logins: &PendingLogins,
-    response: &AuthorizationResponse,
-    passed: &mut Vec<Check>,
-) -> Result<(AuthorizationCode, PendingAuthorization), ClientError> {
-    let pending = check_state(logins, response)?;
-    passed.push(Check::State);
-    check_age(&pending)?;
-    passed.push(Check::Age);
-    check_issuer(provider, response)?;
-    passed.push(Check::Issuer);
-    check_error(response)?;
-    passed.push(Check::Error);
-    let code = check_code(response)?;
-    passed.push(Check::Code);
-    Ok((code, pending))
+    /// The list itself: each check that passes is noted, the first that fails ends it.
+    async fn check_then_exchange(
+        &self,
+        provider: &Provider,
+        logins: &PendingLogins,
+        callback: &mut Callback,
+    ) -> Result<(), ClientError> {
+        let Callback {
+            response,
+            passed,
+            exchange,
+            incremental,
+            ..
+        } = callback;
+        // 1. This browser sent this `state`; it is used up now, so a replay finds nothing.
+        let pending = check_state(logins, response)?;
+        passed.push(Check::State);
+        // 2. The login is recent.
+        check_age(&pending)?;
+        passed.push(Check::Age);
+        // 3. The response comes from the provider the request went to.
+        check_issuer(provider, response)?;
+        passed.push(Check::Issuer);
+        // 4. The provider did not refuse.
+        check_error(response)?;
+        passed.push(Check::Error);
+        // 5. There is a code to redeem.
+        let code = check_code(response)?;
+        passed.push(Check::Code);
+        // 6. Only now does the code leave this server, with the verifier only it holds.
+        *incremental = pending.incremental;
+        *exchange = Some(self.exchange_code(provider, code, pending).await);
+        Ok(())
+    }
 }
 
 /// Check 1, RFC 6749 §10.12: "The client MUST implement CSRF protection for its redirection

@@ -60,25 +60,12 @@ impl OAuth {
         tokens: TokenSet,
         reason: &str,
     ) -> Vec<Revocation> {
+        let refresh = tokens.refresh.map(StandardRevocableToken::RefreshToken);
+        let access = StandardRevocableToken::AccessToken(tokens.access);
         let mut revocations = Vec::new();
-        if let Some(refresh) = tokens.refresh {
-            revocations.push(
-                self.revoke(
-                    provider,
-                    StandardRevocableToken::RefreshToken(refresh),
-                    reason,
-                )
-                .await,
-            );
+        for token in refresh.into_iter().chain([access]) {
+            revocations.push(self.revoke(provider, token, reason).await);
         }
-        revocations.push(
-            self.revoke(
-                provider,
-                StandardRevocableToken::AccessToken(tokens.access),
-                reason,
-            )
-            .await,
-        );
         revocations
     }
 
@@ -97,23 +84,26 @@ impl OAuth {
         let secret = token.secret().to_owned();
         let url = provider.endpoints.revocation.clone().unwrap_or_default();
         let recorder = Recorder::new(&self.http);
-        let result =
-            match provider.client.revoke_token(token) {
-                Ok(request) => Some(request.request_async(&recorder).await.map_err(|error| {
+        let result = match provider.client.revoke_token(token) {
+            Ok(request) => {
+                let answer = request.request_async(&recorder).await;
+                Some(answer.map_err(|error| {
                     token_error("revocation", &url, error, recorder.last_status())
-                })),
-                Err(ConfigurationError::MissingUrl(_)) => None,
-                // The oauth2 crate insists on https (RFC 7009 §2). A provider on this machine
-                // (http://localhost) is the exception OAuth allows (RFC 8252 §8.3), so the
-                // same request is sent by hand.
-                Err(_) if is_loopback(&url) => {
-                    Some(self.revoke_by_hand(&url, &secret, kind, &recorder).await)
-                }
-                Err(_) => Some(Err(ClientError::ProviderBroken {
-                    url: url.clone(),
-                    detail: "the revocation endpoint is not https (RFC 7009 §2)".into(),
-                })),
-            };
+                }))
+            }
+            // No revocation endpoint published: nothing to send, the token lives on.
+            Err(ConfigurationError::MissingUrl(_)) => None,
+            // The oauth2 crate insists on https (RFC 7009 §2). A provider on this machine
+            // (http://localhost) is the exception OAuth allows (RFC 8252 §8.3), so the
+            // same request is sent by hand.
+            Err(_) if is_loopback(&url) => {
+                Some(self.revoke_by_hand(&url, &secret, kind, &recorder).await)
+            }
+            Err(_) => Some(Err(ClientError::ProviderBroken {
+                url: url.clone(),
+                detail: "the revocation endpoint is not https (RFC 7009 §2)".into(),
+            })),
+        };
         let fingerprint = shared::fingerprint(&secret);
         if let Some(result) = &result {
             tracing::info!(token = %fingerprint, hint = kind.hint(), ok = result.is_ok(), "revocation requested");
