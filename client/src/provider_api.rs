@@ -112,7 +112,7 @@ impl<'a> ProviderApi<'a> {
 
     /// `GET /api/user/teams/{team_id}/members` (scope `teams:read`).
     pub async fn members(&self, team_id: &str) -> Result<ApiResult<Vec<TeamMember>>, ClientError> {
-        let path = format!("/api/user/teams/{}/members", segment(team_id));
+        let path = format!("/api/user/teams/{}/members", path_segment(team_id));
         self.json(Resource::Members, Method::GET, &path, None).await
     }
 
@@ -122,7 +122,7 @@ impl<'a> ProviderApi<'a> {
         team_id: &str,
         member: &TeamMember,
     ) -> Result<ApiResult<()>, ClientError> {
-        let path = format!("/api/user/teams/{}/members", segment(team_id));
+        let path = format!("/api/user/teams/{}/members", path_segment(team_id));
         let body = serde_json::to_vec(member).map_err(anyhow::Error::from)?;
         let response = self
             .call(Resource::AddMember, Method::POST, &path, Some(body))
@@ -138,8 +138,8 @@ impl<'a> ProviderApi<'a> {
     ) -> Result<ApiResult<()>, ClientError> {
         let path = format!(
             "/api/user/teams/{}/members/{}",
-            segment(team_id),
-            segment(username)
+            path_segment(team_id),
+            path_segment(username)
         );
         let response = self
             .call(Resource::RemoveMember, Method::DELETE, &path, None)
@@ -163,72 +163,59 @@ impl<'a> ProviderApi<'a> {
     /// `/refresh`: a refresh now, whatever the expiry.
     pub async fn refresh_now(&self) -> Result<TokenSet, ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or(ClientError::NotSignedIn)?;
-        let refreshed = self
-            .refresh_locked(current, "asked for by hand (/refresh)")
-            .await;
-        match refreshed {
-            Ok(tokens) => {
-                *guard = Some(tokens.clone());
-                Ok(tokens)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
+        if guard.is_none() {
+            return Err(ClientError::NotSignedIn);
         }
+        self.refresh_locked(&mut guard, "asked for by hand (/refresh)")
+            .await
     }
 
     /// The access token to use now, refreshed first if it has expired (or is about to).
     /// Returns it with the token generation it belongs to.
     pub async fn fresh_access_token(&self) -> Result<(oauth2::AccessToken, u64), ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
-            reason: "You are signed out".into(),
-        })?;
+        let current = guard.as_ref().ok_or_else(signed_out)?;
         if !current.needs_refresh(EXPIRY_MARGIN) {
             return Ok((current.access.clone(), current.generation));
         }
-        match self
-            .refresh_locked(current, "the access token expired")
-            .await
-        {
-            Ok(tokens) => {
-                let answer = (tokens.access.clone(), tokens.generation);
-                *guard = Some(tokens);
-                Ok(answer)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
-        }
+        let tokens = self
+            .refresh_locked(&mut guard, "the access token expired")
+            .await?;
+        Ok((tokens.access, tokens.generation))
     }
 
     /// After a 401 with the token of `generation`: refreshes, unless another request
     /// already did (then its newer token is used).
     async fn token_after_401(&self, generation: u64) -> Result<oauth2::AccessToken, ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
-            reason: "You are signed out".into(),
-        })?;
+        let current = guard.as_ref().ok_or_else(signed_out)?;
         if current.generation != generation {
             return Ok(current.access.clone());
         }
-        match self.refresh_locked(current, "the API answered 401").await {
-            Ok(tokens) => {
-                let access = tokens.access.clone();
-                *guard = Some(tokens);
-                Ok(access)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
-        }
+        let tokens = self
+            .refresh_locked(&mut guard, "the API answered 401")
+            .await?;
+        Ok(tokens.access)
     }
 
-    /// One refresh, recorded in the flow log. The caller holds the token lock.
+    /// One refresh of `tokens` (the caller holds their lock), recorded in the flow log:
+    /// the new tokens replace the old ones, or a final refusal ends the session.
     async fn refresh_locked(
         &self,
-        current: &TokenSet,
+        tokens: &mut Option<TokenSet>,
         reason: &str,
     ) -> Result<TokenSet, ClientError> {
+        let current = tokens.as_ref().ok_or_else(signed_out)?;
         let refresh = self.oauth.refresh(&self.provider, current, reason).await;
         self.browser
             .record(flow::refresh_step(&refresh).into_iter().collect());
-        refresh.result
+        match refresh.result {
+            Ok(refreshed) => {
+                *tokens = Some(refreshed.clone());
+                Ok(refreshed)
+            }
+            Err(error) => Err(self.end_if_refused(tokens, error)),
+        }
     }
 
     /// A refresh the provider refused for good (`invalid_grant`, or no refresh token) ends
@@ -377,6 +364,13 @@ impl<'a> ProviderApi<'a> {
     }
 }
 
+/// The session has no tokens (signed out, or ended by another request meanwhile).
+fn signed_out() -> ClientError {
+    ClientError::SessionEnded {
+        reason: "You are signed out".into(),
+    }
+}
+
 /// 2xx is success; anything else a [`Refusal`] with the RFC 6750 §3 challenge or the API's
 /// JSON error body.
 fn outcome(response: &RawResponse) -> ApiResult<()> {
@@ -411,8 +405,9 @@ fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
     (param("error"), param("scope"))
 }
 
-/// A path segment, percent-encoded (team ids and usernames come from forms).
-fn segment(value: &str) -> String {
+/// A path segment, percent-encoded (team ids and usernames come from forms): for the
+/// provider's API paths, and for this app's own form actions that carry them.
+pub fn path_segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
@@ -433,7 +428,7 @@ mod tests {
 
     #[test]
     fn path_segments_are_percent_encoded() {
-        assert_eq!(segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(segment("demo.user_1-x"), "demo.user_1-x");
+        assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(path_segment("demo.user_1-x"), "demo.user_1-x");
     }
 }

@@ -13,7 +13,7 @@ use crate::pages::{
     HomePage, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView, TokenFacts,
     html_response,
 };
-use crate::provider_api::ProviderApi;
+use crate::provider_api::{ProviderApi, path_segment};
 use crate::routes::AppState;
 use crate::session::ClientSession;
 use crate::session::vault::BrowserState;
@@ -191,11 +191,4 @@ fn role_name(role: TeamRole) -> String {
         TeamRole::Admin => "admin",
     }
     .to_owned()
-}
-
-/// A path segment for this app's own form actions.
-fn path_segment(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
