@@ -239,11 +239,6 @@ impl Recorded {
             .map(|exchange| self.masker.record(exchange))
             .collect()
     }
-
-    /// The last exchange's response, if it got one.
-    pub fn last_response(&self) -> Option<&RawResponse> {
-        self.exchanges.last()?.response.as_ref().ok()
-    }
 }
 
 /// A request and its response as text, every secret masked: what the flow inspector keeps.

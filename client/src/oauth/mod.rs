@@ -10,23 +10,29 @@
 //! 3. [`callback`]: (C) the authorization response's checks, as one numbered list;
 //! 4. [`code_exchange`]: (D)–(E) the code and the verifier for tokens;
 //! 5. [`tokens`]: what a token response becomes, the session's [`TokenSet`];
-//! 6. [`refresh`]: a new access token for the refresh token;
-//! 7. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
-//! 8. [`introspection`]: what the provider knows about the access token;
+//! 6. [`introspection`]: what the provider knows about the access token;
+//! 7. [`refresh`]: a new access token for the refresh token, when it expires;
+//! 8. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
 //! 9. [`errors`]: the token endpoint's error codes, typed, and how failures become pages.
 //!
 //! Every function returns a typed outcome that keeps what went over the wire as data
 //! ([`crate::wire::Recorded`]); it never narrates. Turning outcomes into the flow
 //! inspector's steps happens in one place, `crate::flow`.
 
+// In flow order, like the list above.
+// (A)
 pub mod authorization_request;
+// (C)
 pub mod callback;
+// (D)–(E)
 pub mod code_exchange;
-pub mod errors;
+pub mod tokens;
+// Later, while signed in, until logout
 pub mod introspection;
 pub mod refresh;
 pub mod revocation;
-pub mod tokens;
+// When the provider says no
+pub mod errors;
 
 use std::sync::Arc;
 
