@@ -19,6 +19,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::error::ClientError;
+use crate::oauth::AuthorizationErrorCode;
 use crate::oauth::code_exchange::CodeExchange;
 use crate::oauth::{LOGIN_TIMEOUT, OAuth, PendingAuthorization, Provider, TokenSet};
 use crate::session::vault::{PendingLogins, PendingMatch};
@@ -187,7 +188,7 @@ pub fn check_issuer(
 pub fn check_error(response: &AuthorizationResponse) -> Result<(), ClientError> {
     match &response.error {
         Some(code) => Err(ClientError::AuthorizationRefused {
-            code: code.clone(),
+            code: AuthorizationErrorCode::parse(code),
             description: response.error_description.clone(),
         }),
         None => Ok(()),

@@ -1,6 +1,7 @@
-//! How the client reads the provider's refusals: the token endpoint's error codes
-//! (RFC 6749 §5.2, which revocation and introspection share; RFC 7009 §2.2.1 adds one),
-//! and how a failed back-channel call becomes a [`ClientError`] page.
+//! How the client reads the provider's refusals: the error codes of each channel, typed
+//! (the authorization response's, RFC 6749 §4.1.2.1; the token endpoint's, §5.2, which
+//! revocation and introspection share, RFC 7009 §2.2.1 adding one), and how a failed
+//! back-channel call becomes a [`ClientError`] page.
 
 use std::fmt;
 
@@ -76,6 +77,68 @@ impl fmt::Display for TokenErrorCode {
     }
 }
 
+/// The `error` of an authorization error response at the redirect URI (RFC 6749
+/// §4.1.2.1), typed like [`TokenErrorCode`]: the front channel has its own list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizationErrorCode {
+    /// "The request is missing a required parameter, includes an invalid parameter value,
+    /// includes a parameter more than once, or is otherwise malformed."
+    InvalidRequest,
+    /// "The client is not authorized to request an authorization code using this method."
+    UnauthorizedClient,
+    /// "The resource owner or authorization server denied the request."
+    AccessDenied,
+    /// "The authorization server does not support obtaining an authorization code using
+    /// this method."
+    UnsupportedResponseType,
+    /// "The requested scope is invalid, unknown, or malformed."
+    InvalidScope,
+    /// "The authorization server encountered an unexpected condition that prevented it
+    /// from fulfilling the request."
+    ServerError,
+    /// "The authorization server is currently unable to handle the request due to a
+    /// temporary overloading or maintenance of the server."
+    TemporarilyUnavailable,
+    /// Any other code, as the provider spelt it.
+    Other(String),
+}
+
+impl AuthorizationErrorCode {
+    /// Reads an `error` value; unknown codes become [`AuthorizationErrorCode::Other`].
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "invalid_scope" => Self::InvalidScope,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The code as the RFC spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Other(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for AuthorizationErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Maps an `oauth2` call's failure to a page: 429 first (whatever the body), then the
 /// provider's RFC 6749 §5.2 error code, then transport and parse failures. `last` is the
 /// status and `Retry-After` of the last response, if there was one.
@@ -134,6 +197,31 @@ pub fn unreachable(url: &str, error: &WireError) -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_authorization_response_code_reads_back_as_itself_and_an_unknown_one_is_kept() {
+        for code in [
+            "invalid_request",
+            "unauthorized_client",
+            "access_denied",
+            "unsupported_response_type",
+            "invalid_scope",
+            "server_error",
+            "temporarily_unavailable",
+        ] {
+            let parsed = AuthorizationErrorCode::parse(code);
+            assert!(
+                !matches!(parsed, AuthorizationErrorCode::Other(_)),
+                "{code}"
+            );
+            assert_eq!(parsed.to_string(), code);
+        }
+        assert_eq!(
+            AuthorizationErrorCode::parse("invalid_grant"),
+            AuthorizationErrorCode::Other("invalid_grant".into()),
+            "a token endpoint code is not an authorization response code"
+        );
+    }
 
     #[test]
     fn every_rfc_code_reads_back_as_itself_and_an_unknown_one_is_kept_as_it_came() {

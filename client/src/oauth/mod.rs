@@ -50,7 +50,7 @@ use crate::wire::{self, Masker, Recorder, WireRecord};
 
 pub use authorization_request::{AuthorizationRequest, LOGIN_TIMEOUT, PendingAuthorization};
 pub use callback::{AuthorizationResponse, Callback, same_state};
-pub use errors::TokenErrorCode;
+pub use errors::{AuthorizationErrorCode, TokenErrorCode};
 pub use tokens::TokenSet;
 
 /// The `oauth2` client with the endpoints discovery can give: authorization and token
