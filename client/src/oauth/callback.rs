@@ -26,8 +26,9 @@ use crate::session::vault::{PendingLogins, PendingMatch};
 use crate::wire::Masker;
 
 /// The query of the authorization response at the redirect URI (RFC 6749 §4.1.2, §4.1.2.1,
-/// RFC 9207 §2). Every field is optional here; the checks say which must be present.
-#[derive(Debug, Default, Deserialize)]
+/// RFC 9207 §2). Every field is optional here; the checks say which must be present. No
+/// `Debug`: `code` is a secret, and must not reach a log line by way of `{:?}`.
+#[derive(Default, Deserialize)]
 pub struct AuthorizationResponse {
     pub code: Option<String>,
     pub state: Option<String>,
