@@ -21,10 +21,7 @@ pub async fn refresh(
     session: ClientSession,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&app.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     let api = ProviderApi::new(&app.oauth, &browser).await?;
     match api.refresh_now().await {
         Ok(tokens) => browser.set_notice(Notice::ok(
@@ -54,10 +51,7 @@ pub async fn expire(
     session: ClientSession,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&app.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     if let Some(tokens) = browser.tokens.lock().await.as_mut() {
         tokens.expires_at = Some(SystemTime::now() - Duration::from_secs(1));
     }
@@ -77,10 +71,7 @@ pub async fn revoke_access(
     session: ClientSession,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&app.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     let access = browser
         .tokens
         .lock()

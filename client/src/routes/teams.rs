@@ -32,11 +32,8 @@ pub async fn add_member(
     session: ClientSession,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
     let team_id = path.into_inner();
-    let browser = session
-        .browser(&app.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     let api = ProviderApi::new(&app.oauth, &browser).await?;
     let form = form.into_inner();
     let member = TeamMember {
@@ -62,11 +59,8 @@ pub async fn remove_member(
     session: ClientSession,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
     let (team_id, username) = path.into_inner();
-    let browser = session
-        .browser(&app.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     let api = ProviderApi::new(&app.oauth, &browser).await?;
     match api.remove_member(&team_id, &username).await {
         Ok(Ok(())) => browser.set_notice(Notice::ok(
