@@ -1,11 +1,12 @@
 //! Discovery: finding the provider's endpoints from `AUTH_SERVER` alone.
 //!
-//! In order (CONTRACT.md, "Client"):
+//! In order:
 //! 1. RFC 8414 §3 authorization server metadata at
 //!    `/.well-known/oauth-authorization-server` (inserted before the issuer's path, §3.1);
 //! 2. OpenID Connect Discovery 1.0 §4 at `<issuer>/.well-known/openid-configuration`, which
 //!    many providers serve instead, with the same field names;
-//! 3. neither exists (404): `AUTH_SERVER` plus this project's contract paths.
+//! 3. neither exists (404): `AUTH_SERVER` plus the paths this project's provider serves
+//!    (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`).
 //!
 //! A provider that cannot be reached is not "absent": discovery fails and is retried on the
 //! next request, so the client can start before the provider. Metadata whose `issuer` is not
@@ -26,7 +27,7 @@ pub enum Source {
     Rfc8414,
     /// OpenID Connect discovery.
     OpenId,
-    /// Neither: `AUTH_SERVER` plus the contract's paths.
+    /// Neither: `AUTH_SERVER` plus the paths this project's provider serves.
     ContractPaths,
 }
 
@@ -35,7 +36,9 @@ impl Source {
         match self {
             Source::Rfc8414 => "RFC 8414 metadata",
             Source::OpenId => "OpenID Connect discovery",
-            Source::ContractPaths => "AUTH_SERVER plus the contract's paths (no metadata found)",
+            Source::ContractPaths => {
+                "AUTH_SERVER plus this project's default paths (no metadata found)"
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::oauth::{AuthorizationErrorCode, TokenErrorCode};
 use crate::pages::{ErrorPage, html_response};
 
 /// Every failure a request to the client can end in.
@@ -43,7 +44,7 @@ pub enum ClientError {
     /// The provider answered the authorization request with an error (RFC 6749 §4.1.2.1).
     #[error("the authorization request ended with {code}")]
     AuthorizationRefused {
-        code: String,
+        code: AuthorizationErrorCode,
         description: Option<String>,
     },
     /// A successful-looking authorization response without a `code`.
@@ -53,7 +54,7 @@ pub enum ClientError {
     #[error("the provider's {endpoint} endpoint answered {code}")]
     TokenRefused {
         endpoint: &'static str,
-        code: String,
+        code: TokenErrorCode,
         description: Option<String>,
     },
     /// The session's tokens are gone: refresh refused, revoked at the provider.
@@ -138,14 +139,15 @@ impl ClientError {
                 .check("iss mismatch")
                 .login_link(),
             AuthorizationRefused { code, description } => {
-                let text = if code == "access_denied" {
+                let denied = *code == AuthorizationErrorCode::AccessDenied;
+                let text = if denied {
                     "You (or the provider) declined to let this app access your account, so it has no tokens. That is fine: nothing was shared. You can try again whenever you like.".to_owned()
                 } else {
                     "The provider refused the authorization request and sent the browser back with an error instead of a code.".to_owned()
                 };
-                page.title(if code == "access_denied" { "Access denied" } else { "The provider refused the request" })
+                page.title(if denied { "Access denied" } else { "The provider refused the request" })
                     .text(text)
-                    .code(code, description.as_deref())
+                    .code(code.as_str(), description.as_deref())
                     .login_link()
             }
             CodeMissing => page
@@ -155,12 +157,12 @@ impl ClientError {
                 .login_link(),
             TokenRefused { endpoint, code, description } => page
                 .title(format!("The provider's {endpoint} endpoint said no"))
-                .text(if code == "invalid_grant" {
+                .text(if *code == TokenErrorCode::InvalidGrant {
                     "The code or refresh token was refused: it expired, was already used, or was issued for another client or redirect URI. Codes live a few seconds and work once."
                 } else {
                     "The provider refused the request (RFC 6749 §5.2)."
                 })
-                .code(code, description.as_deref())
+                .code(code.as_str(), description.as_deref())
                 .login_link(),
             SessionEnded { reason } => page
                 .title("Your session has ended")
@@ -212,7 +214,10 @@ impl ResponseError for ClientError {
         use ClientError::*;
         match self {
             Csrf => StatusCode::FORBIDDEN,
-            AuthorizationRefused { code, .. } if code == "access_denied" => StatusCode::FORBIDDEN,
+            AuthorizationRefused {
+                code: AuthorizationErrorCode::AccessDenied,
+                ..
+            } => StatusCode::FORBIDDEN,
             StateMissing
             | StateMismatch
             | CallbackReplayed

@@ -1,25 +1,35 @@
 //! The flow inspector's record: every step of a browser's most recent flow, as it went over
 //! the wire, with the reason it exists (RFC link) and the file and function on each side.
 //!
-//! The texts live here, one constructor per kind of step, so `oauth.rs` and
-//! `provider_api.rs` only say *what* happened. Everything stored here is already masked
-//! ([`crate::wire::Masker`]): the log never holds a secret, so showing it cannot leak one.
-//! Tokens appear by fingerprint ([`shared::fingerprint`]), the same 8 hex digits both
-//! binaries' logs print.
+//! This is the one place that narrates. The protocol (`oauth/`, `provider_api.rs`) returns
+//! typed outcomes that keep what went over the wire as data; the functions at the end of
+//! this file ([`authorization_request_step`], [`callback_steps`], ...) turn them into
+//! steps, and the texts of each kind of step live in one constructor of [`Step`].
+//! Everything stored here is already masked ([`crate::wire::Masker`]): the log never holds
+//! a secret, so showing it cannot leak one. Tokens appear by fingerprint
+//! ([`shared::fingerprint`]), the same 8 hex digits both binaries' logs print.
 
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use oauth2::AccessToken;
 use serde::Serialize;
 
-use crate::wire::WireRecord;
+use crate::error::ClientError;
+use crate::oauth::callback::Check;
+use crate::oauth::introspection::Introspection;
+use crate::oauth::refresh::Refresh;
+use crate::oauth::revocation::Revocation;
+use crate::oauth::{AuthorizationRequest, Callback, LOGIN_TIMEOUT, Provider, TokenSet};
+use crate::provider_api::Resource;
+use crate::wire::{Recorded, WireRecord};
 
 /// How many steps after the login itself are kept (API calls, refreshes, revocations).
 const LATER_STEPS_KEPT: usize = 40;
 
 /// How many steps of the login itself are kept. A login has five or so; the rest are
-/// refused callbacks, which anyone can send on one cookie (issue 13: 1,000 forged callbacks
-/// grew one session by 19 MB and `/flow` to 31 MB).
+/// refused callbacks, which anyone can send on one cookie (before this bound, 1,000 forged
+/// callbacks grew one session by 19 MB and `/flow` to 31 MB).
 const LOGIN_STEPS_KEPT: usize = 16;
 
 /// The longest parameter value a step keeps (a forged callback's `state` can be any size).
@@ -140,10 +150,29 @@ impl Step {
         self
     }
 
-    pub fn fingerprint(mut self, which: &str, token: &str) -> Self {
-        self.fingerprints
-            .push((which.to_owned(), shared::fingerprint(token)));
+    /// Attaches every request and response of a recorded call, masked: the one way
+    /// traffic enters a step.
+    pub fn recorded(self, call: &Recorded) -> Self {
+        call.masked().into_iter().fold(self, Step::wire)
+    }
+
+    pub fn fingerprint(self, which: &str, token: &str) -> Self {
+        self.fingerprinted(which, shared::fingerprint(token))
+    }
+
+    /// A token's fingerprint, already computed.
+    fn fingerprinted(mut self, which: &str, fingerprint: String) -> Self {
+        self.fingerprints.push((which.to_owned(), fingerprint));
         self
+    }
+
+    /// Both tokens of a set, by fingerprint.
+    fn tokens(self, tokens: &TokenSet) -> Self {
+        let step = self.fingerprint("access token", tokens.access.secret());
+        match &tokens.refresh {
+            Some(refresh) => step.fingerprint("refresh token", refresh.secret()),
+            None => step,
+        }
     }
 
     pub fn params(mut self, params: Vec<(String, String)>) -> Self {
@@ -207,7 +236,7 @@ impl Step {
             .rfcs([rfc(6749, "4.1.1"), rfc(7636, "4.3"), rfc(6749, "10.12")])
             .client([
                 code("client/src/routes/login.rs", "login"),
-                code("client/src/oauth.rs", "begin_login"),
+                code("client/src/oauth/authorization_request.rs", "begin_login"),
             ])
             .provider([code("provider/src/oauth/authorize.rs", "authorize")])
     }
@@ -242,7 +271,7 @@ impl Step {
         .rfcs([rfc(6749, "4.1.2"), rfc(9207, "2.4"), rfc(6749, "4.1.2.1")])
         .client([
             code("client/src/routes/callback.rs", "callback"),
-            code("client/src/oauth.rs", "finish_login"),
+            code("client/src/oauth/callback.rs", "finish_login"),
         ])
         .provider([code("provider/src/oauth/consent.rs", "decide")])
         .params(params)
@@ -264,7 +293,7 @@ impl Step {
             rfc(7636, "4.5"),
             rfc(6749, "2.3.1"),
         ])
-        .client([code("client/src/oauth.rs", "exchange_code")])
+        .client([code("client/src/oauth/code_exchange.rs", "exchange_code")])
         .provider([code(
             "provider/src/oauth/token/authorization_code.rs",
             "exchange_code",
@@ -284,7 +313,7 @@ impl Step {
         .milestone()
         .client([
             code("client/src/provider_api.rs", "fresh_access_token"),
-            code("client/src/oauth.rs", "refresh"),
+            code("client/src/oauth/refresh.rs", "refresh"),
         ])
         .provider([code("provider/src/oauth/token/refresh_token.rs", "refresh")])
     }
@@ -300,7 +329,7 @@ impl Step {
         )
         .rfcs([rfc(7009, "2.1"), rfc(7009, "2.2")])
         .milestone()
-        .client([code("client/src/oauth.rs", "revoke")])
+        .client([code("client/src/oauth/revocation.rs", "revoke")])
         .provider([code("provider/src/oauth/revoke.rs", "revoke")])
     }
 
@@ -314,12 +343,39 @@ impl Step {
              content, so this is how their facts are learnt.",
         )
         .rfcs([rfc(7662, "2.1"), rfc(7662, "2.2")])
-        .client([code("client/src/oauth.rs", "introspect")])
+        .client([code("client/src/oauth/introspection.rs", "introspect")])
         .provider([code("provider/src/oauth/introspect.rs", "introspect")])
     }
 
     /// A call to the resource server with the access token.
-    pub fn api_call(what: &str, client_fn: &'static str, provider: CodeRef) -> Self {
+    pub fn api_call(resource: Resource) -> Self {
+        let (what, client_fn, provider) = match resource {
+            Resource::Me => (
+                "your profile",
+                "me",
+                code("provider/src/api/profile.rs", "me"),
+            ),
+            Resource::Teams => (
+                "your teams",
+                "teams",
+                code("provider/src/api/teams.rs", "list_teams"),
+            ),
+            Resource::Members => (
+                "a team's members",
+                "members",
+                code("provider/src/api/teams.rs", "list_members"),
+            ),
+            Resource::AddMember => (
+                "add a team member",
+                "add_member",
+                code("provider/src/api/teams.rs", "add_member"),
+            ),
+            Resource::RemoveMember => (
+                "remove a team member",
+                "remove_member",
+                code("provider/src/api/teams.rs", "remove_member"),
+            ),
+        };
         Step::new(
             format!("API call: {what}"),
             Channel::Back,
@@ -331,17 +387,6 @@ impl Step {
         .client([code("client/src/provider_api.rs", client_fn)])
         .provider([provider])
     }
-}
-
-/// The provider-side handler of each resource endpoint.
-pub mod provider_code {
-    use super::{CodeRef, code};
-
-    pub const ME: CodeRef = code("provider/src/api/profile.rs", "me");
-    pub const LIST_TEAMS: CodeRef = code("provider/src/api/teams.rs", "list_teams");
-    pub const LIST_MEMBERS: CodeRef = code("provider/src/api/teams.rs", "list_members");
-    pub const ADD_MEMBER: CodeRef = code("provider/src/api/teams.rs", "add_member");
-    pub const REMOVE_MEMBER: CodeRef = code("provider/src/api/teams.rs", "remove_member");
 }
 
 /// One browser's most recent flow: the login steps, then the latest calls made with its
@@ -400,6 +445,216 @@ impl FlowLog {
     pub fn is_empty(&self) -> bool {
         self.login.is_empty() && self.later.is_empty()
     }
+}
+
+// ----- from outcomes to steps: the only place the protocol's outcomes are narrated -----
+
+/// Step 0: how the provider was discovered, and what it published.
+pub fn discovery_step(provider: &Provider) -> Step {
+    let endpoints = &provider.endpoints;
+    let mut step = provider
+        .discovery
+        .iter()
+        .cloned()
+        .fold(Step::discovery(endpoints.source.describe()), Step::wire);
+    // A 404 on the way to the fallback is expected, not a failure.
+    step.ok = true;
+    step.note(format!("issuer: {}", endpoints.issuer))
+        .note(format!(
+            "authorization endpoint: {}",
+            endpoints.authorization
+        ))
+        .note(format!("token endpoint: {}", endpoints.token))
+        .note(format!(
+            "revocation endpoint: {}",
+            endpoints.revocation.as_deref().unwrap_or("none published")
+        ))
+        .note(format!(
+            "introspection endpoint: {}",
+            endpoints
+                .introspection
+                .as_deref()
+                .unwrap_or("none published")
+        ))
+        .note(format!(
+            "iss in authorization responses (RFC 9207): {}",
+            if endpoints.iss_parameter_supported {
+                "promised, so required"
+            } else {
+                "not promised"
+            }
+        ))
+}
+
+/// (A): the request's parameters (the verifier masked) and how the challenge was derived.
+pub fn authorization_request_step(request: &AuthorizationRequest) -> Step {
+    let masker = &request.masker;
+    let verifier = request.pending.verifier.secret();
+    let params = request
+        .url
+        .query_pairs()
+        .map(|(key, value)| (key.into_owned(), masker.text(&value)))
+        .collect();
+    Step::authorization_request(request.pending.incremental)
+        .params(params)
+        .note(format!(
+            "PKCE: code_verifier = {} ({} random characters, kept on the client's server) → SHA-256 → base64url without padding = code_challenge {} (RFC 7636 §4.2). The provider stores the challenge; only the holder of the verifier can redeem the code.",
+            shared::mask(verifier),
+            verifier.len(),
+            request.challenge.as_str()
+        ))
+        .note("state: 16 random bytes, base64url. Kept server-side; the provider must send it back unchanged.")
+        .note(format!(
+            "The browser is redirected (303) to {}",
+            masker.url(request.url.as_str())
+        ))
+}
+
+/// (B)–(E): the provider's part, the response with each check in the order it ran, and the
+/// token request if the checks let the code be sent. A response refused at the first check
+/// (`state`) is one step: nothing says it belongs to this browser's login.
+pub fn callback_steps(callback: &Callback) -> Vec<Step> {
+    let response = &callback.response;
+    let masker = &callback.masker;
+    let code = response.code.as_deref().map(shared::mask);
+    if callback.passed.is_empty() {
+        let refusal = match &callback.refused {
+            Some(ClientError::StateMissing) => "state missing",
+            Some(ClientError::CallbackReplayed) => {
+                "this state was already used (replayed response)"
+            }
+            Some(ClientError::StateMismatch) => "state mismatch",
+            Some(ClientError::NoLoginInProgress) => "no login in progress",
+            _ => "state not checked",
+        };
+        let params = vec![
+            ("code".to_owned(), code.unwrap_or_default()),
+            (
+                "state".to_owned(),
+                response.state.clone().unwrap_or_default(),
+            ),
+        ];
+        return vec![
+            Step::authorization_response(params)
+                .note(format!(
+                    "1. state: refused: {refusal}; nothing was exchanged"
+                ))
+                .failed(),
+        ];
+    }
+
+    let fields = [
+        ("code", code),
+        ("state", response.state.clone()),
+        ("iss", response.iss.clone()),
+        ("error", response.error.clone()),
+        ("error_description", response.error_description.clone()),
+        ("error_uri", response.error_uri.clone()),
+    ];
+    let params = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), masker.text(&value?))))
+        .collect();
+    let mut step = Step::authorization_response(params);
+    for check in &callback.passed {
+        step = step.note(match check {
+            Check::State => "1. state: matches the one kept for this browser (compared in constant time), which is now used up ✓".to_owned(),
+            Check::Age => format!(
+                "2. age: the login started less than {} minutes ago ✓",
+                LOGIN_TIMEOUT.as_secs() / 60
+            ),
+            Check::Issuer => match &response.iss {
+                Some(iss) => format!("3. iss = {iss}: the issuer from discovery ✓"),
+                None => "3. no iss; this provider does not promise one (RFC 9207 §2.4 allows that) ✓".to_owned(),
+            },
+            Check::Error => "4. error: none ✓".to_owned(),
+            Check::Code => "5. code: present, sent to the token endpoint with the PKCE verifier ✓".to_owned(),
+        });
+    }
+    if let Some(refusal) = &callback.refused {
+        step = step
+            .note(match refusal {
+                ClientError::LoginExpired => format!(
+                    "2. age: the login started more than {} minutes ago: refused",
+                    LOGIN_TIMEOUT.as_secs() / 60
+                ),
+                ClientError::IssuerMismatch {
+                    expected,
+                    received: Some(iss),
+                } => format!("3. iss = {iss}, expected {expected}: refused (mix-up defence)"),
+                ClientError::IssuerMismatch { received: None, .. } => {
+                    "3. no iss, although the provider's metadata promises it: refused (RFC 9207 §2.4)".to_owned()
+                }
+                ClientError::AuthorizationRefused { code, .. } => {
+                    format!("4. error = {code}: the provider sent no code")
+                }
+                ClientError::CodeMissing => "5. neither code nor error".to_owned(),
+                other => format!("refused: {other}"),
+            })
+            .failed();
+    }
+    let mut steps = vec![Step::at_provider(), step];
+    if let Some(exchange) = &callback.exchange {
+        let step = Step::token_request().recorded(&exchange.wire);
+        steps.push(match &exchange.result {
+            Ok(tokens) => step.tokens(tokens),
+            Err(_) => step.failed(),
+        });
+    }
+    steps
+}
+
+/// A refresh; none when there was no refresh token to send.
+pub fn refresh_step(refresh: &Refresh) -> Option<Step> {
+    let sent = refresh.sent.as_ref()?;
+    let step = Step::refresh(&refresh.reason)
+        .fingerprint("refresh token sent", sent.secret())
+        .recorded(&refresh.wire);
+    Some(match &refresh.result {
+        Ok(tokens) => step.tokens(tokens),
+        Err(_) => step.failed(),
+    })
+}
+
+/// One step per token revoked.
+pub fn revocation_steps(revocations: &[Revocation]) -> Vec<Step> {
+    revocations
+        .iter()
+        .map(|revocation| {
+            let which = revocation.kind.name();
+            let step = Step::revocation(which, &revocation.reason)
+                .fingerprinted(which, revocation.fingerprint.clone());
+            if !revocation.endpoint_published {
+                return step.note("The provider publishes no revocation endpoint: the token stays valid until it expires.");
+            }
+            let step = step.recorded(&revocation.wire);
+            match revocation.result {
+                Ok(()) => step,
+                Err(_) => step.failed(),
+            }
+        })
+        .collect()
+}
+
+/// An introspection; none when the provider publishes no endpoint for it.
+pub fn introspection_step(introspection: &Introspection) -> Option<Step> {
+    if introspection.wire.exchanges.is_empty() && matches!(introspection.result, Ok(None)) {
+        return None;
+    }
+    let step = Step::introspection()
+        .fingerprinted("access token", introspection.fingerprint.clone())
+        .recorded(&introspection.wire);
+    Some(match introspection.result {
+        Ok(_) => step,
+        Err(_) => step.failed(),
+    })
+}
+
+/// A call to the resource server with `access`.
+pub fn api_call_step(resource: Resource, access: &AccessToken, call: &Recorded) -> Step {
+    Step::api_call(resource)
+        .fingerprint("access token sent", access.secret())
+        .recorded(call)
 }
 
 /// `HH:MM:SS` (UTC) of a time.

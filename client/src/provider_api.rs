@@ -21,14 +21,40 @@ use shared::profile::Profile;
 use shared::team::{Team, TeamMember};
 
 use crate::error::ClientError;
-use crate::flow::{CodeRef, Step, provider_code};
-use crate::oauth::{OAuth, Provider, TokenSet};
+use crate::flow;
+use crate::oauth::errors::unreachable;
+use crate::oauth::{OAuth, Provider, TokenErrorCode, TokenSet};
 use crate::pages::Notice;
 use crate::session::vault::BrowserState;
-use crate::wire::{RawResponse, Recorder, WireError};
+use crate::wire::{RawResponse, Recorder};
 
 /// A token this close to its expiry is refreshed before use, not sent to fail.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(5);
+
+/// The resource server's endpoints this app calls, one per method below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// `GET /api/auth/me`
+    Me,
+    /// `GET /api/user/teams`
+    Teams,
+    /// `GET /api/user/teams/{team_id}/members`
+    Members,
+    /// `POST /api/user/teams/{team_id}/members`
+    AddMember,
+    /// `DELETE /api/user/teams/{team_id}/members/{username}`
+    RemoveMember,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 5] = [
+        Resource::Me,
+        Resource::Teams,
+        Resource::Members,
+        Resource::AddMember,
+        Resource::RemoveMember,
+    ];
+}
 
 /// An API answer that is not a success but not a reason to end the session: shown in place.
 #[derive(Debug, Clone)]
@@ -74,42 +100,20 @@ impl<'a> ProviderApi<'a> {
 
     /// `GET /api/auth/me` (scope `profile:read`).
     pub async fn me(&self) -> Result<ApiResult<Profile>, ClientError> {
-        self.json(
-            Method::GET,
-            "/api/auth/me",
-            None,
-            "your profile",
-            "me",
-            provider_code::ME,
-        )
-        .await
+        self.json(Resource::Me, Method::GET, "/api/auth/me", None)
+            .await
     }
 
     /// `GET /api/user/teams` (scope `teams:read`).
     pub async fn teams(&self) -> Result<ApiResult<Vec<Team>>, ClientError> {
-        self.json(
-            Method::GET,
-            "/api/user/teams",
-            None,
-            "your teams",
-            "teams",
-            provider_code::LIST_TEAMS,
-        )
-        .await
+        self.json(Resource::Teams, Method::GET, "/api/user/teams", None)
+            .await
     }
 
     /// `GET /api/user/teams/{team_id}/members` (scope `teams:read`).
     pub async fn members(&self, team_id: &str) -> Result<ApiResult<Vec<TeamMember>>, ClientError> {
-        let path = format!("/api/user/teams/{}/members", segment(team_id));
-        self.json(
-            Method::GET,
-            &path,
-            None,
-            "a team's members",
-            "members",
-            provider_code::LIST_MEMBERS,
-        )
-        .await
+        let path = format!("/api/user/teams/{}/members", path_segment(team_id));
+        self.json(Resource::Members, Method::GET, &path, None).await
     }
 
     /// `POST /api/user/teams/{team_id}/members` (scope `teams:write`).
@@ -118,17 +122,10 @@ impl<'a> ProviderApi<'a> {
         team_id: &str,
         member: &TeamMember,
     ) -> Result<ApiResult<()>, ClientError> {
-        let path = format!("/api/user/teams/{}/members", segment(team_id));
+        let path = format!("/api/user/teams/{}/members", path_segment(team_id));
         let body = serde_json::to_vec(member).map_err(anyhow::Error::from)?;
         let response = self
-            .call(
-                Method::POST,
-                &path,
-                Some(body),
-                "add a team member",
-                "add_member",
-                provider_code::ADD_MEMBER,
-            )
+            .call(Resource::AddMember, Method::POST, &path, Some(body))
             .await?;
         Ok(outcome(&response).map(|_| ()))
     }
@@ -141,18 +138,11 @@ impl<'a> ProviderApi<'a> {
     ) -> Result<ApiResult<()>, ClientError> {
         let path = format!(
             "/api/user/teams/{}/members/{}",
-            segment(team_id),
-            segment(username)
+            path_segment(team_id),
+            path_segment(username)
         );
         let response = self
-            .call(
-                Method::DELETE,
-                &path,
-                None,
-                "remove a team member",
-                "remove_member",
-                provider_code::REMOVE_MEMBER,
-            )
+            .call(Resource::RemoveMember, Method::DELETE, &path, None)
             .await?;
         Ok(outcome(&response).map(|_| ()))
     }
@@ -161,87 +151,71 @@ impl<'a> ProviderApi<'a> {
     /// page shows what the provider says).
     pub async fn introspect(&self) -> Result<Option<IntrospectionResponse>, ClientError> {
         let (access, _) = self.fresh_access_token().await?;
-        let mut steps = Vec::new();
-        let result = self
-            .oauth
-            .introspect(&self.provider, &access, &mut steps)
-            .await;
-        self.browser.record(steps);
-        result
+        let introspection = self.oauth.introspect(&self.provider, &access).await;
+        self.browser.record(
+            flow::introspection_step(&introspection)
+                .into_iter()
+                .collect(),
+        );
+        introspection.result
     }
 
     /// `/refresh`: a refresh now, whatever the expiry.
     pub async fn refresh_now(&self) -> Result<TokenSet, ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or(ClientError::NotSignedIn)?;
-        let refreshed = self
-            .refresh_locked(current, "asked for by hand (/refresh)")
-            .await;
-        match refreshed {
-            Ok(tokens) => {
-                *guard = Some(tokens.clone());
-                Ok(tokens)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
+        if guard.is_none() {
+            return Err(ClientError::NotSignedIn);
         }
+        self.refresh_locked(&mut guard, "asked for by hand (/refresh)")
+            .await
     }
 
     /// The access token to use now, refreshed first if it has expired (or is about to).
     /// Returns it with the token generation it belongs to.
     pub async fn fresh_access_token(&self) -> Result<(oauth2::AccessToken, u64), ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
-            reason: "You are signed out".into(),
-        })?;
+        let current = guard.as_ref().ok_or_else(signed_out)?;
         if !current.needs_refresh(EXPIRY_MARGIN) {
             return Ok((current.access.clone(), current.generation));
         }
-        match self
-            .refresh_locked(current, "the access token expired")
-            .await
-        {
-            Ok(tokens) => {
-                let answer = (tokens.access.clone(), tokens.generation);
-                *guard = Some(tokens);
-                Ok(answer)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
-        }
+        let tokens = self
+            .refresh_locked(&mut guard, "the access token expired")
+            .await?;
+        Ok((tokens.access, tokens.generation))
     }
 
     /// After a 401 with the token of `generation`: refreshes, unless another request
     /// already did (then its newer token is used).
     async fn token_after_401(&self, generation: u64) -> Result<oauth2::AccessToken, ClientError> {
         let mut guard = self.browser.tokens.lock().await;
-        let current = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
-            reason: "You are signed out".into(),
-        })?;
+        let current = guard.as_ref().ok_or_else(signed_out)?;
         if current.generation != generation {
             return Ok(current.access.clone());
         }
-        match self.refresh_locked(current, "the API answered 401").await {
-            Ok(tokens) => {
-                let access = tokens.access.clone();
-                *guard = Some(tokens);
-                Ok(access)
-            }
-            Err(error) => Err(self.end_if_refused(&mut guard, error)),
-        }
+        let tokens = self
+            .refresh_locked(&mut guard, "the API answered 401")
+            .await?;
+        Ok(tokens.access)
     }
 
-    /// One refresh, recorded in the flow log. The caller holds the token lock.
+    /// One refresh of `tokens` (the caller holds their lock), recorded in the flow log:
+    /// the new tokens replace the old ones, or a final refusal ends the session.
     async fn refresh_locked(
         &self,
-        current: &TokenSet,
+        tokens: &mut Option<TokenSet>,
         reason: &str,
     ) -> Result<TokenSet, ClientError> {
-        let mut steps = Vec::new();
-        let result = self
-            .oauth
-            .refresh(&self.provider, current, reason, &mut steps)
-            .await;
-        self.browser.record(steps);
-        result
+        let current = tokens.as_ref().ok_or_else(signed_out)?;
+        let refresh = self.oauth.refresh(&self.provider, current, reason).await;
+        self.browser
+            .record(flow::refresh_step(&refresh).into_iter().collect());
+        match refresh.result {
+            Ok(refreshed) => {
+                *tokens = Some(refreshed.clone());
+                Ok(refreshed)
+            }
+            Err(error) => Err(self.end_if_refused(tokens, error)),
+        }
     }
 
     /// A refresh the provider refused for good (`invalid_grant`, or no refresh token) ends
@@ -249,7 +223,10 @@ impl<'a> ProviderApi<'a> {
     /// (provider down, 429) keep the tokens for a later try.
     fn end_if_refused(&self, tokens: &mut Option<TokenSet>, error: ClientError) -> ClientError {
         let reason = match &error {
-            ClientError::TokenRefused { code, .. } if code == "invalid_grant" => {
+            ClientError::TokenRefused {
+                code: TokenErrorCode::InvalidGrant,
+                ..
+            } => {
                 // What the client knows, no more: revoked, expired, reused, or a provider
                 // restart that forgot every token all look the same from here.
                 "The provider no longer knows this session's refresh token (it answered invalid_grant): it was revoked, it expired or was reused, or the provider restarted and forgot it"
@@ -270,22 +247,20 @@ impl<'a> ProviderApi<'a> {
     /// A resource call whose 2xx body is JSON of type `T`.
     async fn json<T: DeserializeOwned>(
         &self,
+        resource: Resource,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<ApiResult<T>, ClientError> {
-        let response = self
-            .call(method, path, body, what, client_fn, provider)
-            .await?;
+        let response = self.call(resource, method, path, body).await?;
         match outcome(&response) {
             Ok(()) => serde_json::from_slice(&response.body)
                 .map(Ok)
                 .map_err(|error| ClientError::ProviderBroken {
                     url: self.oauth.settings().provider_url(path),
-                    detail: format!("the answer is not the JSON the contract describes ({error})"),
+                    detail: format!(
+                        "the answer is not the JSON this endpoint is documented to return ({error})"
+                    ),
                 }),
             Err(refusal) => Ok(Err(refusal)),
         }
@@ -295,32 +270,20 @@ impl<'a> ProviderApi<'a> {
     /// once; a second 401 ends the session.
     async fn call(
         &self,
+        resource: Resource,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<RawResponse, ClientError> {
         let (access, generation) = self.fresh_access_token().await?;
         let first = self
-            .send(
-                &method,
-                path,
-                body.clone(),
-                &access,
-                what,
-                client_fn,
-                provider.clone(),
-            )
+            .send(resource, &method, path, body.clone(), &access)
             .await?;
         if first.status != 401 {
             return Ok(first);
         }
         let access = self.token_after_401(generation).await?;
-        let second = self
-            .send(&method, path, body, &access, what, client_fn, provider)
-            .await?;
+        let second = self.send(resource, &method, path, body, &access).await?;
         if second.status == 401 {
             let mut guard = self.browser.tokens.lock().await;
             return Err(self.end_if_refused(
@@ -334,16 +297,14 @@ impl<'a> ProviderApi<'a> {
         Ok(second)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One request to the resource server, recorded in the flow log.
     async fn send(
         &self,
+        resource: Resource,
         method: &Method,
         path: &str,
         body: Option<Vec<u8>>,
         access: &oauth2::AccessToken,
-        what: &str,
-        client_fn: &'static str,
-        provider: CodeRef,
     ) -> Result<RawResponse, ClientError> {
         let url = self.oauth.settings().provider_url(path);
         let mut request = Request::builder()
@@ -363,14 +324,11 @@ impl<'a> ProviderApi<'a> {
         })?;
         let recorder = Recorder::new(self.oauth.http());
         let result = recorder.send(request).await;
-        let masker = self.oauth.masker().secret(access.secret());
-        let mut step = Step::api_call(what, client_fn, provider)
-            .fingerprint("access token sent", access.secret());
-        for raw in recorder.take() {
-            step = step.wire(masker.record(&raw));
-        }
-        self.browser.record(vec![step]);
-        let response = result.map_err(|error| unreachable(&self.provider, &error))?;
+        let call = recorder.finish(self.oauth.masker().secret(access.secret()));
+        self.browser
+            .record(vec![flow::api_call_step(resource, access, &call)]);
+        let response =
+            result.map_err(|error| unreachable(&self.provider.endpoints.issuer, &error))?;
         tracing::info!(
             %method,
             path,
@@ -403,6 +361,13 @@ impl<'a> ProviderApi<'a> {
             }),
             _ => Ok(raw),
         }
+    }
+}
+
+/// The session has no tokens (signed out, or ended by another request meanwhile).
+fn signed_out() -> ClientError {
+    ClientError::SessionEnded {
+        reason: "You are signed out".into(),
     }
 }
 
@@ -440,22 +405,12 @@ fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
     (param("error"), param("scope"))
 }
 
-/// A path segment, percent-encoded (team ids and usernames come from forms).
-fn segment(value: &str) -> String {
+/// A path segment, percent-encoded (team ids and usernames come from forms): for the
+/// provider's API paths, and for this app's own form actions that carry them.
+pub fn path_segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-fn unreachable(provider: &Provider, error: &WireError) -> ClientError {
-    ClientError::ProviderUnreachable {
-        url: provider.endpoints.issuer.clone(),
-        detail: match error {
-            WireError::Connect { .. } => "connection refused".to_owned(),
-            WireError::Timeout { .. } => "no answer within the time limit".to_owned(),
-            WireError::Other { .. } => error.to_string(),
-        },
-    }
 }
 
 #[cfg(test)]
@@ -473,7 +428,7 @@ mod tests {
 
     #[test]
     fn path_segments_are_percent_encoded() {
-        assert_eq!(segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(segment("demo.user_1-x"), "demo.user_1-x");
+        assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(path_segment("demo.user_1-x"), "demo.user_1-x");
     }
 }

@@ -181,6 +181,15 @@ impl<'a> Recorder<'a> {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Ends the recording: every exchange so far, with the masker that knows the secrets
+    /// they carry, as one [`Recorded`] value the caller can hand on.
+    pub fn finish(&self, masker: Masker) -> Recorded {
+        Recorded {
+            exchanges: self.take(),
+            masker,
+        }
+    }
+
     /// The last exchange's response, if it got one.
     pub fn last_status(&self) -> Option<(u16, Option<String>)> {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
@@ -211,6 +220,25 @@ fn header_pairs(headers: &oauth2::http::HeaderMap) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// A finished back-channel call as data: the requests and responses it made, unmasked, and
+/// the [`Masker`] that knows the secrets they carry. The protocol code returns it; the
+/// flow inspector masks it ([`Recorded::masked`]) before keeping anything. No `Debug`, like
+/// [`RawExchange`]: it cannot end up in a log line.
+pub struct Recorded {
+    pub exchanges: Vec<RawExchange>,
+    pub masker: Masker,
+}
+
+impl Recorded {
+    /// Every exchange, masked: the only form in which traffic is kept or shown.
+    pub fn masked(&self) -> Vec<WireRecord> {
+        self.exchanges
+            .iter()
+            .map(|exchange| self.masker.record(exchange))
+            .collect()
+    }
 }
 
 /// A request and its response as text, every secret masked: what the flow inspector keeps.

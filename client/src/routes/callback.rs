@@ -1,106 +1,45 @@
 //! `GET /callback` (the redirect URI's path): steps (C)–(E) of RFC 6749 §4.1.
 //!
-//! In order: `state` (this browser started this login, compared in constant time, and only
-//! once), then in `oauth.rs` `iss` (RFC 9207), then `error`, then the code exchange. The
-//! tokens go into the server-side session; the browser gets a redirect to `/`.
+//! Parse the authorization response → check it and redeem the code
+//! ([`OAuth::finish_login`](crate::oauth::OAuth::finish_login), whose numbered checks are
+//! listed in `oauth/callback.rs`) → keep the tokens in the server-side session, letting go
+//! of any grant they replace → redirect the browser to `/`.
 
 use actix_web::{HttpResponse, web};
-use oauth2::StandardRevocableToken;
 
 use crate::error::ClientError;
-use crate::flow::Step;
-use crate::oauth::{AuthorizationResponse, LOGIN_TIMEOUT};
+use crate::flow;
+use crate::oauth::AuthorizationResponse;
 use crate::pages::Notice;
 use crate::routes::{AppState, see_other};
 use crate::session::ClientSession;
-use crate::session::vault::PendingMatch;
 
 /// `GET /callback` (RFC 6749 §4.1.2): checks the authorization response and redeems the code.
 pub async fn callback(
     query: web::Query<AuthorizationResponse>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    let response = query.into_inner();
     let browser = session
-        .browser(&state.vault)?
+        .browser(&app.vault)?
         .ok_or(ClientError::NoLoginInProgress)?;
-    let refused = |check: &str| {
-        let params = vec![
-            (
-                "code".to_owned(),
-                response
-                    .code
-                    .as_deref()
-                    .map(shared::mask)
-                    .unwrap_or_default(),
-            ),
-            (
-                "state".to_owned(),
-                response.state.clone().unwrap_or_default(),
-            ),
-        ];
-        browser.record_login(vec![
-            Step::authorization_response(params)
-                .note(format!("refused: {check}; nothing was exchanged"))
-                .failed(),
-        ]);
-    };
-
-    // RFC 6749 §10.12: the response must carry the `state` this browser sent.
-    let Some(sent_state) = response.state.as_deref() else {
-        refused("state missing");
-        return Err(ClientError::StateMissing);
-    };
-    let pending = match browser.take_pending(sent_state) {
-        PendingMatch::Found(pending) => pending,
-        PendingMatch::AlreadyUsed => {
-            refused("this state was already used (replayed response)");
-            return Err(ClientError::CallbackReplayed);
-        }
-        PendingMatch::Mismatch => {
-            refused("state mismatch");
-            return Err(ClientError::StateMismatch);
-        }
-        PendingMatch::NothingPending => {
-            refused("no login in progress");
-            return Err(ClientError::NoLoginInProgress);
-        }
-    };
-    if pending.started.elapsed() > LOGIN_TIMEOUT {
-        return Err(ClientError::LoginExpired);
-    }
-    let incremental = pending.incremental;
-
-    let provider = state.oauth.provider().await?;
-    let mut steps = vec![Step::at_provider()];
-    let result = state
+    let provider = app.oauth.provider().await?;
+    let callback = app
         .oauth
-        .finish_login(&provider, pending, &response, &mut steps)
+        .finish_login(&provider, &browser.pending, query.into_inner())
         .await;
-    browser.record_login(steps);
-    let mut tokens = result?;
+    browser.record_login(flow::callback_steps(&callback));
+    let incremental = callback.incremental;
+    let tokens = callback.into_tokens()?;
 
-    // The new grant replaces any previous one (a new login, or incremental authorization).
-    let previous = {
-        let mut guard = browser.tokens.lock().await;
-        if let Some(old) = guard.as_ref() {
-            tokens.generation = old.generation + 1;
-        }
-        guard.replace(tokens.clone())
-    };
-    if let Some(old) = previous {
-        // The old grant is no longer needed: revoke it (RFC 7009), best effort.
-        let token = match old.refresh {
-            Some(refresh) => StandardRevocableToken::RefreshToken(refresh),
-            None => StandardRevocableToken::AccessToken(old.access),
-        };
-        let mut steps = Vec::new();
-        let _ = state
+    // The new grant replaces any previous one (a new login, or incremental authorization):
+    // the old tokens are no longer needed, so they are revoked (RFC 7009), best effort.
+    if let Some(replaced) = browser.sign_in(tokens.clone()).await {
+        let revoked = app
             .oauth
-            .revoke(&provider, token, "the new grant replaces it", &mut steps)
+            .revoke_tokens(&provider, replaced, "the new grant replaces it")
             .await;
-        browser.record_login(steps);
+        browser.record_login(flow::revocation_steps(&revoked));
     }
     session.renew()?;
     browser.set_notice(if incremental {

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ClientError;
+use crate::flow;
 use crate::pages::{FlowPage, html_response};
 use crate::routes::AppState;
 use crate::session::ClientSession;
@@ -11,18 +12,18 @@ use crate::session::ClientSession;
 /// `GET /flow`: shows the recorded steps (already masked when recorded).
 pub async fn flow(
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
     let (login_steps, dropped, later_steps) = session
-        .browser(&state.vault)?
+        .browser(&app.vault)?
         .map(|browser| browser.flow_snapshot())
         .unwrap_or_default();
-    let settings = state.oauth.settings();
+    let settings = app.oauth.settings();
     let page = FlowPage {
-        discovery: state
+        discovery: app
             .oauth
             .discovered()
-            .map(|provider| provider.discovery_step.clone()),
+            .map(|provider| flow::discovery_step(&provider)),
         login_steps,
         dropped,
         later_steps,

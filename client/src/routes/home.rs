@@ -13,7 +13,7 @@ use crate::pages::{
     HomePage, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView, TokenFacts,
     html_response,
 };
-use crate::provider_api::ProviderApi;
+use crate::provider_api::{ProviderApi, path_segment};
 use crate::routes::AppState;
 use crate::session::ClientSession;
 use crate::session::vault::BrowserState;
@@ -22,9 +22,9 @@ use crate::session::vault::BrowserState;
 /// page with the reason, not an error.
 pub async fn home(
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    let settings = state.oauth.settings();
+    let settings = app.oauth.settings();
     let mut page = HomePage {
         auth_server: settings.issuer(),
         client_id: settings.client_id.clone(),
@@ -32,10 +32,10 @@ pub async fn home(
         notice: None,
         signed_in: None,
     };
-    if let Some(browser) = session.browser(&state.vault)? {
+    if let Some(browser) = session.browser(&app.vault)? {
         let signed_in = browser.tokens.lock().await.is_some();
         if signed_in {
-            match signed_in_view(&state, &browser, &session).await {
+            match signed_in_view(&app, &browser, &session).await {
                 Ok(view) => page.signed_in = Some(view),
                 Err(ClientError::SessionEnded { .. }) => {}
                 Err(error) => return Err(error),
@@ -48,7 +48,7 @@ pub async fn home(
 
 /// Everything the signed-in page shows, fetched with the session's token.
 async fn signed_in_view(
-    state: &AppState,
+    app: &AppState,
     browser: &BrowserState,
     session: &ClientSession,
 ) -> Result<SignedIn, ClientError> {
@@ -61,7 +61,7 @@ async fn signed_in_view(
         .unwrap_or_default();
     let has = |scope: Scope| granted.iter().any(|name| name == scope.as_str());
     let not_granted = |scope: Scope| format!("This app was not granted {scope}.");
-    let api = ProviderApi::new(&state.oauth, browser).await?;
+    let api = ProviderApi::new(&app.oauth, browser).await?;
 
     // The two independent calls go out together; if the token has expired, the first to
     // take the token lock refreshes and the other waits for it (provider_api.rs).
@@ -157,7 +157,7 @@ async fn signed_in_view(
             .refresh
             .as_ref()
             .map(|refresh| shared::fingerprint(refresh.secret())),
-        obtained_by: tokens.obtained_by.to_owned(),
+        obtained_by: tokens.obtained_by.as_str().to_owned(),
         refreshes: tokens.refreshes,
     };
     let missing_scopes = Scope::ALL
@@ -191,11 +191,4 @@ fn role_name(role: TeamRole) -> String {
         TeamRole::Admin => "admin",
     }
     .to_owned()
-}
-
-/// A path segment for this app's own form actions.
-fn path_segment(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }

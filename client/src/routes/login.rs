@@ -10,6 +10,7 @@ use governor::clock::{Clock, DefaultClock};
 use serde::Deserialize;
 
 use crate::error::ClientError;
+use crate::flow;
 use crate::routes::{AppState, see_other};
 use crate::session::ClientSession;
 
@@ -25,12 +26,12 @@ pub async fn login(
     req: HttpRequest,
     query: web::Query<LoginQuery>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    check_login_rate(&req, &state)?;
-    let provider = state.oauth.provider().await?;
-    let browser = session.browser_or_create(&state.vault)?;
-    let mut scopes = state.oauth.settings().scopes.clone();
+    check_login_rate(&req, &app)?;
+    let provider = app.oauth.provider().await?;
+    let browser = session.browser_or_create(&app.vault)?;
+    let mut scopes = app.oauth.settings().scopes.clone();
     let incremental = match query.add_scope.as_deref() {
         // Only a scope this app knows (RFC 6749 §3.3 names are free-form, but an unknown one
         // would only be refused by the provider, after the session had kept it).
@@ -54,16 +55,16 @@ pub async fn login(
         }
         None => false,
     };
-    let (url, pending, step) = state.oauth.begin_login(&provider, &scopes, incremental);
-    browser.add_pending(pending);
-    browser.begin_flow([step]);
-    Ok(see_other(&url))
+    let request = app.oauth.begin_login(&provider, &scopes, incremental);
+    browser.begin_flow([flow::authorization_request_step(&request)]);
+    browser.pending.add(request.pending);
+    Ok(see_other(request.url.as_str()))
 }
 
 /// Counts this `GET /login` against its remote address (with `RATE_LIMIT=on`): each keeps a
 /// pending request server-side, so one address may start only so many a minute.
-fn check_login_rate(req: &HttpRequest, state: &AppState) -> Result<(), ClientError> {
-    let (Some(limit), Some(peer)) = (&state.login_limit, req.peer_addr()) else {
+fn check_login_rate(req: &HttpRequest, app: &AppState) -> Result<(), ClientError> {
+    let (Some(limit), Some(peer)) = (&app.login_limit, req.peer_addr()) else {
         return Ok(());
     };
     if limit.len() > 10_000 {

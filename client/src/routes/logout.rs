@@ -1,9 +1,10 @@
 //! `POST /logout`: revoke both tokens at the provider (RFC 7009), then clear the session.
 
 use actix_web::{HttpResponse, web};
-use oauth2::StandardRevocableToken;
 
 use crate::error::ClientError;
+use crate::flow;
+use crate::oauth::revocation::first_failure;
 use crate::pages::Notice;
 use crate::routes::{AppState, CsrfForm, see_other};
 use crate::session::ClientSession;
@@ -14,45 +15,24 @@ use crate::session::ClientSession;
 pub async fn logout(
     form: web::Form<CsrfForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
     session.check_csrf(&form.csrf_token)?;
-    let Some(browser) = session.browser(&state.vault)? else {
+    let Some(browser) = session.browser(&app.vault)? else {
         return Ok(see_other("/"));
     };
     let tokens = browser.tokens.lock().await.take();
-    browser.clear_pending();
+    browser.pending.clear();
     let mut notice = Notice::ok(
         "Signed out",
         "Both tokens were revoked at the provider (RFC 7009), then this app's session was cleared. You may still be signed in at the provider itself (its own session cookie): its /account page has its own logout.",
     );
     if let Some(tokens) = tokens {
         let outcome = async {
-            let provider = state.oauth.provider().await?;
-            let mut steps = Vec::new();
-            let mut result = Ok(());
-            if let Some(refresh) = tokens.refresh {
-                result = state
-                    .oauth
-                    .revoke(
-                        &provider,
-                        StandardRevocableToken::RefreshToken(refresh),
-                        "logout",
-                        &mut steps,
-                    )
-                    .await;
-            }
-            let access = state
-                .oauth
-                .revoke(
-                    &provider,
-                    StandardRevocableToken::AccessToken(tokens.access),
-                    "logout",
-                    &mut steps,
-                )
-                .await;
-            browser.record(steps);
-            result.and(access)
+            let provider = app.oauth.provider().await?;
+            let revoked = app.oauth.revoke_tokens(&provider, tokens, "logout").await;
+            browser.record(flow::revocation_steps(&revoked));
+            first_failure(revoked)
         }
         .await;
         if let Err(error) = outcome {

@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use oauth2::StandardRevocableToken;
 
 use crate::error::ClientError;
+use crate::flow;
 use crate::pages::Notice;
 use crate::provider_api::ProviderApi;
 use crate::routes::{AppState, CsrfForm, see_other};
@@ -18,13 +19,10 @@ use crate::session::ClientSession;
 pub async fn refresh(
     form: web::Form<CsrfForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&state.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
-    let api = ProviderApi::new(&state.oauth, &browser).await?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
+    let api = ProviderApi::new(&app.oauth, &browser).await?;
     match api.refresh_now().await {
         Ok(tokens) => browser.set_notice(Notice::ok(
             "Refreshed",
@@ -51,12 +49,9 @@ pub async fn refresh(
 pub async fn expire(
     form: web::Form<CsrfForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&state.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     if let Some(tokens) = browser.tokens.lock().await.as_mut() {
         tokens.expires_at = Some(SystemTime::now() - Duration::from_secs(1));
     }
@@ -74,12 +69,9 @@ pub async fn expire(
 pub async fn revoke_access(
     form: web::Form<CsrfForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
-    let browser = session
-        .browser(&state.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
     let access = browser
         .tokens
         .lock()
@@ -89,19 +81,17 @@ pub async fn revoke_access(
     let Some(access) = access else {
         return Err(ClientError::NotSignedIn);
     };
-    let provider = state.oauth.provider().await?;
-    let mut steps = Vec::new();
-    let revoked = state
+    let provider = app.oauth.provider().await?;
+    let revocation = app
         .oauth
         .revoke(
             &provider,
             StandardRevocableToken::AccessToken(access),
             "the access token only, by hand",
-            &mut steps,
         )
         .await;
-    browser.record(steps);
-    revoked?;
+    browser.record(flow::revocation_steps(std::slice::from_ref(&revocation)));
+    revocation.result?;
     browser.set_notice(Notice::ok(
         "The access token was revoked at the provider (the refresh token was kept)",
         "This page's API calls were sent with it, got 401 invalid_token, and the client refreshed once and retried: see the steps in the flow inspector.",

@@ -30,14 +30,11 @@ pub async fn add_member(
     path: web::Path<String>,
     form: web::Form<AddMemberForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
     let team_id = path.into_inner();
-    let browser = session
-        .browser(&state.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
-    let api = ProviderApi::new(&state.oauth, &browser).await?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
+    let api = ProviderApi::new(&app.oauth, &browser).await?;
     let form = form.into_inner();
     let member = TeamMember {
         username: form.username.trim().to_owned(),
@@ -60,14 +57,11 @@ pub async fn remove_member(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
     session: ClientSession,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, ClientError> {
-    session.check_csrf(&form.csrf_token)?;
     let (team_id, username) = path.into_inner();
-    let browser = session
-        .browser(&state.vault)?
-        .ok_or(ClientError::NotSignedIn)?;
-    let api = ProviderApi::new(&state.oauth, &browser).await?;
+    let browser = session.browser_for_form(&form.csrf_token, &app.vault)?;
+    let api = ProviderApi::new(&app.oauth, &browser).await?;
     match api.remove_member(&team_id, &username).await {
         Ok(Ok(())) => browser.set_notice(Notice::ok(
             "Member removed",

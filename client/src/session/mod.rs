@@ -77,6 +77,17 @@ impl ClientSession {
         Ok(vault.get_or_create(&self.get_or_insert(BROWSER_ID)?))
     }
 
+    /// For a POST form that acts on a signed-in browser: the form's CSRF token is checked
+    /// first (403 when wrong), then this browser's state is found (401 when signed out).
+    pub fn browser_for_form(
+        &self,
+        csrf_token: &str,
+        vault: &Vault,
+    ) -> Result<Arc<BrowserState>, ClientError> {
+        self.check_csrf(csrf_token)?;
+        self.browser(vault)?.ok_or(ClientError::NotSignedIn)
+    }
+
     /// This app's CSRF token for its own forms (`/refresh`, `/logout`, team changes).
     pub fn csrf_token(&self) -> Result<String, ClientError> {
         self.get_or_insert(CSRF_TOKEN)

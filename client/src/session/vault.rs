@@ -45,20 +45,19 @@ pub enum PendingMatch {
     NothingPending,
 }
 
-/// One browser's server-side state.
+/// The authorization requests one browser has in flight, and the `state`s it has used:
+/// what the callback's first check ([`check_state`]) looks in.
+///
+/// [`check_state`]: crate::oauth::callback::check_state
 #[derive(Default)]
-pub struct BrowserState {
-    /// The tokens, `None` when signed out. An async mutex: held across the refresh call.
-    pub tokens: AsyncMutex<Option<TokenSet>>,
+pub struct PendingLogins {
     pending: Mutex<Vec<PendingAuthorization>>,
     used_states: Mutex<VecDeque<[u8; 32]>>,
-    flow: Mutex<FlowLog>,
-    notice: Mutex<Option<Notice>>,
 }
 
-impl BrowserState {
+impl PendingLogins {
     /// Keeps a new authorization request (the oldest is dropped beyond a few).
-    pub fn add_pending(&self, pending: PendingAuthorization) {
+    pub fn add(&self, pending: PendingAuthorization) {
         let mut list = lock(&self.pending);
         list.retain(|p| p.started.elapsed() < LOGIN_TIMEOUT);
         if list.len() == PENDING_KEPT {
@@ -94,8 +93,32 @@ impl BrowserState {
     }
 
     /// Forgets every pending request (logout).
-    pub fn clear_pending(&self) {
+    pub fn clear(&self) {
         lock(&self.pending).clear();
+    }
+}
+
+/// One browser's server-side state.
+#[derive(Default)]
+pub struct BrowserState {
+    /// The tokens, `None` when signed out. An async mutex: held across the refresh call.
+    pub tokens: AsyncMutex<Option<TokenSet>>,
+    /// The logins this browser started and has not finished.
+    pub pending: PendingLogins,
+    flow: Mutex<FlowLog>,
+    notice: Mutex<Option<Notice>>,
+}
+
+impl BrowserState {
+    /// Signs in with `tokens`, answering the tokens they replace (a new login, or
+    /// incremental authorization), which the caller should revoke.
+    pub async fn sign_in(&self, mut tokens: TokenSet) -> Option<TokenSet> {
+        let mut guard = self.tokens.lock().await;
+        if let Some(old) = guard.as_ref() {
+            // A request that saw a 401 with the old token must not think it is current.
+            tokens.generation = old.generation + 1;
+        }
+        guard.replace(tokens)
     }
 
     /// Starts a new flow in the inspector.
@@ -217,23 +240,23 @@ mod tests {
 
     #[test]
     fn a_state_matches_once_then_is_recognised_as_replayed() {
-        let browser = BrowserState::default();
+        let logins = PendingLogins::default();
         assert!(matches!(
-            browser.take_pending("s1"),
+            logins.take_pending("s1"),
             PendingMatch::NothingPending
         ));
-        browser.add_pending(pending("s1"));
-        browser.add_pending(pending("s2"));
+        logins.add(pending("s1"));
+        logins.add(pending("s2"));
         assert!(matches!(
-            browser.take_pending("forged"),
+            logins.take_pending("forged"),
             PendingMatch::Mismatch
         ));
-        assert!(matches!(browser.take_pending("s1"), PendingMatch::Found(_)));
+        assert!(matches!(logins.take_pending("s1"), PendingMatch::Found(_)));
         assert!(matches!(
-            browser.take_pending("s1"),
+            logins.take_pending("s1"),
             PendingMatch::AlreadyUsed
         ));
-        assert!(matches!(browser.take_pending("s2"), PendingMatch::Found(_)));
+        assert!(matches!(logins.take_pending("s2"), PendingMatch::Found(_)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `/flow`: every wire step of the last flow, explained, with secrets masked.
 
-use crate::helpers::{Browser, code_after, query_param, spawn_provider_and_client};
+use crate::helpers::{Browser, code_after, query_param, spawn_provider_and_client, with_param};
 
 #[tokio::test]
 async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_masked_secrets() {
@@ -40,7 +40,7 @@ async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_maske
     flow.assert_contains(&format!("{}…", &code[..4]));
     // Both sides' files and functions, RFC links, curl, fingerprints.
     flow.assert_contains("provider/src/oauth/token/authorization_code.rs");
-    flow.assert_contains("client/src/oauth.rs");
+    flow.assert_contains("client/src/oauth/code_exchange.rs");
     flow.assert_contains("<code>exchange_code</code>");
     flow.assert_contains("rfc7636#section-4.5");
     flow.assert_contains("curl -i");
@@ -51,9 +51,10 @@ async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_maske
 
 #[test]
 fn every_file_and_function_the_inspector_names_exists_on_both_sides() {
-    use client::flow::{Step, provider_code};
+    use client::flow::Step;
+    use client::provider_api::Resource;
 
-    let steps = [
+    let mut steps = vec![
         Step::discovery("x"),
         Step::authorization_request(false),
         Step::at_provider(),
@@ -62,12 +63,8 @@ fn every_file_and_function_the_inspector_names_exists_on_both_sides() {
         Step::refresh("x"),
         Step::revocation("x", "y"),
         Step::introspection(),
-        Step::api_call("x", "me", provider_code::ME),
-        Step::api_call("x", "teams", provider_code::LIST_TEAMS),
-        Step::api_call("x", "members", provider_code::LIST_MEMBERS),
-        Step::api_call("x", "add_member", provider_code::ADD_MEMBER),
-        Step::api_call("x", "remove_member", provider_code::REMOVE_MEMBER),
     ];
+    steps.extend(Resource::ALL.map(Step::api_call));
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the client sits in the workspace");
@@ -85,4 +82,70 @@ fn every_file_and_function_the_inspector_names_exists_on_both_sides() {
             );
         }
     }
+}
+
+/// Where each of `needles` first appears in `body`, failing with the page if one is missing.
+fn positions(body: &str, needles: &[&str]) -> Vec<usize> {
+    needles
+        .iter()
+        .map(|needle| {
+            body.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} is shown: {body}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_inspector_lists_the_callbacks_checks_numbered_in_the_order_they_ran() {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    apps.log_in(&browser).await;
+    let flow = browser.get(&apps.client_url("/flow")).await;
+    let checks = positions(
+        &flow.text(),
+        &[
+            "1. state: matches the one kept for this browser",
+            "2. age: the login started less than 10 minutes ago",
+            "3. iss = http://127.0.0.1:",
+            "4. error: none",
+            "5. code: present",
+            "(D) Token request",
+        ],
+    );
+    assert!(
+        checks.windows(2).all(|pair| pair[0] < pair[1]),
+        "the checks appear in the order they ran: {checks:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_mixed_up_response_shows_the_checks_that_passed_then_the_issuer_refused_and_no_token_request()
+ {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    let hops = apps.authorize(&browser, "/login", "approve").await;
+    let mixed_up = with_param(&hops.callback_url, "iss", "https://evil.example");
+    browser.get(&mixed_up).await;
+    let flow = browser.get(&apps.client_url("/flow")).await;
+    let checks = positions(
+        &flow.text(),
+        &[
+            "1. state: matches",
+            "2. age:",
+            "3. iss = https://evil.example, expected http://127.0.0.1:",
+        ],
+    );
+    assert!(
+        checks.windows(2).all(|pair| pair[0] < pair[1]),
+        "{checks:?}"
+    );
+    assert!(
+        !flow.body.contains("4. error"),
+        "no check after the refusal ran"
+    );
+    assert!(
+        !flow.body.contains("(D) Token request"),
+        "the code was never sent: {}",
+        flow.body
+    );
 }

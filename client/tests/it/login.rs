@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, query_param, spawn_provider_and_client};
+use crate::helpers::{Browser, code_after, query_param, spawn_provider_and_client};
 
 #[tokio::test]
 async fn a_user_logs_in_through_the_provider_and_sees_profile_teams_and_token_facts() {
@@ -135,4 +135,24 @@ async fn the_client_starts_a_new_flow_while_signed_in_and_replaces_the_old_grant
     home.assert_contains("Signed in");
     let flow = browser.get(&apps.client_url("/flow")).await;
     flow.assert_contains("Revocation of the refresh token: the new grant replaces it");
+}
+
+#[tokio::test]
+async fn a_new_login_revokes_both_tokens_of_the_grant_it_replaces_as_logout_does() {
+    let apps = spawn_provider_and_client().await;
+    let browser = Browser::new();
+    let first = apps.log_in(&browser).await;
+    let old_access = code_after(&first.body, "Access token fingerprint").expect("shown");
+    apps.log_in(&browser).await;
+    let flow = browser.get(&apps.client_url("/flow")).await;
+    let refresh = flow
+        .body
+        .find("Revocation of the refresh token: the new grant replaces it")
+        .expect("the refresh token is revoked first");
+    let access = flow
+        .body
+        .find("Revocation of the access token: the new grant replaces it")
+        .unwrap_or_else(|| panic!("the old access token is revoked too: {}", flow.body));
+    assert!(refresh < access, "refresh token first, as at logout");
+    flow.assert_contains(&old_access);
 }
