@@ -17,7 +17,7 @@
 //!
 //! - (A) [`routes::login::login`] → [`oauth::OAuth::begin_login`]
 //! - (C) [`routes::callback::callback`] → [`oauth::OAuth::finish_login`]
-//! - (D)–(E) `oauth::OAuth::exchange_code` (private, called by `finish_login`)
+//! - (D)–(E) [`oauth::OAuth::exchange_code`], called by `finish_login` once its checks pass
 //! - API calls, refresh on expiry or 401: [`provider_api::ProviderApi`]
 //! - `/refresh` [`routes::refresh`], `/logout` (RFC 7009) [`routes::logout`],
 //!   the inspector `/flow` [`routes::flow`]

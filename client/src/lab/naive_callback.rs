@@ -5,7 +5,7 @@
 //! succeeding somewhere. No route serves it: the lab calls [`NaiveClient::naive_callback`]
 //! in-process, with the query of the authorization response its agent received, so nothing
 //! outside the lab can reach it. The real handler is `client/src/routes/callback.rs`
-//! (`callback`) with `client/src/oauth.rs` (`finish_login`).
+//! (`callback`) with `client/src/oauth/callback.rs` (`finish_login`).
 //!
 //! Its two mistakes, both common in the wild:
 //! 1. The pending logins live in one server-wide table keyed by `state`, not in the browser's

@@ -1,6 +1,6 @@
 //! The client's pages, one file per route, in the order a learner meets them.
 //!
-//! Handlers stay thin: read the request, call one function of `oauth.rs` or
+//! Handlers stay thin: read the request, call one function of `oauth/` or
 //! `provider_api.rs`, answer with a page or a redirect.
 
 pub mod callback;

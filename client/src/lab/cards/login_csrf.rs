@@ -33,7 +33,7 @@ pub fn card() -> Card {
         refused_by: vec![
             code("client/src/routes/callback.rs", "callback"),
             code("client/src/session/vault.rs", "take_pending"),
-            code("client/src/oauth.rs", "same_state"),
+            code("client/src/oauth/callback.rs", "same_state"),
         ],
         naive: Some(NAIVE_CALLBACK),
         setting: None,

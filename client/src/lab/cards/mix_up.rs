@@ -34,7 +34,7 @@ pub fn card() -> Card {
         defended_by: "client",
         rfcs: vec![rfc(9207, "2.4"), rfc(9700, "4.4")],
         refused_by: vec![
-            code("client/src/oauth.rs", "finish_login"),
+            code("client/src/oauth/callback.rs", "check_issuer"),
             code("client/src/routes/callback.rs", "callback"),
         ],
         naive: Some(NAIVE_CALLBACK),
