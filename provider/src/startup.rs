@@ -63,21 +63,19 @@ impl Backends {
 
     /// Opens what `STORE` names; an unreachable Redis fails here, naming `STORE`.
     async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        match &settings.store {
-            StoreSetting::Memory => Ok(Self::in_memory()),
-            StoreSetting::Redis(url) => {
-                let redis = crate::store::RedisStore::connect(url, &settings.store_prefix).await?;
-                // Sessions share the store's connection, and so its reconnection policy.
-                let sessions = SessionBackend::Redis(RedisSessions::new(
-                    redis.connection(),
-                    &settings.store_prefix,
-                ));
-                Ok(Self {
-                    store: Arc::new(Store::Redis(redis)),
-                    sessions,
-                })
-            }
-        }
+        let store = Store::connect(settings).await?;
+        let sessions = match &store {
+            Store::Memory(_) => SessionBackend::Memory(MemorySessionStore::default()),
+            // Sessions share the store's connection, and so its reconnection policy.
+            Store::Redis(redis) => SessionBackend::Redis(RedisSessions::new(
+                redis.connection(),
+                &settings.store_prefix,
+            )),
+        };
+        Ok(Self {
+            store: Arc::new(store),
+            sessions,
+        })
     }
 }
 

@@ -27,7 +27,6 @@
 //!   The token endpoint read the code and checked it first (client, redirect URI, PKCE);
 //!   two concurrent redemptions both pass those checks, and the script lets exactly one
 //!   through.
-//! - [`SAVE_TOKENS`]: *join the family only if the grant is alive*.
 //! - [`COMMIT_ROTATION`]: *compare-and-set on the family's generation*: replace the
 //!   current pair with the new one only if nobody rotated this generation first.
 //! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
@@ -51,8 +50,8 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
 use super::{
-    Commit, Family, FoundCode, GrantRevoked, GrantStore, GrantSummary, Purged, StoreError,
-    StoreSize, TokenStatus, TokenSummary,
+    Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
+    TokenSummary, refresh_expiry,
 };
 
 /// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
@@ -92,14 +91,6 @@ local function add_tokens(first_key, first_arg)
     arg = arg + 3
   end
 end
-";
-
-/// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV` = triples.
-/// Returns 1, or 0 if the grant is gone (revoked or expired): nothing is written then.
-pub const SAVE_TOKENS: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-add_tokens(4, 1)
-return 1
 ";
 
 /// `KEYS[1]` = grant, `KEYS[2]` = family set, `KEYS[3]` = user's grants; `ARGV[1]` = the
@@ -172,7 +163,6 @@ impl std::fmt::Debug for RedisStore {
 
 struct Scripts {
     commit_code: Script,
-    save_tokens: Script,
     commit_rotation: Script,
     revoke_grant: Script,
     start_grant: Script,
@@ -184,7 +174,6 @@ impl Scripts {
             |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
         Scripts {
             commit_code: with(&[TOKEN_HELPERS], COMMIT_CODE),
-            save_tokens: with(&[TOKEN_HELPERS], SAVE_TOKENS),
             commit_rotation: with(&[TOKEN_HELPERS], COMMIT_ROTATION),
             revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
             start_grant: with(&[TOKEN_HELPERS], START_GRANT),
@@ -217,26 +206,25 @@ fn hex_bytes(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn parse_salt(hex: &str) -> Result<FamilySalt, StoreError> {
-    let mut salt = [0u8; 16];
-    if hex.len() != 32 {
-        return Err(malformed("family salt"));
+/// `N` bytes from their `2 × N` lowercase hex digits, as [`hex_bytes`] wrote them.
+fn parse_hex<const N: usize>(hex: &str, what: &str) -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    if hex.len() != 2 * N {
+        return Err(malformed(what));
     }
-    for (byte, pair) in salt.iter_mut().zip(hex.as_bytes().chunks(2)) {
-        let pair = std::str::from_utf8(pair).map_err(|_| malformed("family salt"))?;
-        *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed("family salt"))?;
+    for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| malformed(what))?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed(what))?;
     }
-    Ok(FamilySalt(salt))
+    Ok(bytes)
 }
 
-/// When the refresh token among `tokens` expires (0 if there is none).
-fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
-    tokens
-        .iter()
-        .filter(|(_, record)| record.kind == TokenKind::Refresh)
-        .map(|(_, record)| record.expires_at)
-        .max()
-        .unwrap_or(0)
+fn parse_salt(hex: &str) -> Result<FamilySalt, StoreError> {
+    parse_hex(hex, "family salt").map(FamilySalt)
+}
+
+fn parse_hash(hex: &str) -> Result<TokenHash, StoreError> {
+    parse_hex(hex, "token hash").map(TokenHash)
 }
 
 /// A code as stored (JSON in the `data` field).
@@ -535,29 +523,6 @@ impl GrantStore for RedisStore {
         Ok(commit_outcome(&outcome))
     }
 
-    async fn save_tokens(
-        &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<(), GrantRevoked>, StoreError> {
-        let Some(user_id) = self.grant_owner(grant_id).await? else {
-            return Ok(Err(GrantRevoked));
-        };
-        let mut connection = self.connection.clone();
-        let mut invocation = self.scripts.save_tokens.prepare_invoke();
-        invocation
-            .key(self.grant_key(grant_id))
-            .key(self.family_key(grant_id))
-            .key(self.user_key(&user_id));
-        self.push_tokens(&mut invocation, &tokens)?;
-        let saved: i64 = invocation.invoke_async(&mut connection).await?;
-        Ok(if saved == 1 {
-            Ok(())
-        } else {
-            Err(GrantRevoked)
-        })
-    }
-
     async fn save_standalone_token(
         &self,
         hash: TokenHash,
@@ -724,39 +689,23 @@ impl GrantStore for RedisStore {
             let hashes: Vec<String> = connection.smembers(self.family_key(&grant_id)).await?;
             let mut tokens = Vec::new();
             for hash_hex in hashes {
-                let key = format!("{}{hash_hex}", self.token_prefix());
-                let data: Option<String> = connection.hget(&key, "data").await?;
-                let Some(json) = data else { continue };
-                let record = decode_token(&json)?;
-                let status = if record.is_expired(now) {
-                    TokenStatus::Expired
-                } else {
-                    TokenStatus::Active
+                let hash = parse_hash(&hash_hex)?;
+                let Some(record) = self.read_token(&hash).await? else {
+                    continue;
                 };
-                tokens.push(TokenSummary {
-                    kind: record.kind,
-                    fingerprint: hash_hex.chars().take(8).collect(),
-                    status,
-                    expires_at: record.expires_at,
-                });
+                tokens.push(TokenSummary::of(&hash, &record, now));
             }
-            tokens.sort_by_key(|token| token.expires_at);
-            if tokens
-                .iter()
-                .any(|token| token.status == TokenStatus::Active)
-            {
-                grants.push(GrantSummary {
-                    id: grant_id.into(),
-                    client_id: client_id.into(),
-                    scopes: parse_scopes(&scopes)?,
-                    created_at: created_at.parse().map_err(|_| malformed("created_at"))?,
-                    code_fingerprint: code.chars().take(8).collect(),
-                    tokens,
-                });
-            }
+            let summary = GrantSummary {
+                id: grant_id.into(),
+                client_id: client_id.into(),
+                scopes: parse_scopes(&scopes)?,
+                created_at: created_at.parse().map_err(|_| malformed("created_at"))?,
+                code_fingerprint: parse_hash(&code)?.fingerprint(),
+                tokens,
+            };
+            grants.extend(summary.if_live());
         }
-        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
-        Ok(grants)
+        Ok(GrantSummary::newest_first(grants))
     }
 
     async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {

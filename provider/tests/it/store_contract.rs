@@ -8,7 +8,7 @@ use provider::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
 use provider::domain::pkce::CodeChallenge;
 use provider::domain::scope::ScopeSet;
 use provider::domain::token::{FamilySalt, TokenHash, mint};
-use provider::store::{Commit, Family, GrantRevoked, GrantStore, Store, TokenStatus};
+use provider::store::{Commit, Family, GrantStore, Store, TokenStatus};
 
 use crate::helpers::backend::{redis_requested, test_store};
 
@@ -56,6 +56,20 @@ fn pair(grant: &str, now: u64) -> Vec<(TokenHash, TokenRecord)> {
 /// A store whose grant `grant` has redeemed its code: its family at generation 0, holding
 /// one pair (whose hashes are returned, access then refresh).
 async fn store_with_redeemed_code(grant: &str) -> (Store, Family, TokenHash, TokenHash) {
+    let (store, _, family, access, refresh) = redeemed(grant).await;
+    (store, family, access, refresh)
+}
+
+/// A store with one grant `g` (its code's hash returned) holding an access and a refresh
+/// token: the pair its code was redeemed for.
+async fn store_with_family(grant: &str) -> (Store, TokenHash, TokenHash, TokenHash) {
+    let (store, code_hash, _, access, refresh) = redeemed(grant).await;
+    (store, code_hash, access, refresh)
+}
+
+/// A grant whose code was redeemed for one pair: the store, the code's hash, the family,
+/// the access and the refresh token's hashes.
+async fn redeemed(grant: &str) -> (Store, TokenHash, Family, TokenHash, TokenHash) {
     let store = test_store().await;
     let now = now();
     let code_hash = mint().hash;
@@ -76,27 +90,7 @@ async fn store_with_redeemed_code(grant: &str) -> (Store, Family, TokenHash, Tok
         .await
         .expect("the store answers")
         .expect("the family started");
-    (store, family, access, refresh)
-}
-
-/// A store with one grant `g` (its code's hash returned) holding an access and a refresh token.
-async fn store_with_family(grant: &str) -> (Store, TokenHash, TokenHash, TokenHash) {
-    let store = test_store().await;
-    let now = now();
-    let code_hash = mint().hash;
-    store
-        .start_grant(code_hash, code(grant, now), now)
-        .await
-        .expect("the store answers");
-    let access = token(TokenKind::Access, Some(grant), now, 60_000);
-    let refresh = token(TokenKind::Refresh, Some(grant), now, 120_000);
-    let (access_hash, refresh_hash) = (access.0, refresh.0);
-    store
-        .save_tokens(&grant.into(), vec![access, refresh])
-        .await
-        .expect("the store answers")
-        .expect("the grant is live");
-    (store, code_hash, access_hash, refresh_hash)
+    (store, code_hash, family, access, refresh)
 }
 
 #[tokio::test]
@@ -247,7 +241,7 @@ async fn a_standalone_token_is_active_and_can_be_revoked() {
 
 #[tokio::test]
 async fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
-    let (store, _, access, refresh) = store_with_family("g1").await;
+    let (store, family, access, refresh) = store_with_redeemed_code("g1").await;
     let now = now();
     store.revoke_grant(&"g1".into()).await.expect("ok");
     assert!(store.find_active(&access, now).await.expect("ok").is_none());
@@ -258,24 +252,23 @@ async fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
             .expect("ok")
             .is_none()
     );
+    // The one way tokens join a redeemed grant is a rotation: it is refused.
     let late = token(TokenKind::Access, Some("g1"), now, 60_000);
+    let late_hash = late.0;
     let saved = store
-        .save_tokens(&"g1".into(), vec![late])
+        .commit_rotation(&family, family.generation, vec![late])
         .await
         .expect("ok");
-    assert_eq!(saved, Err(GrantRevoked));
+    assert_eq!(saved, Commit::Revoked);
+    assert!(store.find_known(&late_hash).await.expect("ok").is_none());
 }
 
 #[tokio::test]
 async fn a_replayed_code_reports_the_grant_whose_revocation_kills_its_tokens() {
+    // The first use committed (the helper asserts it) and the pair joined the grant.
     let (store, code_hash, access, _) = store_with_family("g1").await;
     let now = now();
     let issued = code("g1", now);
-    let first = store
-        .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
-        .await
-        .expect("ok");
-    assert_eq!(first, Commit::Committed);
     let replay = store
         .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
         .await
