@@ -49,10 +49,9 @@
 pub mod memory;
 pub mod redis;
 
-use std::sync::Arc;
-
 use crate::config::{Settings, StoreSetting};
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
@@ -72,7 +71,7 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct GrantSummary {
     pub id: GrantId,
-    pub client_id: Arc<str>,
+    pub client_id: ClientId,
     pub scopes: ScopeSet,
     pub created_at: u64,
     pub code_fingerprint: String,
@@ -177,8 +176,8 @@ pub enum Commit {
 #[derive(Debug, Clone)]
 pub struct Family {
     pub grant_id: GrantId,
-    pub client_id: Arc<str>,
-    pub user_id: Arc<str>,
+    pub client_id: ClientId,
+    pub user_id: UserId,
     /// The grant's scopes: the most any refresh may ask for (RFC 6749 §6).
     pub scopes: ScopeSet,
     pub created_at: u64,
@@ -262,7 +261,7 @@ pub trait GrantStore {
     async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
 
     /// The refresh family of a grant, if the grant is live and has issued a refresh token.
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError>;
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError>;
 
     /// Moves a family from generation `from` to `from + 1`, atomically: compare-and-set on
     /// the generation, so of any number of concurrent rotations from one generation exactly
@@ -287,12 +286,16 @@ pub trait GrantStore {
     /// The live grants of one resource owner, newest first, with their families.
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError>;
 
     /// Whether this grant belongs to `user_id` (so `/account` cannot revoke someone else's).
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError>;
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError>;
 
     /// Drops expired codes and tokens, and grants with nothing left alive.
     async fn purge_expired(&self, now: u64) -> Result<Purged, StoreError>;
@@ -376,7 +379,7 @@ impl GrantStore for Store {
         forward!(self, store => GrantStore::find_known(store, hash))
     }
 
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
         forward!(self, store => GrantStore::find_family(store, grant_id))
     }
 
@@ -399,13 +402,17 @@ impl GrantStore for Store {
 
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError> {
         forward!(self, store => GrantStore::grants_of_user(store, user_id, now))
     }
 
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
         forward!(self, store => GrantStore::grant_belongs_to(store, grant_id, user_id))
     }
 

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod grant;
+pub mod ids;
 pub mod pkce;
 pub mod scope;
 pub mod teams;

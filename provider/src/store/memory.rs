@@ -12,11 +12,11 @@
 //! codes, then grants, then tokens, so two operations can never wait on each other in a cycle.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use dashmap::DashMap;
 
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
@@ -50,8 +50,8 @@ struct FamilyEntry {
 /// One authorization and the hashes of every token it produced.
 #[derive(Debug)]
 struct GrantEntry {
-    client_id: Arc<str>,
-    user_id: Arc<str>,
+    client_id: ClientId,
+    user_id: UserId,
     scopes: ScopeSet,
     created_at: u64,
     /// The grant's code, kept for the family view; not the code itself.
@@ -207,7 +207,7 @@ impl GrantStore for MemoryStore {
         Ok(self.tokens.get(hash).map(|entry| entry.record.clone()))
     }
 
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
         let Some(grant) = self.grants.get(grant_id).filter(|grant| !grant.revoked) else {
             return Ok(None);
         };
@@ -276,13 +276,13 @@ impl GrantStore for MemoryStore {
 
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError> {
         let grants = self
             .grants
             .iter()
-            .filter(|grant| !grant.revoked && &*grant.user_id == user_id)
+            .filter(|grant| !grant.revoked && grant.user_id == *user_id)
             .filter_map(|grant| {
                 let tokens = grant.tokens.iter().filter_map(|hash| {
                     let entry = self.tokens.get(hash)?;
@@ -301,11 +301,15 @@ impl GrantStore for MemoryStore {
         Ok(GrantSummary::newest_first(grants))
     }
 
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
         Ok(self
             .grants
             .get(grant_id)
-            .is_some_and(|grant| &*grant.user_id == user_id))
+            .is_some_and(|grant| grant.user_id == *user_id))
     }
 
     /// Drops expired codes and tokens, and grants with nothing left alive; then gives the
@@ -412,7 +416,7 @@ mod tests {
         let salt = FamilySalt::random();
         let committed = ready(store.commit_code(&code_hash, &issued, salt, tokens));
         assert_eq!(committed, Commit::Committed);
-        ready(store.find_family("g1")).expect("started")
+        ready(store.find_family(&"g1".into())).expect("started")
     }
 
     #[test]
@@ -432,7 +436,9 @@ mod tests {
             Commit::Replayed
         );
         assert_eq!(
-            ready(store.find_family("g1")).expect("started").generation,
+            ready(store.find_family(&"g1".into()))
+                .expect("started")
+                .generation,
             0
         );
     }
@@ -473,7 +479,7 @@ mod tests {
             "superseded"
         );
         assert!(ready(store.find_active(&next_hash, NOW)).is_some());
-        let moved = ready(store.find_family("g1")).expect("live");
+        let moved = ready(store.find_family(&"g1".into())).expect("live");
         assert_eq!(
             (moved.generation, moved.refresh_expires_at),
             (1, NOW + 2000)

@@ -44,7 +44,8 @@ use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RedisUrl;
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{GrantId, UserId};
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
@@ -557,7 +558,7 @@ impl GrantStore for RedisStore {
         self.read_token(hash).await
     }
 
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
         let mut connection = self.connection.clone();
         let fields: Vec<Option<String>> = connection
             .hget(
@@ -588,7 +589,7 @@ impl GrantStore for RedisStore {
         };
         let number = |text: &str, what: &str| text.parse::<u64>().map_err(|_| malformed(what));
         Ok(Some(Family {
-            grant_id: grant_id.into(),
+            grant_id: grant_id.clone(),
             client_id: client_id.into(),
             user_id: user_id.into(),
             scopes: parse_scopes(&scopes)?,
@@ -658,7 +659,7 @@ impl GrantStore for RedisStore {
 
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError> {
         let mut connection = self.connection.clone();
@@ -683,7 +684,7 @@ impl GrantStore for RedisStore {
                 let _: i64 = connection.srem(self.user_key(user_id), &grant_id).await?;
                 continue;
             };
-            if owner != user_id {
+            if owner != user_id.as_str() {
                 continue;
             }
             let hashes: Vec<String> = connection.smembers(self.family_key(&grant_id)).await?;
@@ -708,7 +709,11 @@ impl GrantStore for RedisStore {
         Ok(GrantSummary::newest_first(grants))
     }
 
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
         Ok(self.grant_owner(grant_id).await?.as_deref() == Some(user_id))
     }
 

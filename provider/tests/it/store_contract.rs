@@ -86,7 +86,7 @@ async fn redeemed(grant: &str) -> (Store, TokenHash, Family, TokenHash, TokenHas
         .expect("the store answers");
     assert_eq!(committed, Commit::Committed);
     let family = store
-        .find_family(grant)
+        .find_family(&grant.into())
         .await
         .expect("the store answers")
         .expect("the family started");
@@ -331,7 +331,11 @@ async fn a_rotation_replaces_the_pair_and_a_second_one_from_the_same_generation_
             .expect("ok")
             .is_some()
     );
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!(moved.generation, 1);
     let again = store
         .commit_rotation(&family, 0, pair("g1", now))
@@ -348,7 +352,7 @@ async fn a_rotation_replaces_the_pair_and_a_second_one_from_the_same_generation_
             .is_none(),
         "the family died"
     );
-    assert!(store.find_family("g1").await.expect("ok").is_none());
+    assert!(store.find_family(&"g1".into()).await.expect("ok").is_none());
 }
 
 #[tokio::test]
@@ -356,14 +360,18 @@ async fn a_revoked_grant_commits_no_rotation_and_has_no_family() {
     let (store, family, _, _) = store_with_redeemed_code("g1").await;
     let now = now();
     store.revoke_grant(&family.grant_id).await.expect("ok");
-    assert!(store.find_family("g1").await.expect("ok").is_none());
+    assert!(store.find_family(&"g1".into()).await.expect("ok").is_none());
     let next = pair("g1", now);
     let next_access = next[0].0;
     let rotated = store.commit_rotation(&family, 0, next).await.expect("ok");
     assert_eq!(rotated, Commit::Revoked);
     assert!(store.find_known(&next_access).await.expect("ok").is_none());
     assert!(
-        store.find_family("nope").await.expect("ok").is_none(),
+        store
+            .find_family(&"nope".into())
+            .await
+            .expect("ok")
+            .is_none(),
         "an unknown grant has no family"
     );
 }
@@ -394,9 +402,16 @@ async fn eight_concurrent_rotations_of_one_generation_let_exactly_one_through() 
         "{outcomes:?}"
     );
     // The grant never forked: one generation up, one pair in it.
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!(moved.generation, 1);
-    let grants = store.grants_of_user("user1", now).await.expect("ok");
+    let grants = store
+        .grants_of_user(&"user1".into(), now)
+        .await
+        .expect("ok");
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0].tokens.len(), 2, "{grants:?}");
 }
@@ -412,7 +427,11 @@ async fn a_grant_holds_as_much_after_a_thousand_rotations_as_after_one() {
             .await
             .expect("ok");
         assert_eq!(rotated, Commit::Committed);
-        family = store.find_family("g1").await.expect("ok").expect("live");
+        family = store
+            .find_family(&"g1".into())
+            .await
+            .expect("ok")
+            .expect("live");
         if generation == 0 {
             after_one = Some((store.size().await.expect("ok"), redis_keys(&store).await));
         }
@@ -440,7 +459,10 @@ async fn redis_keys(store: &Store) -> usize {
 async fn the_account_view_lists_live_families_of_their_owner_only() {
     let (store, _, access, _) = store_with_family("g1").await;
     let now = now();
-    let grants = store.grants_of_user("user1", now).await.expect("ok");
+    let grants = store
+        .grants_of_user(&"user1".into(), now)
+        .await
+        .expect("ok");
     assert_eq!(grants.len(), 1);
     assert_eq!(&*grants[0].id, "g1");
     assert_eq!(grants[0].tokens.len(), 2);
@@ -458,14 +480,29 @@ async fn the_account_view_lists_live_families_of_their_owner_only() {
     );
     assert!(
         store
-            .grants_of_user("someone", now)
+            .grants_of_user(&"someone".into(), now)
             .await
             .expect("ok")
             .is_empty()
     );
-    assert!(store.grant_belongs_to("g1", "user1").await.expect("ok"));
-    assert!(!store.grant_belongs_to("g1", "someone").await.expect("ok"));
-    assert!(!store.grant_belongs_to("nope", "user1").await.expect("ok"));
+    assert!(
+        store
+            .grant_belongs_to(&"g1".into(), &"user1".into())
+            .await
+            .expect("ok")
+    );
+    assert!(
+        !store
+            .grant_belongs_to(&"g1".into(), &"someone".into())
+            .await
+            .expect("ok")
+    );
+    assert!(
+        !store
+            .grant_belongs_to(&"nope".into(), &"user1".into())
+            .await
+            .expect("ok")
+    );
 }
 
 #[tokio::test]
@@ -527,7 +564,11 @@ async fn a_retired_generation_stays_recognisable_from_the_family_record_alone() 
     // Nothing is kept per retired token: the family's generation says generation 0 is
     // retired, and its salt lets the token endpoint check the token's MAC.
     assert!(store.find_known(&old_refresh).await.expect("ok").is_none());
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!((moved.generation, moved.salt), (1, family.salt));
     store.revoke_grant(&moved.grant_id).await.expect("ok");
     assert!(

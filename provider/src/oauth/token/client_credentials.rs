@@ -31,7 +31,7 @@ pub async fn issue_client_token(
     let record = TokenRecord {
         kind: TokenKind::Access,
         grant_id: None,
-        client_id: client.id.clone(),
+        client_id: client.id.clone().into(),
         user_id: None,
         scopes,
         issued_at: now,
