@@ -14,7 +14,6 @@ use futures_util::future::LocalBoxFuture;
 use shared::scope::Scope;
 
 use crate::domain::grant::{TokenRecord, UserId};
-use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::BearerError;
 use crate::oauth::params::Params;
@@ -91,7 +90,7 @@ async fn authorize<S: RequiredScope>(
 ) -> Result<Authorized<S>, BearerError> {
     let record = state
         .store
-        .find_active(&TokenHash::of(token), now_millis())
+        .find_active(&TokenHash::of(token), state.clock.now_millis())
         .await?
         .filter(|record| record.kind == crate::domain::grant::TokenKind::Access)
         .ok_or(BearerError::InvalidToken(

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::domain::grant::{GrantId, TokenKind, UserId};
-use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::state::AppState;
 use crate::store::{GrantStore, TokenStatus};
@@ -29,7 +28,7 @@ pub async fn show_account(
     let Some(user_id) = session.user_id() else {
         return signed_out_page(&session);
     };
-    let now = now_millis();
+    let now = state.clock.now_millis();
     let grants = state
         .store
         .grants_of_user(&UserId::from(user_id), now)

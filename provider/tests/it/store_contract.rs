@@ -14,7 +14,7 @@ use crate::helpers::backend::{redis_requested, test_store};
 
 /// A clock for these tests: now, so Redis TTLs (real time) and logical expiry agree.
 fn now() -> u64 {
-    provider::domain::now_millis()
+    provider::domain::Clock::System.now_millis()
 }
 
 fn code(grant_id: &str, now: u64) -> AuthorizationCode {
