@@ -1,4 +1,5 @@
-//! What every handler can reach: settings, the registered clients, the demo user, the store.
+//! What every handler can reach: settings, the registered clients, the demo user, the store,
+//! and the clock every expiry is measured on.
 
 use std::sync::Arc;
 

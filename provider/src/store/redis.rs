@@ -190,7 +190,8 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 const RECONNECT_MAX_DELAY_MS: u64 = 250;
 /// How long start-up waits for Redis to answer `PING`.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
-/// The most `SCAN` rounds [`RedisStore::size`] makes (it is for tests and benchmarks).
+/// The most `SCAN` rounds [`GrantStore::size`] makes: an operator's count, never on a
+/// request path.
 const MAX_SCAN_ROUNDS: usize = 100_000;
 
 /// A key's lifetime in milliseconds from `now` until `expires_at`, at least 1 (Redis
@@ -434,7 +435,7 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Counts the keys matching `pattern` (bounded `SCAN`; for tests and benchmarks).
+    /// Counts the keys matching `pattern` (bounded `SCAN`, for [`GrantStore::size`]).
     async fn count_keys(&self, pattern: &str, skip_suffix: &str) -> Result<usize, StoreError> {
         let mut connection = self.connection.clone();
         let mut cursor: u64 = 0;
