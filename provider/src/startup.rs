@@ -20,7 +20,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::config::StoreSetting;
-use crate::domain::now_millis;
+use crate::domain::Clock;
 use crate::error::{PageError, see_other};
 use crate::middleware::{
     BODY_LIMIT, KnownHosts, answer_head_as_get, answer_only_known_hosts, log_requests,
@@ -63,21 +63,19 @@ impl Backends {
 
     /// Opens what `STORE` names; an unreachable Redis fails here, naming `STORE`.
     async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        match &settings.store {
-            StoreSetting::Memory => Ok(Self::in_memory()),
-            StoreSetting::Redis(url) => {
-                let redis = crate::store::RedisStore::connect(url, &settings.store_prefix).await?;
-                // Sessions share the store's connection, and so its reconnection policy.
-                let sessions = SessionBackend::Redis(RedisSessions::new(
-                    redis.connection(),
-                    &settings.store_prefix,
-                ));
-                Ok(Self {
-                    store: Arc::new(Store::Redis(redis)),
-                    sessions,
-                })
-            }
-        }
+        let store = Store::connect(settings).await?;
+        let sessions = match &store {
+            Store::Memory(_) => SessionBackend::Memory(MemorySessionStore::default()),
+            // Sessions share the store's connection, and so its reconnection policy.
+            Store::Redis(redis) => SessionBackend::Redis(RedisSessions::new(
+                redis.connection(),
+                &settings.store_prefix,
+            )),
+        };
+        Ok(Self {
+            store: Arc::new(store),
+            sessions,
+        })
     }
 }
 
@@ -93,8 +91,19 @@ impl Application {
     /// Opens the store `STORE` names and builds the server on an already bound listener
     /// (tests bind 127.0.0.1:0).
     pub async fn connect(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        Self::connect_with_clock(settings, listener, Clock::System).await
+    }
+
+    /// As [`Application::connect`], telling time by `clock` instead of the system's: a
+    /// test moves a [`ManualClock`](crate::domain::ManualClock) to expire codes and tokens
+    /// without waiting for them.
+    pub async fn connect_with_clock(
+        settings: Settings,
+        listener: TcpListener,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let backends = Backends::connect(&settings).await?;
-        Self::with_backends(settings, listener, backends)
+        Self::with_backends(settings, listener, backends, clock)
     }
 
     /// Builds the server on a bound listener with the in-memory store, without awaiting
@@ -104,7 +113,7 @@ impl Application {
         if settings.store != StoreSetting::Memory {
             anyhow::bail!("STORE is redis: build the provider with Application::connect");
         }
-        Self::with_backends(settings, listener, Backends::in_memory())
+        Self::with_backends(settings, listener, Backends::in_memory(), Clock::System)
     }
 
     /// Builds the server over opened backends.
@@ -112,6 +121,7 @@ impl Application {
         settings: Settings,
         listener: TcpListener,
         backends: Backends,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         let address = listener
             .local_addr()
@@ -123,7 +133,7 @@ impl Application {
             .session_key
             .as_ref()
             .map_or_else(Key::generate, |key| Key::from(key.expose()));
-        let state = web::Data::new(AppState::new(settings, backends.store));
+        let state = web::Data::new(AppState::new(settings, backends.store, clock));
         let sessions = backends.sessions;
         let rate_limits = web::Data::new(RateLimits::new(
             state.settings.login_per_minute,
@@ -238,6 +248,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_periodically(
             Arc::downgrade(&self.state.store),
+            self.state.clock.clone(),
             self.sessions.clone(),
             self.rate_limits.clone(),
             self.state.settings.purge_interval,
@@ -253,6 +264,7 @@ impl Application {
 /// themselves).
 async fn purge_periodically(
     store: Weak<Store>,
+    clock: Clock,
     sessions: SessionBackend,
     rate_limits: web::Data<RateLimits>,
     interval: Duration,
@@ -261,7 +273,7 @@ async fn purge_periodically(
     loop {
         ticker.tick().await;
         let Some(store) = store.upgrade() else { break };
-        let purged = match store.purge_expired(now_millis()).await {
+        let purged = match store.purge_expired(clock.now_millis()).await {
             Ok(purged) => purged,
             Err(error) => {
                 tracing::warn!(error = %error, "purging the store failed");

@@ -1,8 +1,10 @@
-//! What every handler can reach: settings, the registered clients, the demo user, the store.
+//! What every handler can reach: settings, the registered clients, the demo user, the store,
+//! and the clock every expiry is measured on.
 
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::domain::Clock;
 use crate::domain::client::{ClientRegistry, RegisteredClient};
 use crate::domain::teams::Teams;
 use crate::domain::token::RefreshTokenKey;
@@ -19,11 +21,13 @@ pub struct AppState {
     /// Signs and recognises refresh tokens; derived from `SESSION_KEY` when it is set, so
     /// every instance sharing a Redis store shares it too.
     pub refresh_key: RefreshTokenKey,
+    /// What time it is, for every expiry decision: the system's clock, or a test's.
+    pub clock: Clock,
 }
 
 impl AppState {
-    /// The state over an opened store ([`Store::connect`]).
-    pub fn new(settings: Settings, store: Arc<Store>) -> Self {
+    /// The state over an opened store ([`Store::connect`]), telling time by `clock`.
+    pub fn new(settings: Settings, store: Arc<Store>, clock: Clock) -> Self {
         let clients = ClientRegistry::new([
             RegisteredClient::confidential(
                 &settings.client_id,
@@ -56,6 +60,7 @@ impl AppState {
             teams,
             store,
             refresh_key,
+            clock,
         }
     }
 }

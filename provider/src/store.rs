@@ -8,7 +8,6 @@
 //! | [`GrantStore::start_grant`] | a new family exists with its code; tokens can only be added to a live grant |
 //! | [`GrantStore::find_code`] | one lookup by hash: the code and whether it was already redeemed |
 //! | [`GrantStore::commit_code`] | a code is redeemed at most once, even by concurrent requests on several instances; its first token pair and its refresh family (generation 0) join the grant in the same step; otherwise it answers replayed (lost to another use) or revoked |
-//! | [`GrantStore::save_tokens`] | tokens join a grant only while it is not revoked |
 //! | [`GrantStore::save_standalone_token`] | a token of no grant (`client_credentials`) is kept until it expires |
 //! | [`GrantStore::find_active`] | one lookup by hash; expired, superseded or revoked tokens are never returned |
 //! | [`GrantStore::find_known`] | one lookup by hash that also finds expired tokens (for revocation), never revoked or superseded ones |
@@ -50,10 +49,9 @@
 pub mod memory;
 pub mod redis;
 
-use std::sync::Arc;
-
 use crate::config::{Settings, StoreSetting};
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
@@ -73,11 +71,11 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct GrantSummary {
     pub id: GrantId,
-    pub client_id: Arc<str>,
+    pub client_id: ClientId,
     pub scopes: ScopeSet,
     pub created_at: u64,
     pub code_fingerprint: String,
-    /// Each token of the family, oldest first.
+    /// Each token of the family, soonest to expire first.
     pub tokens: Vec<TokenSummary>,
 }
 
@@ -94,6 +92,64 @@ pub struct TokenSummary {
 pub enum TokenStatus {
     Active,
     Expired,
+}
+
+// The projections both backends make of what they hold, written once here so that
+// `/account` reads the same whichever store is in use.
+
+impl TokenStatus {
+    /// A token is active until the millisecond it expires, then expired.
+    pub fn at(record: &TokenRecord, now: u64) -> TokenStatus {
+        if record.is_expired(now) {
+            TokenStatus::Expired
+        } else {
+            TokenStatus::Active
+        }
+    }
+}
+
+impl TokenSummary {
+    /// How `/account` shows a token: its kind, its fingerprint (never the token, never its
+    /// full hash), its status now.
+    pub fn of(hash: &TokenHash, record: &TokenRecord, now: u64) -> TokenSummary {
+        TokenSummary {
+            kind: record.kind,
+            fingerprint: hash.fingerprint(),
+            status: TokenStatus::at(record, now),
+            expires_at: record.expires_at,
+        }
+    }
+}
+
+impl GrantSummary {
+    /// The grant with its tokens soonest-to-expire first (the access token before its
+    /// refresh token), or `None` if none of them is active: a grant whose tokens have all
+    /// expired holds nothing the user could revoke.
+    pub fn if_live(mut self) -> Option<GrantSummary> {
+        self.tokens.sort_by_key(|token| token.expires_at);
+        self.tokens
+            .iter()
+            .any(|token| token.status == TokenStatus::Active)
+            .then_some(self)
+    }
+
+    /// The grants newest first, as `/account` lists them.
+    pub fn newest_first(grants: impl IntoIterator<Item = GrantSummary>) -> Vec<GrantSummary> {
+        let mut grants: Vec<GrantSummary> = grants.into_iter().collect();
+        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
+        grants
+    }
+}
+
+/// When the refresh token among `tokens` expires (0 if there is none): what a family
+/// records of its live refresh token.
+fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
+    tokens
+        .iter()
+        .filter(|(_, record)| record.kind == TokenKind::Refresh)
+        .map(|(_, record)| record.expires_at)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A code as [`GrantStore::find_code`] finds it.
@@ -120,8 +176,8 @@ pub enum Commit {
 #[derive(Debug, Clone)]
 pub struct Family {
     pub grant_id: GrantId,
-    pub client_id: Arc<str>,
-    pub user_id: Arc<str>,
+    pub client_id: ClientId,
+    pub user_id: UserId,
     /// The grant's scopes: the most any refresh may ask for (RFC 6749 §6).
     pub scopes: ScopeSet,
     pub created_at: u64,
@@ -132,10 +188,6 @@ pub struct Family {
     pub refresh_expires_at: u64,
 }
 
-/// The grant was revoked (or purged) before the tokens could join it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct GrantRevoked;
-
 /// How many entries a purge removed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -144,7 +196,9 @@ pub struct Purged {
     pub grants: usize,
 }
 
-/// Counts of what the store holds now (for benchmarks and tests).
+/// Counts of what the store holds now: what an operator watches to see that memory (or
+/// Redis) follows the live tokens, not every token ever issued. The benchmark reports it,
+/// and the tests use it to check that rotations and purges leave nothing behind.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct StoreSize {
     pub codes: usize,
@@ -187,14 +241,6 @@ pub trait GrantStore {
         tokens: Vec<(TokenHash, TokenRecord)>,
     ) -> Result<Commit, StoreError>;
 
-    /// Adds tokens to a live grant; refuses if the grant was revoked meanwhile (a replayed
-    /// code revoked it between redemption and issuance), so no token outlives its family.
-    async fn save_tokens(
-        &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<(), GrantRevoked>, StoreError>;
-
     /// Saves a token that belongs to no grant (`client_credentials`).
     async fn save_standalone_token(
         &self,
@@ -215,7 +261,7 @@ pub trait GrantStore {
     async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
 
     /// The refresh family of a grant, if the grant is live and has issued a refresh token.
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError>;
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError>;
 
     /// Moves a family from generation `from` to `from + 1`, atomically: compare-and-set on
     /// the generation, so of any number of concurrent rotations from one generation exactly
@@ -240,17 +286,22 @@ pub trait GrantStore {
     /// The live grants of one resource owner, newest first, with their families.
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError>;
 
     /// Whether this grant belongs to `user_id` (so `/account` cannot revoke someone else's).
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError>;
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError>;
 
     /// Drops expired codes and tokens, and grants with nothing left alive.
     async fn purge_expired(&self, now: u64) -> Result<Purged, StoreError>;
 
-    /// What the store holds now.
+    /// What the store holds now (on Redis a bounded `SCAN`: for an operator, not for
+    /// request paths).
     async fn size(&self) -> Result<StoreSize, StoreError>;
 }
 
@@ -308,14 +359,6 @@ impl GrantStore for Store {
         forward!(self, store => GrantStore::commit_code(store, code_hash, code, salt, tokens))
     }
 
-    async fn save_tokens(
-        &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<(), GrantRevoked>, StoreError> {
-        forward!(self, store => GrantStore::save_tokens(store, grant_id, tokens))
-    }
-
     async fn save_standalone_token(
         &self,
         hash: TokenHash,
@@ -336,7 +379,7 @@ impl GrantStore for Store {
         forward!(self, store => GrantStore::find_known(store, hash))
     }
 
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
         forward!(self, store => GrantStore::find_family(store, grant_id))
     }
 
@@ -359,13 +402,17 @@ impl GrantStore for Store {
 
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError> {
         forward!(self, store => GrantStore::grants_of_user(store, user_id, now))
     }
 
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
         forward!(self, store => GrantStore::grant_belongs_to(store, grant_id, user_id))
     }
 

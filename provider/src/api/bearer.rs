@@ -6,7 +6,6 @@
 //! kept in browser history and sent in `Referer`, so a token there leaks (§5.3, RFC 9700 §4.3.2).
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -14,8 +13,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use shared::scope::Scope;
 
-use crate::domain::grant::TokenRecord;
-use crate::domain::now_millis;
+use crate::domain::grant::{TokenRecord, UserId};
 use crate::domain::token::TokenHash;
 use crate::error::BearerError;
 use crate::oauth::params::Params;
@@ -58,7 +56,7 @@ pub struct Authorized<S> {
 
 impl<S> Authorized<S> {
     /// The resource owner's id, or `None` for a client acting for itself.
-    pub fn user_id(&self) -> Option<&Arc<str>> {
+    pub fn user_id(&self) -> Option<&UserId> {
         self.token.user_id.as_ref()
     }
 }
@@ -92,7 +90,7 @@ async fn authorize<S: RequiredScope>(
 ) -> Result<Authorized<S>, BearerError> {
     let record = state
         .store
-        .find_active(&TokenHash::of(token), now_millis())
+        .find_active(&TokenHash::of(token), state.clock.now_millis())
         .await?
         .filter(|record| record.kind == crate::domain::grant::TokenKind::Access)
         .ok_or(BearerError::InvalidToken(

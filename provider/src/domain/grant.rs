@@ -6,21 +6,18 @@
 //! made from those by rotation. Revoking the grant kills the whole family (RFC 6749 §10.5,
 //! RFC 9700 §4.14.2).
 
-use std::sync::Arc;
-
 use super::pkce::CodeChallenge;
 use super::scope::ScopeSet;
 
-/// A grant's identifier: random, not a secret (it appears in `/account` forms).
-pub type GrantId = Arc<str>;
+pub use super::ids::{ClientId, GrantId, UserId};
 
 /// An authorization code as the store keeps it (RFC 6749 §4.1.2): short-lived, single-use,
 /// bound to the client, the redirect URI and the PKCE challenge of its request.
 #[derive(Debug, Clone)]
 pub struct AuthorizationCode {
     pub grant_id: GrantId,
-    pub client_id: Arc<str>,
-    pub user_id: Arc<str>,
+    pub client_id: ClientId,
+    pub user_id: UserId,
     /// The `redirect_uri` exactly as the authorization request sent it (`None` if it was
     /// omitted): §4.1.3 requires the token request to repeat it identically.
     pub redirect_uri: Option<String>,
@@ -53,9 +50,9 @@ pub struct TokenRecord {
     /// The family it belongs to; `None` for `client_credentials` access tokens, which
     /// stand alone.
     pub grant_id: Option<GrantId>,
-    pub client_id: Arc<str>,
+    pub client_id: ClientId,
     /// The resource owner; `None` when a client acts for itself (`client_credentials`).
-    pub user_id: Option<Arc<str>>,
+    pub user_id: Option<UserId>,
     pub scopes: ScopeSet,
     pub issued_at: u64,
     pub expires_at: u64,

@@ -20,6 +20,8 @@ use subtle::ConstantTimeEq;
 
 use shared::Secret;
 
+use super::ids::GrantId;
+
 /// The SHA-256 of a token or code: the only form the store keeps.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TokenHash(pub [u8; 32]);
@@ -184,7 +186,7 @@ impl std::fmt::Debug for FamilySalt {
 /// only, until [`RefreshTokenKey::verify`] says the MAC is genuine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilyToken {
-    pub grant_id: String,
+    pub grant_id: GrantId,
     pub generation: u64,
     mac: [u8; 32],
 }
@@ -213,7 +215,7 @@ impl FamilyToken {
         }
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?.try_into().ok()?;
         Some(FamilyToken {
-            grant_id: grant_id.to_owned(),
+            grant_id: grant_id.into(),
             generation,
             mac,
         })

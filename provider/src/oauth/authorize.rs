@@ -21,7 +21,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared::ErrorCode;
 
 use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
-use crate::domain::now_millis;
 use crate::domain::pkce::{CodeChallenge, S256};
 use crate::domain::scope::ScopeSet;
 use crate::error::{AuthorizeError, ErrorRedirect, PageError};
@@ -44,7 +43,7 @@ pub async fn authorize(
     session: ProviderSession,
 ) -> Result<HttpResponse, AuthorizeFlowError> {
     let params = Params::parse(req.query_string().as_bytes());
-    let now = now_millis();
+    let now = state.clock.now_millis();
     if params.get("client_id").is_none()
         && let Some(request_id) = params.get("request_id")
     {
@@ -146,7 +145,7 @@ pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, A
             scopes: scopes.to_wire(),
             state: params.get("state").map(str::to_owned),
             code_challenge: challenge.as_str().to_owned(),
-            created_at: now_millis(),
+            created_at: state.clock.now_millis(),
         },
     })
 }

@@ -12,7 +12,6 @@ use shared::ErrorCode;
 
 use crate::domain::client::VerifiedRedirectUri;
 use crate::domain::grant::AuthorizationCode;
-use crate::domain::now_millis;
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{mint, random_id};
@@ -53,7 +52,7 @@ pub async fn decide(
             ));
         }
     };
-    let now = now_millis();
+    let now = state.clock.now_millis();
     let pending = match form.request_id.as_deref() {
         Some(id) => session.take_pending(id, now)?,
         None => None,

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared::introspection::IntrospectionResponse;
 
 use crate::domain::client::ClientKind;
-use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
 use crate::oauth::token::{client_auth, parse_form};
@@ -33,7 +32,7 @@ pub async fn introspect(
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let answer = match state
         .store
-        .find_active(&TokenHash::of(token), now_millis())
+        .find_active(&TokenHash::of(token), state.clock.now_millis())
         .await?
     {
         None => IntrospectionResponse::inactive(),

@@ -2,27 +2,27 @@
 //! hash, in `DashMap`s of this process.
 //!
 //! Each operation is atomic under the map's locks and keeps the promises of
-//! [`GrantStore`](super::GrantStore): the inherent methods below are the synchronous
-//! originals, and the trait implementation at the end wraps them. The commits re-check,
+//! [`GrantStore`](super::GrantStore), implemented once, by the trait: nothing here awaits,
+//! so every future is ready at its first poll. The commits re-check,
 //! under the entry's lock, what may have changed since the handler's lookup (a code's
 //! used flag, a family's generation). Expired entries stay until
-//! [`MemoryStore::purge_expired`], which the server runs every `PURGE_INTERVAL`.
+//! [`GrantStore::purge_expired`](super::GrantStore::purge_expired), which the server runs every `PURGE_INTERVAL`.
 //!
 //! Only SHA-256 hashes of tokens and codes are kept. Locks are always taken in one order,
 //! codes, then grants, then tokens, so two operations can never wait on each other in a cycle.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use dashmap::DashMap;
 
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
 use super::{
-    Commit, Family, FoundCode, GrantRevoked, GrantStore, GrantSummary, Purged, StoreError,
-    StoreSize, TokenStatus, TokenSummary,
+    Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
+    TokenSummary, refresh_expiry,
 };
 
 /// A code and whether it has been used.
@@ -50,8 +50,8 @@ struct FamilyEntry {
 /// One authorization and the hashes of every token it produced.
 #[derive(Debug)]
 struct GrantEntry {
-    client_id: Arc<str>,
-    user_id: Arc<str>,
+    client_id: ClientId,
+    user_id: UserId,
     scopes: ScopeSet,
     created_at: u64,
     /// The grant's code, kept for the family view; not the code itself.
@@ -79,16 +79,6 @@ where
     }
 }
 
-/// When the refresh token among `tokens` expires (0 if there is none).
-fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
-    tokens
-        .iter()
-        .filter(|(_, record)| record.kind == TokenKind::Refresh)
-        .map(|(_, record)| record.expires_at)
-        .max()
-        .unwrap_or(0)
-}
-
 /// The in-memory store.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -102,9 +92,33 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Starts a grant together with its authorization code (the resource owner just
-    /// approved the request).
-    pub fn start_grant(&self, code_hash: TokenHash, code: AuthorizationCode, now: u64) {
+    /// Adds tokens to a grant whose lock the caller holds.
+    fn add_to_grant(&self, grant: &mut GrantEntry, tokens: Vec<(TokenHash, TokenRecord)>) {
+        for (hash, record) in tokens {
+            grant.keep_until = grant.keep_until.max(record.expires_at);
+            grant.tokens.push(hash);
+            self.tokens.insert(hash, TokenEntry { record });
+        }
+    }
+
+    /// Empties a grant whose lock the caller holds, and marks it revoked so nothing joins it.
+    fn revoke_locked(&self, grant: &mut GrantEntry) {
+        grant.revoked = true;
+        for hash in grant.tokens.drain(..) {
+            self.tokens.remove(&hash);
+        }
+    }
+}
+
+/// The contract, kept under the maps' locks: the memory store never fails, and never
+/// waits (every future below is ready at its first poll).
+impl GrantStore for MemoryStore {
+    async fn start_grant(
+        &self,
+        code_hash: TokenHash,
+        code: AuthorizationCode,
+        now: u64,
+    ) -> Result<(), StoreError> {
         self.grants.insert(
             code.grant_id.clone(),
             GrantEntry {
@@ -119,10 +133,6 @@ impl MemoryStore {
                 revoked: false,
             },
         );
-        self.save_code(code_hash, code);
-    }
-
-    fn save_code(&self, code_hash: TokenHash, code: AuthorizationCode) {
         self.codes.insert(
             code_hash,
             CodeEntry {
@@ -130,29 +140,28 @@ impl MemoryStore {
                 redeemed: false,
             },
         );
+        Ok(())
     }
 
-    /// The code with this hash and whether it was already redeemed.
-    pub fn find_code(&self, code_hash: &TokenHash) -> Option<FoundCode> {
-        let entry = self.codes.get(code_hash)?;
-        Some(FoundCode {
+    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError> {
+        Ok(self.codes.get(code_hash).map(|entry| FoundCode {
             code: entry.code.clone(),
             used: entry.redeemed,
-        })
+        }))
     }
 
-    /// Marks the code used and starts its family with `tokens`, unless it was used first.
-    pub fn commit_code(
+    async fn commit_code(
         &self,
         code_hash: &TokenHash,
+        _code: &AuthorizationCode,
         salt: FamilySalt,
         tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Commit {
+    ) -> Result<Commit, StoreError> {
         let Some(mut entry) = self.codes.get_mut(code_hash) else {
-            return Commit::Revoked;
+            return Ok(Commit::Revoked);
         };
         if entry.redeemed {
-            return Commit::Replayed;
+            return Ok(Commit::Replayed);
         }
         // Still holding the code's lock: a replay waits for it, and then finds the tokens
         // it must revoke already in the family.
@@ -161,7 +170,7 @@ impl MemoryStore {
             .get_mut(&entry.code.grant_id)
             .filter(|grant| !grant.revoked)
         else {
-            return Commit::Revoked;
+            return Ok(Commit::Revoked);
         };
         entry.redeemed = true;
         grant.family = Some(FamilyEntry {
@@ -170,49 +179,39 @@ impl MemoryStore {
             refresh_expires_at: refresh_expiry(&tokens),
         });
         self.add_to_grant(&mut grant, tokens);
-        Commit::Committed
+        Ok(Commit::Committed)
     }
 
-    /// Adds tokens to a live grant. Fails if the grant was revoked meanwhile (a replayed
-    /// code revoked it between redemption and issuance, say), so no token outlives its family.
-    pub fn save_tokens(
+    async fn save_standalone_token(
         &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<(), GrantRevoked> {
-        let mut grant = self.grants.get_mut(grant_id).ok_or(GrantRevoked)?;
-        if grant.revoked {
-            return Err(GrantRevoked);
-        }
-        self.add_to_grant(&mut grant, tokens);
+        hash: TokenHash,
+        record: TokenRecord,
+    ) -> Result<(), StoreError> {
+        self.tokens.insert(hash, TokenEntry { record });
         Ok(())
     }
 
-    /// Adds tokens to a grant whose lock the caller holds.
-    fn add_to_grant(&self, grant: &mut GrantEntry, tokens: Vec<(TokenHash, TokenRecord)>) {
-        for (hash, record) in tokens {
-            grant.keep_until = grant.keep_until.max(record.expires_at);
-            grant.tokens.push(hash);
-            self.tokens.insert(hash, TokenEntry { record });
-        }
+    async fn find_active(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .tokens
+            .get(hash)
+            .filter(|entry| !entry.record.is_expired(now))
+            .map(|entry| entry.record.clone()))
     }
 
-    /// Saves a token that belongs to no grant (`client_credentials`).
-    pub fn save_standalone_token(&self, hash: TokenHash, record: TokenRecord) {
-        self.tokens.insert(hash, TokenEntry { record });
+    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self.tokens.get(hash).map(|entry| entry.record.clone()))
     }
 
-    /// The token with this hash if it is active now: known and not expired.
-    pub fn find_active(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord> {
-        let entry = self.tokens.get(hash)?;
-        (!entry.record.is_expired(now)).then(|| entry.record.clone())
-    }
-
-    /// The refresh family of a live grant.
-    pub fn find_family(&self, grant_id: &str) -> Option<Family> {
-        let grant = self.grants.get(grant_id).filter(|grant| !grant.revoked)?;
-        let family = grant.family?;
-        Some(Family {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
+        let Some(grant) = self.grants.get(grant_id).filter(|grant| !grant.revoked) else {
+            return Ok(None);
+        };
+        Ok(grant.family.map(|family| Family {
             grant_id: grant.key().clone(),
             client_id: grant.client_id.clone(),
             user_id: grant.user_id.clone(),
@@ -221,119 +220,102 @@ impl MemoryStore {
             generation: family.generation,
             salt: family.salt,
             refresh_expires_at: family.refresh_expires_at,
-        })
+        }))
     }
 
-    /// Compare-and-set on the family's generation, under the grant's lock: the pair it
-    /// supersedes goes, `tokens` join.
-    pub fn commit_rotation(
+    /// Compare-and-set on the family's generation, under the grant's lock.
+    async fn commit_rotation(
         &self,
-        grant_id: &str,
+        family: &Family,
         from: u64,
         tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Commit {
-        let Some(mut grant) = self.grants.get_mut(grant_id).filter(|grant| !grant.revoked) else {
-            return Commit::Revoked;
+    ) -> Result<Commit, StoreError> {
+        let Some(mut grant) = self
+            .grants
+            .get_mut(&family.grant_id)
+            .filter(|grant| !grant.revoked)
+        else {
+            return Ok(Commit::Revoked);
         };
-        let Some(family) = grant
+        let Some(current) = grant
             .family
             .as_mut()
-            .filter(|family| family.generation == from)
+            .filter(|current| current.generation == from)
         else {
-            return Commit::Replayed;
+            return Ok(Commit::Replayed);
         };
-        family.generation = from + 1;
-        family.refresh_expires_at = refresh_expiry(&tokens);
+        current.generation = from + 1;
+        current.refresh_expires_at = refresh_expiry(&tokens);
         // Grant first, then the tokens: the order every operation locks in.
         for hash in grant.tokens.drain(..) {
             self.tokens.remove(&hash);
         }
         self.add_to_grant(&mut grant, tokens);
-        Commit::Committed
+        Ok(Commit::Committed)
     }
 
-    /// Revokes a grant: every token of the family is removed before this returns, and no
-    /// token can join it afterwards. Revoking an unknown grant does nothing.
-    pub fn revoke_grant(&self, grant_id: &GrantId) {
+    async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
         if let Some(mut grant) = self.grants.get_mut(grant_id) {
             self.revoke_locked(&mut grant);
         }
+        Ok(())
     }
 
-    fn revoke_locked(&self, grant: &mut GrantEntry) {
-        grant.revoked = true;
-        for hash in grant.tokens.drain(..) {
-            self.tokens.remove(&hash);
-        }
-    }
-
-    /// Revokes one token by hash (RFC 7009). A refresh token takes its whole grant with it
-    /// (the contract: "revoking a refresh token revokes its grant's access tokens too"); an
-    /// access token goes alone. Returns what it was, if it existed.
-    pub fn revoke_token(&self, hash: &TokenHash) -> Option<TokenRecord> {
-        let record = self.tokens.get(hash).map(|entry| entry.record.clone())?;
+    async fn revoke_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        let Some(record) = self.tokens.get(hash).map(|entry| entry.record.clone()) else {
+            return Ok(None);
+        };
         match (&record.kind, &record.grant_id) {
-            (TokenKind::Refresh, Some(grant_id)) => self.revoke_grant(grant_id),
+            (TokenKind::Refresh, Some(grant_id)) => self.revoke_grant(grant_id).await?,
             _ => {
                 self.tokens.remove(hash);
             }
         }
-        Some(record)
+        Ok(Some(record))
     }
 
-    /// The live grants of one resource owner, with their families (for `/account`).
-    pub fn grants_of_user(&self, user_id: &str, now: u64) -> Vec<GrantSummary> {
-        let mut grants: Vec<GrantSummary> = self
+    async fn grants_of_user(
+        &self,
+        user_id: &UserId,
+        now: u64,
+    ) -> Result<Vec<GrantSummary>, StoreError> {
+        let grants = self
             .grants
             .iter()
-            .filter(|grant| !grant.revoked && &*grant.user_id == user_id)
+            .filter(|grant| !grant.revoked && grant.user_id == *user_id)
             .filter_map(|grant| {
-                let tokens: Vec<TokenSummary> = grant
-                    .tokens
-                    .iter()
-                    .filter_map(|hash| {
-                        let entry = self.tokens.get(hash)?;
-                        let status = if entry.record.is_expired(now) {
-                            TokenStatus::Expired
-                        } else {
-                            TokenStatus::Active
-                        };
-                        Some(TokenSummary {
-                            kind: entry.record.kind,
-                            fingerprint: hash.fingerprint(),
-                            status,
-                            expires_at: entry.record.expires_at,
-                        })
-                    })
-                    .collect();
-                let live = tokens
-                    .iter()
-                    .any(|token| token.status == TokenStatus::Active);
-                live.then(|| GrantSummary {
+                let tokens = grant.tokens.iter().filter_map(|hash| {
+                    let entry = self.tokens.get(hash)?;
+                    Some(TokenSummary::of(hash, &entry.record, now))
+                });
+                GrantSummary {
                     id: grant.key().clone(),
                     client_id: grant.client_id.clone(),
                     scopes: grant.scopes,
                     created_at: grant.created_at,
                     code_fingerprint: grant.code.fingerprint(),
-                    tokens,
-                })
-            })
-            .collect();
-        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
-        grants
+                    tokens: tokens.collect(),
+                }
+                .if_live()
+            });
+        Ok(GrantSummary::newest_first(grants))
     }
 
-    /// Whether this grant belongs to `user_id` (so `/account` cannot revoke someone else's).
-    pub fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> bool {
-        self.grants
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .grants
             .get(grant_id)
-            .is_some_and(|grant| &*grant.user_id == user_id)
+            .is_some_and(|grant| grant.user_id == *user_id))
     }
 
     /// Drops expired codes and tokens, and grants with nothing left alive; then gives the
     /// maps' spare room back, so memory follows the tokens alive now rather than the most
     /// that were ever alive at once.
-    pub fn purge_expired(&self, now: u64) -> Purged {
+    async fn purge_expired(&self, now: u64) -> Result<Purged, StoreError> {
         // Counted as they go: requests keep inserting while this runs, so "length before
         // minus length after" could be negative.
         let mut purged = Purged::default();
@@ -369,123 +351,22 @@ impl MemoryStore {
         shrink_if_mostly_empty(&self.codes);
         shrink_if_mostly_empty(&self.tokens);
         shrink_if_mostly_empty(&self.grants);
-        purged
-    }
-
-    pub fn size(&self) -> StoreSize {
-        StoreSize {
-            codes: self.codes.len(),
-            tokens: self.tokens.len(),
-            grants: self.grants.len(),
-        }
-    }
-}
-
-/// The contract, over the synchronous operations above: the memory store never fails.
-impl GrantStore for MemoryStore {
-    async fn start_grant(
-        &self,
-        code_hash: TokenHash,
-        code: AuthorizationCode,
-        now: u64,
-    ) -> Result<(), StoreError> {
-        MemoryStore::start_grant(self, code_hash, code, now);
-        Ok(())
-    }
-
-    async fn find_code(&self, code_hash: &TokenHash) -> Result<Option<FoundCode>, StoreError> {
-        Ok(MemoryStore::find_code(self, code_hash))
-    }
-
-    async fn commit_code(
-        &self,
-        code_hash: &TokenHash,
-        _code: &AuthorizationCode,
-        salt: FamilySalt,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Commit, StoreError> {
-        Ok(MemoryStore::commit_code(self, code_hash, salt, tokens))
-    }
-
-    async fn save_tokens(
-        &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<(), GrantRevoked>, StoreError> {
-        Ok(MemoryStore::save_tokens(self, grant_id, tokens))
-    }
-
-    async fn save_standalone_token(
-        &self,
-        hash: TokenHash,
-        record: TokenRecord,
-    ) -> Result<(), StoreError> {
-        MemoryStore::save_standalone_token(self, hash, record);
-        Ok(())
-    }
-
-    async fn find_active(
-        &self,
-        hash: &TokenHash,
-        now: u64,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(MemoryStore::find_active(self, hash, now))
-    }
-
-    async fn find_known(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(self.tokens.get(hash).map(|entry| entry.record.clone()))
-    }
-
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
-        Ok(MemoryStore::find_family(self, grant_id))
-    }
-
-    async fn commit_rotation(
-        &self,
-        family: &Family,
-        from: u64,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Commit, StoreError> {
-        Ok(MemoryStore::commit_rotation(
-            self,
-            &family.grant_id,
-            from,
-            tokens,
-        ))
-    }
-
-    async fn revoke_grant(&self, grant_id: &GrantId) -> Result<(), StoreError> {
-        MemoryStore::revoke_grant(self, grant_id);
-        Ok(())
-    }
-
-    async fn revoke_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(MemoryStore::revoke_token(self, hash))
-    }
-
-    async fn grants_of_user(
-        &self,
-        user_id: &str,
-        now: u64,
-    ) -> Result<Vec<GrantSummary>, StoreError> {
-        Ok(MemoryStore::grants_of_user(self, user_id, now))
-    }
-
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
-        Ok(MemoryStore::grant_belongs_to(self, grant_id, user_id))
-    }
-
-    async fn purge_expired(&self, now: u64) -> Result<Purged, StoreError> {
-        Ok(MemoryStore::purge_expired(self, now))
+        Ok(purged)
     }
 
     async fn size(&self) -> Result<StoreSize, StoreError> {
-        Ok(MemoryStore::size(self))
+        Ok(StoreSize {
+            codes: self.codes.len(),
+            tokens: self.tokens.len(),
+            grants: self.grants.len(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
     use crate::domain::pkce::CodeChallenge;
     use crate::domain::token::mint;
@@ -520,80 +401,109 @@ mod tests {
         )
     }
 
+    /// What a memory store operation answered: it never waits and never fails.
+    fn ready<T>(operation: impl Future<Output = Result<T, StoreError>>) -> T {
+        operation
+            .now_or_never()
+            .expect("the memory store never waits")
+            .expect("the memory store never fails")
+    }
+
+    /// A store whose grant `g1` has redeemed its code with `tokens`.
+    fn redeemed(store: &MemoryStore, tokens: Vec<(TokenHash, TokenRecord)>) -> Family {
+        let (code_hash, issued) = (mint().hash, code("g1"));
+        ready(store.start_grant(code_hash, issued.clone(), NOW));
+        let salt = FamilySalt::random();
+        let committed = ready(store.commit_code(&code_hash, &issued, salt, tokens));
+        assert_eq!(committed, Commit::Committed);
+        ready(store.find_family(&"g1".into())).expect("started")
+    }
+
     #[test]
     fn a_code_is_committed_once_and_the_second_commit_is_a_replay() {
         let store = MemoryStore::new();
-        let hash = mint().hash;
-        store.start_grant(hash, code("g1"), NOW);
-        assert!(!store.find_code(&hash).expect("known").used);
+        let (hash, issued) = (mint().hash, code("g1"));
+        ready(store.start_grant(hash, issued.clone(), NOW));
+        assert!(!ready(store.find_code(&hash)).expect("known").used);
         let salt = FamilySalt::random();
         assert_eq!(
-            store.commit_code(&hash, salt, Vec::new()),
+            ready(store.commit_code(&hash, &issued, salt, Vec::new())),
             Commit::Committed
         );
-        assert!(store.find_code(&hash).expect("known").used);
-        assert_eq!(store.commit_code(&hash, salt, Vec::new()), Commit::Replayed);
-        assert_eq!(store.find_family("g1").expect("started").generation, 0);
+        assert!(ready(store.find_code(&hash)).expect("known").used);
+        assert_eq!(
+            ready(store.commit_code(&hash, &issued, salt, Vec::new())),
+            Commit::Replayed
+        );
+        assert_eq!(
+            ready(store.find_family(&"g1".into()))
+                .expect("started")
+                .generation,
+            0
+        );
     }
 
     #[test]
     fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
         let store = MemoryStore::new();
-        store.start_grant(mint().hash, code("g1"), NOW);
         let access = token(TokenKind::Access, "g1", NOW + 1000);
         let refresh = token(TokenKind::Refresh, "g1", NOW + 1000);
         let (access_hash, refresh_hash) = (access.0, refresh.0);
-        store
-            .save_tokens(&"g1".into(), vec![access, refresh])
-            .expect("grant is live");
-        store.revoke_grant(&"g1".into());
-        assert!(store.find_active(&access_hash, NOW).is_none());
-        assert!(store.find_active(&refresh_hash, NOW).is_none());
+        let family = redeemed(&store, vec![access, refresh]);
+        ready(store.revoke_grant(&"g1".into()));
+        assert!(ready(store.find_active(&access_hash, NOW)).is_none());
+        assert!(ready(store.find_active(&refresh_hash, NOW)).is_none());
         let late = token(TokenKind::Access, "g1", NOW + 1000);
+        let late_hash = late.0;
         assert_eq!(
-            store.save_tokens(&"g1".into(), vec![late]),
-            Err(GrantRevoked)
+            ready(store.commit_rotation(&family, 0, vec![late])),
+            Commit::Revoked
         );
+        assert!(ready(store.find_known(&late_hash)).is_none());
     }
 
     #[test]
     fn a_rotation_commits_once_per_generation_and_removes_the_pair_it_supersedes() {
         let store = MemoryStore::new();
-        let code_hash = mint().hash;
-        store.start_grant(code_hash, code("g1"), NOW);
         let first = token(TokenKind::Refresh, "g1", NOW + 1000);
         let first_hash = first.0;
-        let salt = FamilySalt::random();
-        store.commit_code(&code_hash, salt, vec![first]);
+        let family = redeemed(&store, vec![first]);
         let next = token(TokenKind::Refresh, "g1", NOW + 2000);
         let next_hash = next.0;
         assert_eq!(
-            store.commit_rotation("g1", 0, vec![next]),
+            ready(store.commit_rotation(&family, 0, vec![next])),
             Commit::Committed
         );
-        assert!(store.find_active(&first_hash, NOW).is_none(), "superseded");
-        assert!(store.find_active(&next_hash, NOW).is_some());
-        let family = store.find_family("g1").expect("live");
+        assert!(
+            ready(store.find_active(&first_hash, NOW)).is_none(),
+            "superseded"
+        );
+        assert!(ready(store.find_active(&next_hash, NOW)).is_some());
+        let moved = ready(store.find_family(&"g1".into())).expect("live");
         assert_eq!(
-            (family.generation, family.refresh_expires_at),
+            (moved.generation, moved.refresh_expires_at),
             (1, NOW + 2000)
         );
         let late = token(TokenKind::Refresh, "g1", NOW + 2000);
-        assert_eq!(store.commit_rotation("g1", 0, vec![late]), Commit::Replayed);
-        assert_eq!(store.size().tokens, 1, "the loser's tokens never joined");
+        assert_eq!(
+            ready(store.commit_rotation(&family, 0, vec![late])),
+            Commit::Replayed
+        );
+        assert_eq!(
+            ready(store.size()).tokens,
+            1,
+            "the loser's tokens never joined"
+        );
     }
 
     #[test]
     fn purging_drops_expired_entries_and_keeps_live_ones() {
         let store = MemoryStore::new();
-        store.start_grant(mint().hash, code("g1"), NOW);
         let short = token(TokenKind::Access, "g1", NOW + 10);
         let long = token(TokenKind::Refresh, "g1", NOW + 100_000);
         let long_hash = long.0;
-        store
-            .save_tokens(&"g1".into(), vec![short, long])
-            .expect("grant is live");
-        let purged = store.purge_expired(NOW + 70_000);
+        redeemed(&store, vec![short, long]);
+        let purged = ready(store.purge_expired(NOW + 70_000));
         assert_eq!(
             purged,
             Purged {
@@ -602,8 +512,8 @@ mod tests {
                 grants: 0
             }
         );
-        assert!(store.find_active(&long_hash, NOW + 70_000).is_some());
-        let purged = store.purge_expired(NOW + 200_000);
+        assert!(ready(store.find_active(&long_hash, NOW + 70_000)).is_some());
+        let purged = ready(store.purge_expired(NOW + 200_000));
         assert_eq!(
             purged,
             Purged {
@@ -612,23 +522,20 @@ mod tests {
                 grants: 1
             }
         );
-        assert_eq!(store.size(), StoreSize::default());
+        assert_eq!(ready(store.size()), StoreSize::default());
     }
 
     #[test]
     fn a_grant_whose_token_was_revoked_alone_is_still_purged_after_its_lifetime() {
         let store = MemoryStore::new();
-        store.start_grant(mint().hash, code("g1"), NOW);
         let access = token(TokenKind::Access, "g1", NOW + 1000);
         let access_hash = access.0;
-        store
-            .save_tokens(&"g1".into(), vec![access])
-            .expect("grant is live");
+        redeemed(&store, vec![access]);
         // Revoked alone (RFC 7009): gone from the tokens, so no expiry will report it.
-        assert!(store.revoke_token(&access_hash).is_some());
-        let purged = store.purge_expired(NOW + 200_000);
+        assert!(ready(store.revoke_token(&access_hash)).is_some());
+        let purged = ready(store.purge_expired(NOW + 200_000));
         assert_eq!(purged.grants, 1, "the grant outlived all its tokens");
-        assert_eq!(store.size(), StoreSize::default());
+        assert_eq!(ready(store.size()), StoreSize::default());
     }
 
     #[test]
@@ -637,11 +544,11 @@ mod tests {
         for _ in 0..20_000 {
             let mut record = token(TokenKind::Access, "unused", NOW + 10).1;
             record.grant_id = None;
-            store.save_standalone_token(mint().hash, record);
+            ready(store.save_standalone_token(mint().hash, record));
         }
         let grown = store.tokens.capacity();
         assert!(grown >= 20_000);
-        let purged = store.purge_expired(NOW + 20);
+        let purged = ready(store.purge_expired(NOW + 20));
         assert_eq!(purged.tokens, 20_000);
         assert!(
             store.tokens.capacity() < grown / 4,
@@ -660,17 +567,17 @@ mod tests {
                 for _ in 0..rounds {
                     for expires_at in [NOW, NOW + 60_000] {
                         let (hash, record) = token(TokenKind::Access, "g1", expires_at);
-                        store.save_standalone_token(hash, record);
+                        ready(store.save_standalone_token(hash, record));
                     }
                 }
             });
             let mut purged = 0;
             while !writer.is_finished() {
-                purged += store.purge_expired(NOW).tokens;
+                purged += ready(store.purge_expired(NOW)).tokens;
             }
-            purged + store.purge_expired(NOW).tokens
+            purged + ready(store.purge_expired(NOW)).tokens
         });
         assert_eq!(purged, rounds);
-        assert_eq!(store.size().tokens, rounds);
+        assert_eq!(ready(store.size()).tokens, rounds);
     }
 }

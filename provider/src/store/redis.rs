@@ -27,7 +27,6 @@
 //!   The token endpoint read the code and checked it first (client, redirect URI, PKCE);
 //!   two concurrent redemptions both pass those checks, and the script lets exactly one
 //!   through.
-//! - [`SAVE_TOKENS`]: *join the family only if the grant is alive*.
 //! - [`COMMIT_ROTATION`]: *compare-and-set on the family's generation*: replace the
 //!   current pair with the new one only if nobody rotated this generation first.
 //! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
@@ -45,14 +44,15 @@ use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RedisUrl;
-use crate::domain::grant::{AuthorizationCode, GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::ids::{GrantId, UserId};
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
 use super::{
-    Commit, Family, FoundCode, GrantRevoked, GrantStore, GrantSummary, Purged, StoreError,
-    StoreSize, TokenStatus, TokenSummary,
+    Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
+    TokenSummary, refresh_expiry,
 };
 
 /// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
@@ -92,14 +92,6 @@ local function add_tokens(first_key, first_arg)
     arg = arg + 3
   end
 end
-";
-
-/// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV` = triples.
-/// Returns 1, or 0 if the grant is gone (revoked or expired): nothing is written then.
-pub const SAVE_TOKENS: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-add_tokens(4, 1)
-return 1
 ";
 
 /// `KEYS[1]` = grant, `KEYS[2]` = family set, `KEYS[3]` = user's grants; `ARGV[1]` = the
@@ -172,7 +164,6 @@ impl std::fmt::Debug for RedisStore {
 
 struct Scripts {
     commit_code: Script,
-    save_tokens: Script,
     commit_rotation: Script,
     revoke_grant: Script,
     start_grant: Script,
@@ -184,7 +175,6 @@ impl Scripts {
             |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
         Scripts {
             commit_code: with(&[TOKEN_HELPERS], COMMIT_CODE),
-            save_tokens: with(&[TOKEN_HELPERS], SAVE_TOKENS),
             commit_rotation: with(&[TOKEN_HELPERS], COMMIT_ROTATION),
             revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
             start_grant: with(&[TOKEN_HELPERS], START_GRANT),
@@ -200,7 +190,8 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 const RECONNECT_MAX_DELAY_MS: u64 = 250;
 /// How long start-up waits for Redis to answer `PING`.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
-/// The most `SCAN` rounds [`RedisStore::size`] makes (it is for tests and benchmarks).
+/// The most `SCAN` rounds [`GrantStore::size`] makes: an operator's count, never on a
+/// request path.
 const MAX_SCAN_ROUNDS: usize = 100_000;
 
 /// A key's lifetime in milliseconds from `now` until `expires_at`, at least 1 (Redis
@@ -217,26 +208,25 @@ fn hex_bytes(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn parse_salt(hex: &str) -> Result<FamilySalt, StoreError> {
-    let mut salt = [0u8; 16];
-    if hex.len() != 32 {
-        return Err(malformed("family salt"));
+/// `N` bytes from their `2 × N` lowercase hex digits, as [`hex_bytes`] wrote them.
+fn parse_hex<const N: usize>(hex: &str, what: &str) -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    if hex.len() != 2 * N {
+        return Err(malformed(what));
     }
-    for (byte, pair) in salt.iter_mut().zip(hex.as_bytes().chunks(2)) {
-        let pair = std::str::from_utf8(pair).map_err(|_| malformed("family salt"))?;
-        *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed("family salt"))?;
+    for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| malformed(what))?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| malformed(what))?;
     }
-    Ok(FamilySalt(salt))
+    Ok(bytes)
 }
 
-/// When the refresh token among `tokens` expires (0 if there is none).
-fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
-    tokens
-        .iter()
-        .filter(|(_, record)| record.kind == TokenKind::Refresh)
-        .map(|(_, record)| record.expires_at)
-        .max()
-        .unwrap_or(0)
+fn parse_salt(hex: &str) -> Result<FamilySalt, StoreError> {
+    parse_hex(hex, "family salt").map(FamilySalt)
+}
+
+fn parse_hash(hex: &str) -> Result<TokenHash, StoreError> {
+    parse_hex(hex, "token hash").map(TokenHash)
 }
 
 /// A code as stored (JSON in the `data` field).
@@ -445,7 +435,7 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Counts the keys matching `pattern` (bounded `SCAN`; for tests and benchmarks).
+    /// Counts the keys matching `pattern` (bounded `SCAN`, for [`GrantStore::size`]).
     async fn count_keys(&self, pattern: &str, skip_suffix: &str) -> Result<usize, StoreError> {
         let mut connection = self.connection.clone();
         let mut cursor: u64 = 0;
@@ -535,29 +525,6 @@ impl GrantStore for RedisStore {
         Ok(commit_outcome(&outcome))
     }
 
-    async fn save_tokens(
-        &self,
-        grant_id: &GrantId,
-        tokens: Vec<(TokenHash, TokenRecord)>,
-    ) -> Result<Result<(), GrantRevoked>, StoreError> {
-        let Some(user_id) = self.grant_owner(grant_id).await? else {
-            return Ok(Err(GrantRevoked));
-        };
-        let mut connection = self.connection.clone();
-        let mut invocation = self.scripts.save_tokens.prepare_invoke();
-        invocation
-            .key(self.grant_key(grant_id))
-            .key(self.family_key(grant_id))
-            .key(self.user_key(&user_id));
-        self.push_tokens(&mut invocation, &tokens)?;
-        let saved: i64 = invocation.invoke_async(&mut connection).await?;
-        Ok(if saved == 1 {
-            Ok(())
-        } else {
-            Err(GrantRevoked)
-        })
-    }
-
     async fn save_standalone_token(
         &self,
         hash: TokenHash,
@@ -592,7 +559,7 @@ impl GrantStore for RedisStore {
         self.read_token(hash).await
     }
 
-    async fn find_family(&self, grant_id: &str) -> Result<Option<Family>, StoreError> {
+    async fn find_family(&self, grant_id: &GrantId) -> Result<Option<Family>, StoreError> {
         let mut connection = self.connection.clone();
         let fields: Vec<Option<String>> = connection
             .hget(
@@ -623,7 +590,7 @@ impl GrantStore for RedisStore {
         };
         let number = |text: &str, what: &str| text.parse::<u64>().map_err(|_| malformed(what));
         Ok(Some(Family {
-            grant_id: grant_id.into(),
+            grant_id: grant_id.clone(),
             client_id: client_id.into(),
             user_id: user_id.into(),
             scopes: parse_scopes(&scopes)?,
@@ -693,7 +660,7 @@ impl GrantStore for RedisStore {
 
     async fn grants_of_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: u64,
     ) -> Result<Vec<GrantSummary>, StoreError> {
         let mut connection = self.connection.clone();
@@ -718,48 +685,36 @@ impl GrantStore for RedisStore {
                 let _: i64 = connection.srem(self.user_key(user_id), &grant_id).await?;
                 continue;
             };
-            if owner != user_id {
+            if owner != user_id.as_str() {
                 continue;
             }
             let hashes: Vec<String> = connection.smembers(self.family_key(&grant_id)).await?;
             let mut tokens = Vec::new();
             for hash_hex in hashes {
-                let key = format!("{}{hash_hex}", self.token_prefix());
-                let data: Option<String> = connection.hget(&key, "data").await?;
-                let Some(json) = data else { continue };
-                let record = decode_token(&json)?;
-                let status = if record.is_expired(now) {
-                    TokenStatus::Expired
-                } else {
-                    TokenStatus::Active
+                let hash = parse_hash(&hash_hex)?;
+                let Some(record) = self.read_token(&hash).await? else {
+                    continue;
                 };
-                tokens.push(TokenSummary {
-                    kind: record.kind,
-                    fingerprint: hash_hex.chars().take(8).collect(),
-                    status,
-                    expires_at: record.expires_at,
-                });
+                tokens.push(TokenSummary::of(&hash, &record, now));
             }
-            tokens.sort_by_key(|token| token.expires_at);
-            if tokens
-                .iter()
-                .any(|token| token.status == TokenStatus::Active)
-            {
-                grants.push(GrantSummary {
-                    id: grant_id.into(),
-                    client_id: client_id.into(),
-                    scopes: parse_scopes(&scopes)?,
-                    created_at: created_at.parse().map_err(|_| malformed("created_at"))?,
-                    code_fingerprint: code.chars().take(8).collect(),
-                    tokens,
-                });
-            }
+            let summary = GrantSummary {
+                id: grant_id.into(),
+                client_id: client_id.into(),
+                scopes: parse_scopes(&scopes)?,
+                created_at: created_at.parse().map_err(|_| malformed("created_at"))?,
+                code_fingerprint: parse_hash(&code)?.fingerprint(),
+                tokens,
+            };
+            grants.extend(summary.if_live());
         }
-        grants.sort_by_key(|grant| std::cmp::Reverse(grant.created_at));
-        Ok(grants)
+        Ok(GrantSummary::newest_first(grants))
     }
 
-    async fn grant_belongs_to(&self, grant_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    async fn grant_belongs_to(
+        &self,
+        grant_id: &GrantId,
+        user_id: &UserId,
+    ) -> Result<bool, StoreError> {
         Ok(self.grant_owner(grant_id).await?.as_deref() == Some(user_id))
     }
 

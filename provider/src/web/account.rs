@@ -5,8 +5,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::grant::TokenKind;
-use crate::domain::now_millis;
+use crate::domain::grant::{GrantId, TokenKind, UserId};
 use crate::error::{PageError, see_other};
 use crate::state::AppState;
 use crate::store::{GrantStore, TokenStatus};
@@ -29,10 +28,10 @@ pub async fn show_account(
     let Some(user_id) = session.user_id() else {
         return signed_out_page(&session);
     };
-    let now = now_millis();
+    let now = state.clock.now_millis();
     let grants = state
         .store
-        .grants_of_user(&user_id, now)
+        .grants_of_user(&UserId::from(user_id), now)
         .await?
         .into_iter()
         .map(|grant| GrantLine {
@@ -83,11 +82,15 @@ pub async fn revoke_grant(
     let Some(user_id) = session.user_id() else {
         return signed_out_page(&session);
     };
-    let grant_id = form.grant_id.as_deref().unwrap_or_default();
+    let grant_id = GrantId::from(form.grant_id.as_deref().unwrap_or_default());
     // Only the owner may revoke: a grant id from someone else's page does nothing.
-    if state.store.grant_belongs_to(grant_id, &user_id).await? {
-        state.store.revoke_grant(&grant_id.into()).await?;
-        tracing::info!(grant_id, "grant revoked by its resource owner");
+    if state
+        .store
+        .grant_belongs_to(&grant_id, &UserId::from(user_id))
+        .await?
+    {
+        state.store.revoke_grant(&grant_id).await?;
+        tracing::info!(%grant_id, "grant revoked by its resource owner");
     }
     Ok(see_other("/account"))
 }

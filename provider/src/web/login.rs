@@ -9,7 +9,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::now_millis;
 use crate::error::{PageError, see_other};
 use crate::state::AppState;
 use crate::web::pages::LoginPage;
@@ -41,7 +40,7 @@ pub async fn submit_login(
     session.check_csrf(form.csrf_token.as_deref())?;
     let username = form.username.clone().unwrap_or_default();
     let password = form.password.as_deref().unwrap_or_default();
-    let now = now_millis();
+    let now = state.clock.now_millis();
     let request_id = form
         .request_id
         .clone()

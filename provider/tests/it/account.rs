@@ -199,3 +199,31 @@ async fn after_logout_the_next_authorization_shows_the_login_page_again() {
         "logging out of the provider does not revoke tokens"
     );
 }
+
+#[tokio::test]
+async fn an_expired_access_token_shows_as_expired_and_the_grant_goes_when_its_refresh_token_does() {
+    let provider = spawn_provider().await;
+    let browser = new_browser();
+    let (access, refresh) = token_pair(&provider.user_tokens_in(&browser).await);
+    let row = |html: &str, token: &str| {
+        let fingerprint = shared::fingerprint(token);
+        html.lines()
+            .find(|line| line.contains(&fingerprint))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("a row for {fingerprint}: {html}"))
+    };
+    // Past the access token's hour, within the refresh token's fourteen days.
+    provider
+        .clock
+        .advance(std::time::Duration::from_secs(3600 + 1));
+    let (_, html) = provider.page(&browser, "/account").await;
+    assert!(row(&html, &access).contains("<td>expired</td>"), "{html}");
+    assert!(row(&html, &refresh).contains("<td>live</td>"), "{html}");
+    assert_eq!(count(&html, "name=\"grant_id\""), 1, "the grant is listed");
+    // Past the refresh token too: nothing left to revoke, so the grant is not listed.
+    provider
+        .clock
+        .advance(std::time::Duration::from_secs(14 * 86_400));
+    let (_, html) = provider.page(&browser, "/account").await;
+    assert_eq!(count(&html, "name=\"grant_id\""), 0, "{html}");
+}

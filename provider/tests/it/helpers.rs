@@ -11,6 +11,7 @@ pub mod backend;
 use std::sync::Arc;
 
 use provider::config::Settings;
+use provider::domain::ManualClock;
 use provider::startup::Application;
 use provider::store::Store;
 use reqwest::header::{HeaderMap, LOCATION};
@@ -39,6 +40,8 @@ pub struct TestProvider {
     /// An API caller without cookies (a client app's back end).
     pub api: reqwest::Client,
     pub store: Arc<Store>,
+    /// The provider's clock: `clock.advance(…)` expires codes and tokens without waiting.
+    pub clock: ManualClock,
     pub handle: actix_web::dev::ServerHandle,
 }
 
@@ -65,7 +68,8 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
         env.set(*key, *value);
     }
     let settings = Settings::from_source(&env).expect("test settings are valid");
-    let app = Application::connect(settings, listener)
+    let clock = ManualClock::new();
+    let app = Application::connect_with_clock(settings, listener, clock.clock())
         .await
         .expect("the provider starts");
     let store = app.store();
@@ -80,6 +84,7 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
             .build()
             .expect("a reqwest client"),
         store,
+        clock,
         handle,
     }
 }

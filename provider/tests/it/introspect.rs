@@ -81,7 +81,7 @@ async fn a_revoked_token_is_exactly_active_false() {
 async fn an_expired_access_token_is_inactive_and_refused_by_the_resource_server() {
     let provider = spawn_provider_with(&[("ACCESS_TOKEN_TTL", "1")]).await;
     let (access, _) = token_pair(&provider.user_tokens().await);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    provider.clock.advance(Duration::from_millis(1200));
     let body = introspect(&provider, &access).await;
     assert_eq!(body, json!({"active": false}));
     let protected = provider.get_with_token("/protected", &access).await;

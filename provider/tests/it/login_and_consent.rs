@@ -257,3 +257,22 @@ async fn a_signed_in_browser_goes_straight_to_consent() {
     let html = second.text().await.expect("a page");
     assert!(html.contains("name=\"decision\""), "consent, not login");
 }
+
+#[tokio::test]
+async fn a_consent_page_left_open_for_ten_minutes_approves_nothing() {
+    let provider = spawn_provider().await;
+    let browser = new_browser();
+    let consent = provider
+        .reach_consent(&browser, &AuthorizationRequest::default())
+        .await;
+    // A pending request lives ten minutes (the longest a code may, RFC 6749 §4.1.2).
+    provider
+        .clock
+        .advance(std::time::Duration::from_secs(10 * 60));
+    let response = provider.decide(&browser, &consent, "approve").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("already decided or has expired"), "{page}");
+    let size = provider.store.size().await.expect("the store answers");
+    assert_eq!(size.codes, 0, "no code was issued");
+}

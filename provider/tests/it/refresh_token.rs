@@ -160,7 +160,7 @@ async fn an_access_token_is_not_a_refresh_token() {
 async fn an_expired_refresh_token_is_invalid_grant() {
     let provider = spawn_provider_with(&[("REFRESH_TOKEN_TTL", "1")]).await;
     let (_, refresh) = token_pair(&provider.user_tokens().await);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    provider.clock.advance(Duration::from_millis(1200));
     let response = provider.refresh(&refresh).await;
     assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
 }
@@ -234,7 +234,7 @@ async fn a_grant_older_than_its_absolute_lifetime_cannot_be_refreshed_however_of
         let rotated = provider.refresh(&refresh).await;
         assert_eq!(rotated.status(), StatusCode::OK);
         (access, refresh) = token_pair(&rotated.json().await.expect("a token response"));
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        provider.clock.advance(Duration::from_millis(1100));
     }
     let response = provider.refresh(&refresh).await;
     assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;

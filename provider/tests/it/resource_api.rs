@@ -385,7 +385,7 @@ async fn the_public_resource_needs_no_token() {
 async fn an_expired_token_is_refused_the_moment_it_expires() {
     let provider = spawn_provider_with(&[("ACCESS_TOKEN_TTL", "1")]).await;
     let (access, _) = token_pair(&provider.user_tokens().await);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    provider.clock.advance(Duration::from_millis(1200));
     for path in ["/protected", "/api/auth/me"] {
         let response = provider.get_with_token(path, &access).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");

@@ -8,13 +8,13 @@ use provider::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
 use provider::domain::pkce::CodeChallenge;
 use provider::domain::scope::ScopeSet;
 use provider::domain::token::{FamilySalt, TokenHash, mint};
-use provider::store::{Commit, Family, GrantRevoked, GrantStore, Store, TokenStatus};
+use provider::store::{Commit, Family, GrantStore, Store, TokenStatus};
 
 use crate::helpers::backend::{redis_requested, test_store};
 
 /// A clock for these tests: now, so Redis TTLs (real time) and logical expiry agree.
 fn now() -> u64 {
-    provider::domain::now_millis()
+    provider::domain::Clock::System.now_millis()
 }
 
 fn code(grant_id: &str, now: u64) -> AuthorizationCode {
@@ -56,6 +56,20 @@ fn pair(grant: &str, now: u64) -> Vec<(TokenHash, TokenRecord)> {
 /// A store whose grant `grant` has redeemed its code: its family at generation 0, holding
 /// one pair (whose hashes are returned, access then refresh).
 async fn store_with_redeemed_code(grant: &str) -> (Store, Family, TokenHash, TokenHash) {
+    let (store, _, family, access, refresh) = redeemed(grant).await;
+    (store, family, access, refresh)
+}
+
+/// A store with one grant `g` (its code's hash returned) holding an access and a refresh
+/// token: the pair its code was redeemed for.
+async fn store_with_family(grant: &str) -> (Store, TokenHash, TokenHash, TokenHash) {
+    let (store, code_hash, _, access, refresh) = redeemed(grant).await;
+    (store, code_hash, access, refresh)
+}
+
+/// A grant whose code was redeemed for one pair: the store, the code's hash, the family,
+/// the access and the refresh token's hashes.
+async fn redeemed(grant: &str) -> (Store, TokenHash, Family, TokenHash, TokenHash) {
     let store = test_store().await;
     let now = now();
     let code_hash = mint().hash;
@@ -72,31 +86,11 @@ async fn store_with_redeemed_code(grant: &str) -> (Store, Family, TokenHash, Tok
         .expect("the store answers");
     assert_eq!(committed, Commit::Committed);
     let family = store
-        .find_family(grant)
+        .find_family(&grant.into())
         .await
         .expect("the store answers")
         .expect("the family started");
-    (store, family, access, refresh)
-}
-
-/// A store with one grant `g` (its code's hash returned) holding an access and a refresh token.
-async fn store_with_family(grant: &str) -> (Store, TokenHash, TokenHash, TokenHash) {
-    let store = test_store().await;
-    let now = now();
-    let code_hash = mint().hash;
-    store
-        .start_grant(code_hash, code(grant, now), now)
-        .await
-        .expect("the store answers");
-    let access = token(TokenKind::Access, Some(grant), now, 60_000);
-    let refresh = token(TokenKind::Refresh, Some(grant), now, 120_000);
-    let (access_hash, refresh_hash) = (access.0, refresh.0);
-    store
-        .save_tokens(&grant.into(), vec![access, refresh])
-        .await
-        .expect("the store answers")
-        .expect("the grant is live");
-    (store, code_hash, access_hash, refresh_hash)
+    (store, code_hash, family, access, refresh)
 }
 
 #[tokio::test]
@@ -247,7 +241,7 @@ async fn a_standalone_token_is_active_and_can_be_revoked() {
 
 #[tokio::test]
 async fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
-    let (store, _, access, refresh) = store_with_family("g1").await;
+    let (store, family, access, refresh) = store_with_redeemed_code("g1").await;
     let now = now();
     store.revoke_grant(&"g1".into()).await.expect("ok");
     assert!(store.find_active(&access, now).await.expect("ok").is_none());
@@ -258,24 +252,23 @@ async fn revoking_a_grant_removes_every_token_and_refuses_new_ones() {
             .expect("ok")
             .is_none()
     );
+    // The one way tokens join a redeemed grant is a rotation: it is refused.
     let late = token(TokenKind::Access, Some("g1"), now, 60_000);
+    let late_hash = late.0;
     let saved = store
-        .save_tokens(&"g1".into(), vec![late])
+        .commit_rotation(&family, family.generation, vec![late])
         .await
         .expect("ok");
-    assert_eq!(saved, Err(GrantRevoked));
+    assert_eq!(saved, Commit::Revoked);
+    assert!(store.find_known(&late_hash).await.expect("ok").is_none());
 }
 
 #[tokio::test]
 async fn a_replayed_code_reports_the_grant_whose_revocation_kills_its_tokens() {
+    // The first use committed (the helper asserts it) and the pair joined the grant.
     let (store, code_hash, access, _) = store_with_family("g1").await;
     let now = now();
     let issued = code("g1", now);
-    let first = store
-        .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
-        .await
-        .expect("ok");
-    assert_eq!(first, Commit::Committed);
     let replay = store
         .commit_code(&code_hash, &issued, FamilySalt::random(), Vec::new())
         .await
@@ -338,7 +331,11 @@ async fn a_rotation_replaces_the_pair_and_a_second_one_from_the_same_generation_
             .expect("ok")
             .is_some()
     );
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!(moved.generation, 1);
     let again = store
         .commit_rotation(&family, 0, pair("g1", now))
@@ -355,7 +352,7 @@ async fn a_rotation_replaces_the_pair_and_a_second_one_from_the_same_generation_
             .is_none(),
         "the family died"
     );
-    assert!(store.find_family("g1").await.expect("ok").is_none());
+    assert!(store.find_family(&"g1".into()).await.expect("ok").is_none());
 }
 
 #[tokio::test]
@@ -363,14 +360,18 @@ async fn a_revoked_grant_commits_no_rotation_and_has_no_family() {
     let (store, family, _, _) = store_with_redeemed_code("g1").await;
     let now = now();
     store.revoke_grant(&family.grant_id).await.expect("ok");
-    assert!(store.find_family("g1").await.expect("ok").is_none());
+    assert!(store.find_family(&"g1".into()).await.expect("ok").is_none());
     let next = pair("g1", now);
     let next_access = next[0].0;
     let rotated = store.commit_rotation(&family, 0, next).await.expect("ok");
     assert_eq!(rotated, Commit::Revoked);
     assert!(store.find_known(&next_access).await.expect("ok").is_none());
     assert!(
-        store.find_family("nope").await.expect("ok").is_none(),
+        store
+            .find_family(&"nope".into())
+            .await
+            .expect("ok")
+            .is_none(),
         "an unknown grant has no family"
     );
 }
@@ -401,9 +402,16 @@ async fn eight_concurrent_rotations_of_one_generation_let_exactly_one_through() 
         "{outcomes:?}"
     );
     // The grant never forked: one generation up, one pair in it.
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!(moved.generation, 1);
-    let grants = store.grants_of_user("user1", now).await.expect("ok");
+    let grants = store
+        .grants_of_user(&"user1".into(), now)
+        .await
+        .expect("ok");
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0].tokens.len(), 2, "{grants:?}");
 }
@@ -419,7 +427,11 @@ async fn a_grant_holds_as_much_after_a_thousand_rotations_as_after_one() {
             .await
             .expect("ok");
         assert_eq!(rotated, Commit::Committed);
-        family = store.find_family("g1").await.expect("ok").expect("live");
+        family = store
+            .find_family(&"g1".into())
+            .await
+            .expect("ok")
+            .expect("live");
         if generation == 0 {
             after_one = Some((store.size().await.expect("ok"), redis_keys(&store).await));
         }
@@ -447,7 +459,10 @@ async fn redis_keys(store: &Store) -> usize {
 async fn the_account_view_lists_live_families_of_their_owner_only() {
     let (store, _, access, _) = store_with_family("g1").await;
     let now = now();
-    let grants = store.grants_of_user("user1", now).await.expect("ok");
+    let grants = store
+        .grants_of_user(&"user1".into(), now)
+        .await
+        .expect("ok");
     assert_eq!(grants.len(), 1);
     assert_eq!(&*grants[0].id, "g1");
     assert_eq!(grants[0].tokens.len(), 2);
@@ -465,14 +480,29 @@ async fn the_account_view_lists_live_families_of_their_owner_only() {
     );
     assert!(
         store
-            .grants_of_user("someone", now)
+            .grants_of_user(&"someone".into(), now)
             .await
             .expect("ok")
             .is_empty()
     );
-    assert!(store.grant_belongs_to("g1", "user1").await.expect("ok"));
-    assert!(!store.grant_belongs_to("g1", "someone").await.expect("ok"));
-    assert!(!store.grant_belongs_to("nope", "user1").await.expect("ok"));
+    assert!(
+        store
+            .grant_belongs_to(&"g1".into(), &"user1".into())
+            .await
+            .expect("ok")
+    );
+    assert!(
+        !store
+            .grant_belongs_to(&"g1".into(), &"someone".into())
+            .await
+            .expect("ok")
+    );
+    assert!(
+        !store
+            .grant_belongs_to(&"nope".into(), &"user1".into())
+            .await
+            .expect("ok")
+    );
 }
 
 #[tokio::test]
@@ -534,7 +564,11 @@ async fn a_retired_generation_stays_recognisable_from_the_family_record_alone() 
     // Nothing is kept per retired token: the family's generation says generation 0 is
     // retired, and its salt lets the token endpoint check the token's MAC.
     assert!(store.find_known(&old_refresh).await.expect("ok").is_none());
-    let moved = store.find_family("g1").await.expect("ok").expect("live");
+    let moved = store
+        .find_family(&"g1".into())
+        .await
+        .expect("ok")
+        .expect("live");
     assert_eq!((moved.generation, moved.salt), (1, family.salt));
     store.revoke_grant(&moved.grant_id).await.expect("ok");
     assert!(

@@ -145,7 +145,9 @@ async fn an_unknown_code_is_invalid_grant() {
 async fn an_expired_code_is_invalid_grant() {
     let provider = spawn_provider_with(&[("CODE_TTL", "1")]).await;
     let code = provider.authorization_code().await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    provider
+        .clock
+        .advance(std::time::Duration::from_millis(1100));
     let response = provider.exchange_code(&code).await;
     assert_json_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
 }

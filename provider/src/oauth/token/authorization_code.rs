@@ -20,7 +20,6 @@ use shared::token::TokenResponse;
 
 use crate::domain::client::RegisteredClient;
 use crate::domain::grant::AuthorizationCode;
-use crate::domain::now_millis;
 use crate::domain::token::{FamilySalt, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
@@ -40,7 +39,7 @@ pub async fn exchange_code(
         .ok_or_else(|| TokenError::invalid_request("code is required"))?;
     let code_verifier = params.get("code_verifier");
     let redirect_uri = params.get("redirect_uri");
-    let now = now_millis();
+    let now = app.clock.now_millis();
     let code_hash = TokenHash::of(code);
 
     // 1. Known.

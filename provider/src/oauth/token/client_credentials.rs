@@ -6,7 +6,6 @@ use shared::token::{BEARER, TokenResponse};
 
 use crate::domain::client::RegisteredClient;
 use crate::domain::grant::{TokenKind, TokenRecord};
-use crate::domain::now_millis;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::mint;
 use crate::error::TokenError;
@@ -26,12 +25,12 @@ pub async fn issue_client_token(
         None => ScopeSet::DEFAULT,
         Some(_) => requested_scope(params, client.allowed_scopes)?,
     };
-    let now = now_millis();
+    let now = state.clock.now_millis();
     let minted = mint();
     let record = TokenRecord {
         kind: TokenKind::Access,
         grant_id: None,
-        client_id: client.id.clone(),
+        client_id: client.id.clone().into(),
         user_id: None,
         scopes,
         issued_at: now,

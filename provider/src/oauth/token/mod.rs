@@ -9,15 +9,13 @@ pub mod client_auth;
 pub mod client_credentials;
 pub mod refresh_token;
 
-use std::sync::Arc;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::ErrorCode;
 use shared::token::{BEARER, TokenResponse};
 
 use crate::domain::client::GrantType;
-use crate::domain::grant::{GrantId, TokenKind, TokenRecord};
+use crate::domain::grant::{ClientId, GrantId, TokenKind, TokenRecord, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash, mint};
 use crate::error::{TokenError, no_store};
@@ -94,8 +92,8 @@ pub struct IssuedPair {
 /// Who a new pair is for, and which refresh generation it carries.
 pub struct PairFor<'a> {
     pub grant_id: &'a GrantId,
-    pub client_id: &'a Arc<str>,
-    pub user_id: &'a Arc<str>,
+    pub client_id: &'a ClientId,
+    pub user_id: &'a UserId,
     pub access_scopes: ScopeSet,
     /// The grant's scopes: a refresh token keeps them all (RFC 6749 §6).
     pub refresh_scopes: ScopeSet,

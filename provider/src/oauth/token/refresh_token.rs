@@ -33,7 +33,6 @@
 use shared::token::TokenResponse;
 
 use crate::domain::client::RegisteredClient;
-use crate::domain::now_millis;
 use crate::domain::token::{FamilyToken, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
@@ -51,7 +50,7 @@ pub async fn refresh(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
-    let now = now_millis();
+    let now = app.clock.now_millis();
 
     // 1. Genuine.
     let Some((token, family)) = recognise(app, presented).await? else {
