@@ -62,7 +62,7 @@ async fn resume(
     request_id: &str,
     now: u64,
 ) -> Result<HttpResponse, PageError> {
-    let pending = session.pending(request_id, now).ok_or_else(|| {
+    let pending = session.pending(request_id, now)?.ok_or_else(|| {
         PageError::bad_request(
             "This sign-in request has expired",
             "The request is no longer waiting (it was already decided, or is more than ten \
@@ -96,7 +96,6 @@ async fn ask_user(
         }
         .into_response(StatusCode::OK));
     }
-    let scopes = ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT);
     Ok(ConsentPage {
         csrf_token,
         request_id,
@@ -107,7 +106,8 @@ async fn ask_user(
             .clone()
             .unwrap_or_else(|| "the application's registered address".into()),
         display_name: state.user.display_name.clone(),
-        scopes: scopes
+        scopes: pending
+            .scopes
             .iter()
             .map(|scope| ScopeLine {
                 name: scope.as_str(),
@@ -129,7 +129,7 @@ pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, A
             description: description.to_owned(),
             state: params
                 .get("state")
-                .filter(|s| is_printable_ascii(s) && s.len() <= MAX_STATE_LENGTH)
+                .filter(|state| is_echoable_state(state))
                 .map(str::to_owned),
             issuer: state.settings.issuer.clone(),
         })
@@ -143,9 +143,9 @@ pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, A
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
             redirect_uri: params.get("redirect_uri").map(str::to_owned),
-            scopes: scopes.to_wire(),
+            scopes,
             state: params.get("state").map(str::to_owned),
-            code_challenge: challenge.as_str().to_owned(),
+            code_challenge: challenge,
             created_at: now_millis(),
         },
     })
@@ -225,6 +225,11 @@ fn check_state(params: &Params) -> Result<(), &'static str> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether `state` may be kept and echoed: what [`check_state`] accepts.
+pub fn is_echoable_state(state: &str) -> bool {
+    is_printable_ascii(state) && state.len() <= MAX_STATE_LENGTH
 }
 
 fn is_printable_ascii(value: &str) -> bool {

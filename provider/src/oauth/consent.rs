@@ -13,8 +13,6 @@ use shared::ErrorCode;
 use crate::domain::client::VerifiedRedirectUri;
 use crate::domain::grant::AuthorizationCode;
 use crate::domain::now_millis;
-use crate::domain::pkce::CodeChallenge;
-use crate::domain::scope::ScopeSet;
 use crate::domain::token::{mint, random_id};
 use crate::error::{ErrorRedirect, PageError, redirect_location, see_other};
 use crate::state::AppState;
@@ -130,19 +128,14 @@ async fn issue_code(
     user_id: &str,
     now: u64,
 ) -> Result<shared::Secret, PageError> {
-    let code_challenge = CodeChallenge::parse(&pending.code_challenge).ok_or_else(|| {
-        PageError::Internal(anyhow::anyhow!(
-            "a pending request holds a malformed challenge"
-        ))
-    })?;
     let minted = mint();
     let code = AuthorizationCode {
         grant_id: random_id().into(),
         client_id: pending.client_id.as_str().into(),
         user_id: user_id.into(),
         redirect_uri: pending.redirect_uri.clone(),
-        scopes: ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT),
-        code_challenge,
+        scopes: pending.scopes,
+        code_challenge: pending.code_challenge.clone(),
         expires_at: now + millis(state.settings.code_ttl),
     };
     tracing::info!(

@@ -42,24 +42,24 @@ pub async fn submit_login(
     let username = form.username.clone().unwrap_or_default();
     let password = form.password.as_deref().unwrap_or_default();
     let now = now_millis();
-    let request_id = form
-        .request_id
-        .clone()
-        .filter(|id| session.pending(id, now).is_some());
+    // A request id counts only while its request waits; a damaged one is its error page.
+    let pending = match form.request_id.as_deref() {
+        Some(id) => session
+            .pending(id, now)?
+            .map(|pending| (id.to_owned(), pending)),
+        None => None,
+    };
     if !state.user.check_credentials(&username, password) {
         tracing::info!("login failed");
-        let client_name = request_id
-            .as_deref()
-            .and_then(|id| session.pending(id, now))
-            .and_then(|pending| {
-                state
-                    .clients
-                    .find(&pending.client_id)
-                    .map(|c| c.name.clone())
-            });
+        let client_name = pending.as_ref().and_then(|(_, pending)| {
+            state
+                .clients
+                .find(&pending.client_id)
+                .map(|c| c.name.clone())
+        });
         let page = login_page(
             &session,
-            request_id,
+            pending.as_ref().map(|(id, _)| id.clone()),
             username,
             client_name,
             Some("Wrong username or password. Try again.".into()),
@@ -68,8 +68,8 @@ pub async fn submit_login(
     }
     session.log_in(&state.user.id)?;
     tracing::info!(user_id = %state.user.id, "login succeeded");
-    match request_id {
-        Some(id) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
+    match pending {
+        Some((id, _)) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
         None => Ok(see_other("/account")),
     }
 }
