@@ -85,10 +85,18 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
     Ok(params)
 }
 
+/// One issued token: the value the client receives, the hash the store keys it by, and
+/// what the store keeps about it. The value leaves in the response and is kept nowhere.
+pub struct IssuedToken {
+    pub value: shared::Secret,
+    pub hash: TokenHash,
+    pub record: TokenRecord,
+}
+
 /// The token pair an authorization produces: an access token and its refresh token.
 pub struct IssuedPair {
-    pub access: (shared::Secret, TokenHash, TokenRecord),
-    pub refresh: (shared::Secret, TokenHash, TokenRecord),
+    pub access: IssuedToken,
+    pub refresh: IssuedToken,
 }
 
 /// Who a new pair is for, and which refresh generation it carries.
@@ -124,24 +132,24 @@ pub fn mint_pair(app: &AppState, pair: PairFor<'_>, now: u64) -> IssuedPair {
         .refresh_key
         .mint(pair.grant_id, pair.generation, pair.salt);
     IssuedPair {
-        access: (
-            access.value,
-            access.hash,
-            record(
+        access: IssuedToken {
+            value: access.value,
+            hash: access.hash,
+            record: record(
                 TokenKind::Access,
                 pair.access_scopes,
                 app.settings.access_token_ttl,
             ),
-        ),
-        refresh: (
-            refresh.value,
-            refresh.hash,
-            record(
+        },
+        refresh: IssuedToken {
+            value: refresh.value,
+            hash: refresh.hash,
+            record: record(
                 TokenKind::Refresh,
                 pair.refresh_scopes,
                 app.settings.refresh_token_ttl,
             ),
-        ),
+        },
     }
 }
 
@@ -149,32 +157,32 @@ impl IssuedPair {
     /// The records to store, by hash.
     pub fn records(&self) -> Vec<(TokenHash, TokenRecord)> {
         vec![
-            (self.access.1, self.access.2.clone()),
-            (self.refresh.1, self.refresh.2.clone()),
+            (self.access.hash, self.access.record.clone()),
+            (self.refresh.hash, self.refresh.record.clone()),
         ]
     }
 
     /// The §5.1 response.
     pub fn response(self, _app: &AppState) -> TokenResponse {
+        let IssuedPair { access, refresh } = self;
         tracing::info!(
-            client_id = %self.access.2.client_id,
-            access_token = %self.access.1.fingerprint(),
-            refresh_token = %self.refresh.1.fingerprint(),
-            scope = %self.access.2.scopes.to_wire(),
+            client_id = %access.record.client_id,
+            access_token = %access.hash.fingerprint(),
+            refresh_token = %refresh.hash.fingerprint(),
+            scope = %access.record.scopes.to_wire(),
             "tokens issued"
         );
         TokenResponse {
-            access_token: self.access.0,
+            access_token: access.value,
             token_type: BEARER.into(),
             // The access token's own lifetime: shorter than the setting when the grant ends first.
-            expires_in: self
-                .access
-                .2
+            expires_in: access
+                .record
                 .expires_at
-                .saturating_sub(self.access.2.issued_at)
+                .saturating_sub(access.record.issued_at)
                 / 1000,
-            refresh_token: Some(self.refresh.0),
-            scope: self.access.2.scopes.to_wire(),
+            refresh_token: Some(refresh.value),
+            scope: access.record.scopes.to_wire(),
         }
     }
 }
