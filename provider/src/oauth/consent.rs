@@ -30,7 +30,7 @@ pub struct ConsentForm {
 /// POST `/oauth/authorize`: record the user's decision and send the browser back.
 pub async fn decide(
     form: web::Form<ConsentForm>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(form.csrf_token.as_deref())?;
@@ -63,9 +63,9 @@ pub async fn decide(
         )
     })?;
     let location = if approved {
-        approve(&state, &pending, &user_id, now).await?
+        approve(&app, &pending, &user_id, now).await?
     } else {
-        deny(&state, &pending)?
+        deny(&app, &pending)?
     };
     Ok(see_other(&location))
 }
@@ -73,31 +73,31 @@ pub async fn decide(
 /// The user approved: a grant starts with a fresh code, and the browser goes back with
 /// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). Returns the `Location`.
 pub async fn approve(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
     now: u64,
 ) -> Result<String, PageError> {
-    let redirect_uri = reverify(state, pending)?;
-    let code = issue_code(state, pending, user_id, now).await?;
+    let redirect_uri = reverify(app, pending)?;
+    let code = issue_code(app, pending, user_id, now).await?;
     Ok(redirect_location(
         &redirect_uri,
         &[
             ("code", Some(code.expose())),
             ("state", pending.state.as_deref()),
-            ("iss", Some(&state.settings.issuer)),
+            ("iss", Some(&app.settings.issuer)),
         ],
     ))
 }
 
 /// The user denied: back with `error=access_denied` (RFC 6749 §4.1.2.1). Returns the `Location`.
-pub fn deny(state: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
+pub fn deny(app: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
     Ok(ErrorRedirect {
-        redirect_uri: reverify(state, pending)?,
+        redirect_uri: reverify(app, pending)?,
         error: ErrorCode::AccessDenied,
         description: "the resource owner denied the request".into(),
         state: pending.state.clone(),
-        issuer: state.settings.issuer.clone(),
+        issuer: app.settings.issuer.clone(),
     }
     .location())
 }
@@ -105,11 +105,10 @@ pub fn deny(state: &AppState, pending: &PendingAuthorization) -> Result<String, 
 /// Verifies the redirect URI again: the pending request was checked when it arrived, and
 /// only a [`VerifiedRedirectUri`] may be redirected to.
 fn reverify(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
 ) -> Result<VerifiedRedirectUri, PageError> {
-    state
-        .clients
+    app.clients
         .find(&pending.client_id)
         .and_then(|client| client.verify_redirect_uri(pending.redirect_uri.as_deref()))
         .ok_or_else(|| {
@@ -123,7 +122,7 @@ fn reverify(
 /// Starts a grant and mints its authorization code: single-use, short-lived, bound to
 /// client, redirect URI and PKCE challenge (§4.1.2, RFC 7636 §4.4).
 async fn issue_code(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
     now: u64,
@@ -136,7 +135,7 @@ async fn issue_code(
         redirect_uri: pending.redirect_uri.clone(),
         scopes: pending.scopes,
         code_challenge: pending.code_challenge.clone(),
-        expires_at: now + millis(state.settings.code_ttl),
+        expires_at: now + millis(app.settings.code_ttl),
     };
     tracing::info!(
         client_id = %code.client_id,
@@ -144,7 +143,7 @@ async fn issue_code(
         scope = %code.scopes.to_wire(),
         "authorization code issued"
     );
-    state.store.start_grant(minted.hash, code, now).await?;
+    app.store.start_grant(minted.hash, code, now).await?;
     Ok(minted.value)
 }
 

@@ -19,10 +19,10 @@ use crate::store::GrantStore;
 pub async fn introspect(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
     let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
+    let client = client_auth::authenticate(&req, &params, &app)?;
     if client.kind == ClientKind::Public {
         return Err(TokenError::invalid_client(
             "introspection needs an authenticated (confidential) client",
@@ -31,7 +31,7 @@ pub async fn introspect(
     let token = params
         .get("token")
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
-    let answer = match state
+    let answer = match app
         .store
         .find_active(&TokenHash::of(token), now_millis())
         .await?
@@ -41,8 +41,8 @@ pub async fn introspect(
             let username = record
                 .user_id
                 .as_deref()
-                .filter(|id| *id == state.user.id)
-                .map(|_| state.user.username.clone());
+                .filter(|id| *id == app.user.id)
+                .map(|_| app.user.username.clone());
             IntrospectionResponse {
                 active: true,
                 scope: Some(record.scopes.to_wire()),
@@ -58,7 +58,7 @@ pub async fn introspect(
                         .unwrap_or(&record.client_id)
                         .to_owned(),
                 ),
-                iss: Some(state.settings.issuer.clone()),
+                iss: Some(app.settings.issuer.clone()),
             }
         }
     };

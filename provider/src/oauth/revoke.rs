@@ -22,25 +22,25 @@ use crate::store::GrantStore;
 pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
     let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
+    let client = client_auth::authenticate(&req, &params, &app)?;
     let token = params
         .get("token")
         .ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let hash = TokenHash::of(token);
     // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here,
     // expired ones too.
-    let Some(known) = state.store.find_known(&hash).await? else {
+    let Some(known) = app.store.find_known(&hash).await? else {
         // A retired refresh token (one a concurrent refresh has just rotated, say) is no
         // longer held by hash, but still names its grant: revoking it must end that grant,
         // or the new pair would outlive the client's "I am done with this grant".
-        if let Some((_, family)) = refresh_token::recognise(&state, token).await? {
+        if let Some((_, family)) = refresh_token::recognise(&app, token).await? {
             if *family.client_id != *client.id {
                 return Err(not_yours());
             }
-            state.store.revoke_grant(&family.grant_id).await?;
+            app.store.revoke_grant(&family.grant_id).await?;
             tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = "refresh_token", "retired token revoked with its grant");
         }
         return Ok(revoked());
@@ -51,9 +51,9 @@ pub async fn revoke(
     match (known.kind, &known.grant_id) {
         // By its grant, not by its hash: a rotation may retire this very token between the
         // lookup above and now, and its grant, new pair included, must end all the same.
-        (TokenKind::Refresh, Some(grant_id)) => state.store.revoke_grant(grant_id).await?,
+        (TokenKind::Refresh, Some(grant_id)) => app.store.revoke_grant(grant_id).await?,
         _ => {
-            state.store.revoke_token(&hash).await?;
+            app.store.revoke_token(&hash).await?;
         }
     }
     tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = known.kind.hint(), "token revoked");

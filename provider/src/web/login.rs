@@ -35,7 +35,7 @@ pub async fn show_login(session: ProviderSession) -> Result<HttpResponse, PageEr
 /// POST `/login`: check the credentials, then continue where the user was going.
 pub async fn submit_login(
     form: web::Form<LoginForm>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(form.csrf_token.as_deref())?;
@@ -49,14 +49,11 @@ pub async fn submit_login(
             .map(|pending| (id.to_owned(), pending)),
         None => None,
     };
-    if !state.user.check_credentials(&username, password) {
+    if !app.user.check_credentials(&username, password) {
         tracing::info!("login failed");
-        let client_name = pending.as_ref().and_then(|(_, pending)| {
-            state
-                .clients
-                .find(&pending.client_id)
-                .map(|c| c.name.clone())
-        });
+        let client_name = pending
+            .as_ref()
+            .and_then(|(_, pending)| app.clients.find(&pending.client_id).map(|c| c.name.clone()));
         let page = login_page(
             &session,
             pending.as_ref().map(|(id, _)| id.clone()),
@@ -66,8 +63,8 @@ pub async fn submit_login(
         )?;
         return Ok(page.into_response(StatusCode::UNAUTHORIZED));
     }
-    session.log_in(&state.user.id)?;
-    tracing::info!(user_id = %state.user.id, "login succeeded");
+    session.log_in(&app.user.id)?;
+    tracing::info!(user_id = %app.user.id, "login succeeded");
     match pending {
         Some((id, _)) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
         None => Ok(see_other("/account")),

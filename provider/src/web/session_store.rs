@@ -4,7 +4,7 @@
 //! actix-session ships a cookie store (the whole session in an encrypted cookie) and a
 //! Redis store, but none in memory: [`MemorySessionStore`] is that. [`RedisSessions`] keeps
 //! them in Redis, over the grant store's own connection. In both, the cookie carries only a
-//! random session key; the state stays server-side. [`SessionBackend`] picks one at start.
+//! random session key; the session data stays server-side. [`SessionBackend`] picks one at start.
 //! With Redis, any instance can continue a flow another one started (they share
 //! `SESSION_KEY`, so each can read the others' cookies).
 //!
@@ -263,7 +263,8 @@ impl SessionBackend {
 /// How long the provider keeps a session nobody has signed in to: ten minutes, the life of
 /// the pending authorization requests it holds (`session.rs`). Every cookieless
 /// `GET /oauth/authorize` makes one, so anyone can make them by the thousand; at the
-/// cookie's own lifetime (a day) they would pile up (issue 13: 2,000 requests held 70 MB).
+/// cookie's own lifetime (a day) they would pile up (2,000 requests held 70 MB;
+/// `provider/tests/memory/anonymous_memory.rs` keeps the bound).
 /// A signed-in session keeps actix-session's lifetime.
 pub const ANONYMOUS_SESSION_TTL: Duration = Duration::minutes(10);
 

@@ -29,10 +29,10 @@ use crate::state::AppState;
 pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
     let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
+    let client = client_auth::authenticate(&req, &params, &app)?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| TokenError::invalid_request("grant_type is required"))?;
@@ -50,11 +50,11 @@ pub async fn token(
     }
     let response = match grant_type {
         GrantType::AuthorizationCode => {
-            authorization_code::exchange_code(&state, &client, &params).await?
+            authorization_code::exchange_code(&app, &client, &params).await?
         }
-        GrantType::RefreshToken => refresh_token::refresh(&state, &client, &params).await?,
+        GrantType::RefreshToken => refresh_token::refresh(&app, &client, &params).await?,
         GrantType::ClientCredentials => {
-            client_credentials::issue_client_token(&state, &client, &params).await?
+            client_credentials::issue_client_token(&app, &client, &params).await?
         }
     };
     let mut http = HttpResponse::Ok().json(response);
