@@ -6,7 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use shared::ErrorCode;
+use shared::ApiErrorCode;
 use shared::team::TeamMember;
 
 use crate::api::bearer::{Authorized, TeamsRead, TeamsWrite};
@@ -30,13 +30,13 @@ impl From<TeamError> for ApiError {
     fn from(error: TeamError) -> Self {
         let (status, code) = match error {
             TeamError::UnknownTeam(_) | TeamError::NotAMember(_) => {
-                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+                (StatusCode::NOT_FOUND, ApiErrorCode::NotFound)
             }
             TeamError::AlreadyMember(_) | TeamError::LastAdmin => {
-                (StatusCode::CONFLICT, ErrorCode::Conflict)
+                (StatusCode::CONFLICT, ApiErrorCode::Conflict)
             }
-            TeamError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+            TeamError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ApiErrorCode::InvalidRequest),
         };
         ApiError::new(status, code, error.to_string())
     }
@@ -74,7 +74,7 @@ fn parse_member(body: &[u8]) -> Result<TeamMember, ApiError> {
     let malformed = || {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidRequest,
+            ApiErrorCode::InvalidRequest,
             "the body must be a JSON object {\"username\": \"…\", \"role\": \"member\" | \"admin\"}",
         )
     };

@@ -20,7 +20,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::AuthorizationErrorCode;
 
 use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
 use crate::domain::now_millis;
@@ -124,7 +124,7 @@ async fn ask_user(
 pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, AuthorizeError> {
     let client = check_client(params, app)?;
     let redirect_uri = check_redirect_uri(params, client)?;
-    let fail = |error: ErrorCode, description: &str| {
+    let fail = |error: AuthorizationErrorCode, description: &str| {
         AuthorizeError::Redirect(ErrorRedirect {
             redirect_uri: redirect_uri.clone(),
             error,
@@ -136,11 +136,13 @@ pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, Aut
             issuer: app.settings.issuer.clone(),
         })
     };
-    check_no_repeats(params).map_err(|d| fail(ErrorCode::InvalidRequest, &d))?;
-    check_state(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    check_no_repeats(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, &d))?;
+    check_state(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     check_response_type(params).map_err(|(code, d)| fail(code, d))?;
-    let scopes = check_scope(params, client).map_err(|d| fail(ErrorCode::InvalidScope, &d))?;
-    let challenge = check_pkce(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let scopes =
+        check_scope(params, client).map_err(|d| fail(AuthorizationErrorCode::InvalidScope, &d))?;
+    let challenge =
+        check_pkce(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     Ok(ValidatedRequest {
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
@@ -240,15 +242,15 @@ fn is_printable_ascii(value: &str) -> bool {
 }
 
 /// Check 5: only the authorization code flow is served (§4.1.1: `response_type` REQUIRED, `code`).
-fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)> {
+fn check_response_type(params: &Params) -> Result<(), (AuthorizationErrorCode, &'static str)> {
     match params.get("response_type") {
         Some("code") => Ok(()),
         None => Err((
-            ErrorCode::InvalidRequest,
+            AuthorizationErrorCode::InvalidRequest,
             "response_type is required and must be code",
         )),
         Some(_) => Err((
-            ErrorCode::UnsupportedResponseType,
+            AuthorizationErrorCode::UnsupportedResponseType,
             "only response_type=code is supported (the implicit flow is not: RFC 9700 section 2.1.2)",
         )),
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use shared::ErrorCode;
+use shared::AuthorizationErrorCode;
 
 use crate::domain::client::VerifiedRedirectUri;
 use crate::domain::grant::AuthorizationCode;
@@ -94,7 +94,7 @@ pub async fn approve(
 pub fn deny(app: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
     Ok(ErrorRedirect {
         redirect_uri: reverify(app, pending)?,
-        error: ErrorCode::AccessDenied,
+        error: AuthorizationErrorCode::AccessDenied,
         description: "the resource owner denied the request".into(),
         state: pending.state.clone(),
         issuer: app.settings.issuer.clone(),

@@ -9,7 +9,7 @@
 //! revocation request. If this validation fails, the request is refused").
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::TokenErrorCode;
 
 use crate::domain::grant::TokenKind;
 use crate::domain::token::TokenHash;
@@ -63,7 +63,7 @@ pub async fn revoke(
 /// §2.1: the token was issued to another client; it is left alone.
 fn not_yours() -> TokenError {
     TokenError::new(
-        ErrorCode::UnauthorizedClient,
+        TokenErrorCode::UnauthorizedClient,
         "this token was not issued to the client asking to revoke it",
     )
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::TokenErrorCode;
 use shared::token::{BEARER, TokenResponse};
 
 use crate::domain::client::GrantType;
@@ -38,13 +38,13 @@ pub async fn token(
         .ok_or_else(|| TokenError::invalid_request("grant_type is required"))?;
     let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
         TokenError::new(
-            ErrorCode::UnsupportedGrantType,
+            TokenErrorCode::UnsupportedGrantType,
             "grant_type must be authorization_code, refresh_token or client_credentials",
         )
     })?;
     if !client.may_use(grant_type) {
         return Err(TokenError::new(
-            ErrorCode::UnauthorizedClient,
+            TokenErrorCode::UnauthorizedClient,
             format!("this client may not use the {} grant", grant_type.as_str()),
         ));
     }
@@ -192,13 +192,13 @@ impl IssuedPair {
 /// §6). The same parser as the authorization endpoint's, [`ScopeSet::parse_requested`].
 pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, TokenError> {
     let Some(requested) = ScopeSet::parse_requested(params.get("scope"))
-        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?
+        .map_err(|error| TokenError::new(TokenErrorCode::InvalidScope, error.to_string()))?
     else {
         return Ok(ceiling);
     };
     if !requested.is_subset_of(ceiling) {
         return Err(TokenError::new(
-            ErrorCode::InvalidScope,
+            TokenErrorCode::InvalidScope,
             "the requested scope exceeds what was granted",
         ));
     }
