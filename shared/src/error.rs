@@ -25,58 +25,40 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// "The request is missing a required parameter, includes an unsupported parameter
-    /// value (other than grant type), repeats a parameter, includes multiple credentials,
-    /// utilizes more than one mechanism for authenticating the client, or is otherwise
-    /// malformed." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`], [`BearerErrorCode`] and
+    /// [`ApiErrorCode`] each have it: the request is malformed.
     InvalidRequest,
-    /// "Client authentication failed (e.g., unknown client, no client authentication
-    /// included, or unsupported authentication method)." (RFC 6749 §5.2)
+    /// [`TokenErrorCode::InvalidClient`]: client authentication failed.
     InvalidClient,
-    /// "The provided authorization grant (e.g., authorization code, resource owner
-    /// credentials) or refresh token is invalid, expired, revoked, does not match the
-    /// redirection URI used in the authorization request, or was issued to another
-    /// client." (RFC 6749 §5.2)
+    /// [`TokenErrorCode::InvalidGrant`]: the code or refresh token is not good.
     InvalidGrant,
-    /// "The authenticated client is not authorized to use this authorization grant
-    /// type." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: this client may not do that.
     UnauthorizedClient,
-    /// "The authorization grant type is not supported by the authorization server."
-    /// (RFC 6749 §5.2)
+    /// [`TokenErrorCode::UnsupportedGrantType`].
     UnsupportedGrantType,
-    /// "The requested scope is invalid, unknown, malformed, or exceeds the scope granted
-    /// by the resource owner." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: the scope is not acceptable.
     InvalidScope,
-    /// "The resource owner or authorization server denied the request." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::AccessDenied`]: the user said no.
     AccessDenied,
-    /// "The authorization server does not support obtaining an authorization code using
-    /// this method." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::UnsupportedResponseType`].
     UnsupportedResponseType,
-    /// "The authorization server encountered an unexpected condition that prevented it
-    /// from fulfilling the request." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::ServerError`].
     ServerError,
-    /// "The authorization server is currently unable to handle the request due to a
-    /// temporary overloading or maintenance of the server." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`], [`ApiErrorCode`]: try again shortly.
     TemporarilyUnavailable,
-    /// "The access token provided is expired, revoked, malformed, or invalid for other
-    /// reasons." (RFC 6750 §3.1)
+    /// [`BearerErrorCode::InvalidToken`]: the access token is not good.
     InvalidToken,
-    /// "The request requires higher privileges than provided by the access token."
-    /// (RFC 6750 §3.1)
+    /// [`BearerErrorCode::InsufficientScope`]: the token's scope is too narrow.
     InsufficientScope,
-    /// "The authorization server does not support the revocation of the presented token
-    /// type." (RFC 7009 §2.2.1)
+    /// [`TokenErrorCode::UnsupportedTokenType`] (revocation).
     UnsupportedTokenType,
-    /// The resource server's own: the team or member named in the path does not exist.
+    /// [`ApiErrorCode::NotFound`].
     NotFound,
-    /// The resource server's own: the member to add is already in the team, or the change
-    /// would leave a team without an admin.
+    /// [`ApiErrorCode::Conflict`].
     Conflict,
-    /// The resource server's own: the token's scope allows the request, but the user's role
-    /// does not (a plain team member adding members, say). RFC 6750's `insufficient_scope`
-    /// would be wrong here: no token, whatever its scope, gives a user more than their role.
+    /// [`ApiErrorCode::Forbidden`]: the user's role does not allow it.
     Forbidden,
-    /// This system's own: too many requests from one client or address; see `Retry-After`.
+    /// [`TokenErrorCode::RateLimited`]: see `Retry-After`.
     RateLimited,
 }
 

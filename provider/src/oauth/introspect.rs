@@ -11,7 +11,7 @@ use crate::domain::client::ClientKind;
 use crate::domain::now_millis;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
-use crate::oauth::token::{client_auth, parse_form};
+use crate::oauth::token::{authenticated_form, token_parameter};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -21,16 +21,13 @@ pub async fn introspect(
     body: web::Bytes,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &app)?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
     if client.kind == ClientKind::Public {
         return Err(TokenError::invalid_client(
             "introspection needs an authenticated (confidential) client",
         ));
     }
-    let token = params
-        .get("token")
-        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let token = token_parameter(&params)?;
     let answer = match app
         .store
         .find_active(&TokenHash::of(token), now_millis())

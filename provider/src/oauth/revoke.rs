@@ -14,7 +14,7 @@ use shared::TokenErrorCode;
 use crate::domain::grant::TokenKind;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
-use crate::oauth::token::{client_auth, parse_form, refresh_token};
+use crate::oauth::token::{authenticated_form, refresh_token, token_parameter};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -24,11 +24,8 @@ pub async fn revoke(
     body: web::Bytes,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &app)?;
-    let token = params
-        .get("token")
-        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
+    let token = token_parameter(&params)?;
     let hash = TokenHash::of(token);
     // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here,
     // expired ones too.

@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared::TokenErrorCode;
 use shared::token::{BEARER, TokenResponse};
 
-use crate::domain::client::GrantType;
+use crate::domain::client::{GrantType, RegisteredClient};
 use crate::domain::grant::{GrantId, TokenKind, TokenRecord};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash, mint};
@@ -31,8 +31,7 @@ pub async fn token(
     body: web::Bytes,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &app)?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| TokenError::invalid_request("grant_type is required"))?;
@@ -60,6 +59,27 @@ pub async fn token(
     let mut http = HttpResponse::Ok().json(response);
     no_store(&mut http);
     Ok(http)
+}
+
+/// A back-channel request (token, revocation, introspection) in its first two steps: read
+/// the form ([`parse_form`]), then authenticate the client ([`client_auth::authenticate`],
+/// §2.3). Returns the parameters and the client.
+pub fn authenticated_form(
+    req: &HttpRequest,
+    body: &[u8],
+    app: &AppState,
+) -> Result<(Params, Arc<RegisteredClient>), TokenError> {
+    let params = parse_form(req, body)?;
+    let client = client_auth::authenticate(req, &params, app)?;
+    Ok((params, client))
+}
+
+/// The `token` parameter of a revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1)
+/// request: REQUIRED.
+pub fn token_parameter(params: &Params) -> Result<&str, TokenError> {
+    params
+        .get("token")
+        .ok_or_else(|| TokenError::invalid_request("token is required"))
 }
 
 /// The form of a token, revocation or introspection request: `application/x-www-form-urlencoded`
