@@ -146,6 +146,26 @@ impl RedisSessions {
         ttl.whole_seconds().max(1)
     }
 
+    /// `SET key body <condition> EX ttl`: whether it was written. `condition` is `NX` (only
+    /// a new key) or `XX` (only an existing one).
+    async fn set(
+        &self,
+        session_key: &SessionKey,
+        body: String,
+        condition: &str,
+        ttl: &Duration,
+    ) -> redis::RedisResult<bool> {
+        let written: Option<String> = redis::cmd("SET")
+            .arg(self.key(session_key))
+            .arg(body)
+            .arg(condition)
+            .arg("EX")
+            .arg(Self::seconds(ttl))
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(written.is_some())
+    }
+
     /// A new session under a fresh key. `NX`: never overwrite another browser's session.
     async fn save_new(
         &self,
@@ -155,20 +175,16 @@ impl RedisSessions {
         let body = serde_json::to_string(session_state)
             .map_err(|error| SaveError::Serialization(error.into()))?;
         let session_key = generate_session_key();
-        let written: Option<String> = redis::cmd("SET")
-            .arg(self.key(&session_key))
-            .arg(body)
-            .arg("NX")
-            .arg("EX")
-            .arg(Self::seconds(ttl))
-            .query_async(&mut self.connection.clone())
+        let written = self
+            .set(&session_key, body, "NX", ttl)
             .await
             .map_err(|error| SaveError::Other(error.into()))?;
-        match written {
-            Some(_) => Ok(session_key),
-            None => Err(SaveError::Other(anyhow::anyhow!(
+        if written {
+            Ok(session_key)
+        } else {
+            Err(SaveError::Other(anyhow::anyhow!(
                 "a freshly generated session key was already taken"
-            ))),
+            )))
         }
     }
 }
@@ -203,21 +219,16 @@ impl SessionStore for RedisSessions {
             .map_err(|error| UpdateError::Serialization(error.into()))?;
         // `XX`: only if it still exists. A session that expired since it was loaded gets a
         // fresh key rather than coming back under the old one.
-        let written: Option<String> = redis::cmd("SET")
-            .arg(self.key(&session_key))
-            .arg(body)
-            .arg("XX")
-            .arg("EX")
-            .arg(Self::seconds(ttl))
-            .query_async(&mut self.connection.clone())
+        let written = self
+            .set(&session_key, body, "XX", ttl)
             .await
             .map_err(|error| UpdateError::Other(error.into()))?;
-        match written {
-            Some(_) => Ok(session_key),
-            None => self
-                .save_new(&session_state, ttl)
+        if written {
+            Ok(session_key)
+        } else {
+            self.save_new(&session_state, ttl)
                 .await
-                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}"))),
+                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}")))
         }
     }
 
