@@ -12,7 +12,8 @@ use shared::env::{EnvSource, SettingError, is_http_url};
 use shared::limits::ConnectionLimits;
 
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
-/// authorization code lifetime of 10 minutes is RECOMMENDED"; the contract asks for 60 s.
+/// authorization code lifetime of 10 minutes is RECOMMENDED"; this provider allows
+/// at most 60 s (README, "Settings": `CODE_TTL`), since a code is redeemed within seconds.
 pub const MAX_CODE_TTL_SECONDS: u64 = 60;
 
 /// Everything the provider can be told from outside.

@@ -1,17 +1,21 @@
-//! Errors, one type per way the RFCs deliver them.
+//! Errors, one type per way the RFCs deliver them, each with its own code type from
+//! `shared::error`, so a code cannot reach a channel that does not define it.
 //!
 //! - [`AuthorizeError`]: the authorization endpoint (RFC 6749 §4.1.2.1): an error page when
-//!   the redirect URI cannot be trusted, otherwise a redirect back to the client.
-//! - [`TokenError`]: JSON at the token, revocation and introspection endpoints (§5.2).
-//! - [`BearerError`]: the resource server's `WWW-Authenticate: Bearer` challenge (RFC 6750 §3).
-//! - [`ApiError`]: the team API's own 404/409/400 JSON bodies.
+//!   the redirect URI cannot be trusted, otherwise a redirect back to the client with an
+//!   [`AuthorizationErrorCode`].
+//! - [`TokenError`]: JSON at the token, revocation and introspection endpoints (§5.2), a
+//!   [`TokenErrorCode`].
+//! - [`BearerError`]: the resource server's `WWW-Authenticate: Bearer` challenge (RFC 6750
+//!   §3), a [`BearerErrorCode`].
+//! - [`ApiError`]: the team API's own 400/403/404/409 JSON bodies, an [`ApiErrorCode`].
 //! - [`PageError`]: friendly HTML for the browser pages.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use shared::error::Description;
-use shared::{ErrorBody, ErrorCode};
+use shared::{ApiErrorCode, AuthorizationErrorCode, BearerErrorCode, ErrorBody, TokenErrorCode};
 
 use crate::domain::client::VerifiedRedirectUri;
 use crate::store::StoreError;
@@ -39,7 +43,8 @@ pub enum AuthorizeError {
 #[derive(Debug)]
 pub struct ErrorRedirect {
     pub redirect_uri: VerifiedRedirectUri,
-    pub error: ErrorCode,
+    /// Only §4.1.2.1's codes can be sent this way.
+    pub error: AuthorizationErrorCode,
     pub description: String,
     pub state: Option<String>,
     pub issuer: String,
@@ -115,14 +120,14 @@ impl ResponseError for AuthorizeError {
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {description}")]
 pub struct TokenError {
-    pub code: ErrorCode,
+    pub code: TokenErrorCode,
     pub description: String,
     /// Seconds for `Retry-After` (only with `rate_limited`, 429).
     pub retry_after: Option<u64>,
 }
 
 impl TokenError {
-    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+    pub fn new(code: TokenErrorCode, description: impl Into<String>) -> Self {
         Self {
             code,
             // Only RFC 6749 §5.2's characters, in the body and in the logs alike.
@@ -136,7 +141,7 @@ impl TokenError {
         Self {
             retry_after: Some(seconds),
             ..Self::new(
-                ErrorCode::RateLimited,
+                TokenErrorCode::RateLimited,
                 format!(
                     "too many requests from this client or address; retry after {seconds} seconds"
                 ),
@@ -145,15 +150,15 @@ impl TokenError {
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidRequest, description)
+        Self::new(TokenErrorCode::InvalidRequest, description)
     }
 
     pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidGrant, description)
+        Self::new(TokenErrorCode::InvalidGrant, description)
     }
 
     pub fn invalid_client(description: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidClient, description)
+        Self::new(TokenErrorCode::InvalidClient, description)
     }
 }
 
@@ -163,7 +168,7 @@ impl From<StoreError> for TokenError {
     fn from(error: StoreError) -> Self {
         tracing::error!(error = %error, "the store failed");
         TokenError::new(
-            ErrorCode::TemporarilyUnavailable,
+            TokenErrorCode::TemporarilyUnavailable,
             "the token store is unavailable; try again shortly",
         )
     }
@@ -182,11 +187,15 @@ impl ResponseError for TokenError {
         match self.code {
             // §5.2: "401 (Unauthorized) ... to indicate which HTTP authentication schemes
             // are supported".
-            ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
-            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            _ => StatusCode::BAD_REQUEST,
+            TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            TokenErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            TokenErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            TokenErrorCode::InvalidRequest
+            | TokenErrorCode::InvalidGrant
+            | TokenErrorCode::UnauthorizedClient
+            | TokenErrorCode::UnsupportedGrantType
+            | TokenErrorCode::InvalidScope
+            | TokenErrorCode::UnsupportedTokenType => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -198,7 +207,7 @@ impl ResponseError for TokenError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if self.code == ErrorCode::InvalidClient {
+        if self.code == TokenErrorCode::InvalidClient {
             let challenge = format!("Basic realm=\"{REALM}\"");
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response
@@ -264,37 +273,32 @@ impl ResponseError for BearerError {
                 return HttpResponse::ServiceUnavailable()
                     .insert_header((header::RETRY_AFTER, "1"))
                     .json(ErrorBody::new(
-                        ErrorCode::TemporarilyUnavailable,
+                        ApiErrorCode::TemporarilyUnavailable,
                         "the token store is unavailable; try again shortly",
                     ));
             }
+            // §3.1: no `error` in the challenge when the request had no token at all.
             BearerError::Missing(why) => (
                 format!("Bearer realm=\"{REALM}\""),
-                ErrorBody::new(ErrorCode::InvalidToken, *why),
+                ErrorBody::new(BearerErrorCode::InvalidToken, *why),
             ),
-            BearerError::InvalidToken(why) => (
-                format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{}\"",
-                    Description::new(why)
-                ),
-                ErrorBody::new(ErrorCode::InvalidToken, *why),
-            ),
-            BearerError::InvalidRequest(why) => (
-                format!(
-                    "Bearer realm=\"{REALM}\", error=\"invalid_request\", error_description=\"{}\"",
-                    Description::new(why)
-                ),
-                ErrorBody::new(ErrorCode::InvalidRequest, *why),
-            ),
-            BearerError::InsufficientScope(scope) => (
-                format!(
-                    "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{scope}\""
-                ),
-                ErrorBody::new(
-                    ErrorCode::InsufficientScope,
-                    format!("this resource needs the scope {scope}"),
-                ),
-            ),
+            BearerError::InvalidToken(why) => {
+                bearer_challenge(BearerErrorCode::InvalidToken, "error_description", why)
+            }
+            BearerError::InvalidRequest(why) => {
+                bearer_challenge(BearerErrorCode::InvalidRequest, "error_description", why)
+            }
+            BearerError::InsufficientScope(scope) => {
+                let (challenge, _) =
+                    bearer_challenge(BearerErrorCode::InsufficientScope, "scope", scope);
+                (
+                    challenge,
+                    ErrorBody::new(
+                        BearerErrorCode::InsufficientScope,
+                        format!("this resource needs the scope {scope}"),
+                    ),
+                )
+            }
         };
         let mut response = HttpResponse::build(self.status_code()).json(body);
         if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -306,17 +310,34 @@ impl ResponseError for BearerError {
     }
 }
 
-/// A JSON error from the team API (`{error, error_description}` with 400, 404 or 409).
+/// A `WWW-Authenticate: Bearer` challenge naming `error` and one more attribute (RFC 6750
+/// §3: `error_description` or `scope`), with the JSON body that goes beside it. The
+/// attribute's value goes through [`Description::new`], so it cannot break the header.
+fn bearer_challenge(
+    error: BearerErrorCode,
+    attribute: &str,
+    value: &str,
+) -> (String, ErrorBody<BearerErrorCode>) {
+    (
+        format!(
+            "Bearer realm=\"{REALM}\", error=\"{error}\", {attribute}=\"{}\"",
+            Description::new(value)
+        ),
+        ErrorBody::new(error, value),
+    )
+}
+
+/// A JSON error from the team API (`{error, error_description}` with 400, 403, 404 or 409).
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {description}")]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: ErrorCode,
+    pub code: ApiErrorCode,
     pub description: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: ErrorCode, description: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ApiErrorCode, description: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -411,7 +432,7 @@ mod tests {
         let redirect_uri = client.verify_redirect_uri(None).expect("registered");
         let redirect = ErrorRedirect {
             redirect_uri,
-            error: ErrorCode::AccessDenied,
+            error: AuthorizationErrorCode::AccessDenied,
             description: "the user said no".into(),
             state: Some("a b&c=d/é~".into()),
             issuer: "http://localhost:8080".into(),

@@ -2,65 +2,63 @@
 //!
 //! Every error this system answers with has one of these codes and an optional
 //! human-readable description; the code is what a program branches on.
+//!
+//! Each way an error is delivered has its own vocabulary, and its own type, so a code
+//! cannot reach a channel that does not define it:
+//!
+//! - [`AuthorizationErrorCode`]: the redirect back from the authorization endpoint
+//!   (RFC 6749 §4.1.2.1).
+//! - [`TokenErrorCode`]: JSON from the token endpoint (§5.2), and from revocation
+//!   (RFC 7009 §2.2.1) and introspection (RFC 7662 §2.3), which answer as it does.
+//! - [`BearerErrorCode`]: the `WWW-Authenticate: Bearer` challenge of a protected
+//!   resource (RFC 6750 §3.1).
+//! - [`ApiErrorCode`]: the resource server's own JSON errors, past the bearer check.
+//!
+//! [`ErrorCode`] is every one of them together: the type a *reader* parses any error body
+//! into. Writers use their channel's type; each converts into it.
 
 use serde::{Deserialize, Serialize};
 
-/// The `error` value of an error response.
+/// Any `error` value this system sends, whatever the channel: what a reader of an error
+/// body parses into. Each channel's own type ([`AuthorizationErrorCode`],
+/// [`TokenErrorCode`], [`BearerErrorCode`], [`ApiErrorCode`]) converts into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// "The request is missing a required parameter, includes an unsupported parameter
-    /// value (other than grant type), repeats a parameter, includes multiple credentials,
-    /// utilizes more than one mechanism for authenticating the client, or is otherwise
-    /// malformed." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`], [`BearerErrorCode`] and
+    /// [`ApiErrorCode`] each have it: the request is malformed.
     InvalidRequest,
-    /// "Client authentication failed (e.g., unknown client, no client authentication
-    /// included, or unsupported authentication method)." (RFC 6749 §5.2)
+    /// [`TokenErrorCode::InvalidClient`]: client authentication failed.
     InvalidClient,
-    /// "The provided authorization grant (e.g., authorization code, resource owner
-    /// credentials) or refresh token is invalid, expired, revoked, does not match the
-    /// redirection URI used in the authorization request, or was issued to another
-    /// client." (RFC 6749 §5.2)
+    /// [`TokenErrorCode::InvalidGrant`]: the code or refresh token is not good.
     InvalidGrant,
-    /// "The authenticated client is not authorized to use this authorization grant
-    /// type." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: this client may not do that.
     UnauthorizedClient,
-    /// "The authorization grant type is not supported by the authorization server."
-    /// (RFC 6749 §5.2)
+    /// [`TokenErrorCode::UnsupportedGrantType`].
     UnsupportedGrantType,
-    /// "The requested scope is invalid, unknown, malformed, or exceeds the scope granted
-    /// by the resource owner." (RFC 6749 §5.2)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: the scope is not acceptable.
     InvalidScope,
-    /// "The resource owner or authorization server denied the request." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::AccessDenied`]: the user said no.
     AccessDenied,
-    /// "The authorization server does not support obtaining an authorization code using
-    /// this method." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::UnsupportedResponseType`].
     UnsupportedResponseType,
-    /// "The authorization server encountered an unexpected condition that prevented it
-    /// from fulfilling the request." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode::ServerError`].
     ServerError,
-    /// "The authorization server is currently unable to handle the request due to a
-    /// temporary overloading or maintenance of the server." (RFC 6749 §4.1.2.1)
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`], [`ApiErrorCode`]: try again shortly.
     TemporarilyUnavailable,
-    /// "The access token provided is expired, revoked, malformed, or invalid for other
-    /// reasons." (RFC 6750 §3.1)
+    /// [`BearerErrorCode::InvalidToken`]: the access token is not good.
     InvalidToken,
-    /// "The request requires higher privileges than provided by the access token."
-    /// (RFC 6750 §3.1)
+    /// [`BearerErrorCode::InsufficientScope`]: the token's scope is too narrow.
     InsufficientScope,
-    /// "The authorization server does not support the revocation of the presented token
-    /// type." (RFC 7009 §2.2.1)
+    /// [`TokenErrorCode::UnsupportedTokenType`] (revocation).
     UnsupportedTokenType,
-    /// The resource server's own: the team or member named in the path does not exist.
+    /// [`ApiErrorCode::NotFound`].
     NotFound,
-    /// The resource server's own: the member to add is already in the team, or the change
-    /// would leave a team without an admin.
+    /// [`ApiErrorCode::Conflict`].
     Conflict,
-    /// The resource server's own: the token's scope allows the request, but the user's role
-    /// does not (a plain team member adding members, say). RFC 6750's `insufficient_scope`
-    /// would be wrong here: no token, whatever its scope, gives a user more than their role.
+    /// [`ApiErrorCode::Forbidden`]: the user's role does not allow it.
     Forbidden,
-    /// This system's own: too many requests from one client or address; see `Retry-After`.
+    /// [`TokenErrorCode::RateLimited`]: see `Retry-After`.
     RateLimited,
 }
 
@@ -92,6 +90,153 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Declares one channel's error codes: the enum (serialised as the RFC spells them), its
+/// whole vocabulary as `ALL`, its wire form, and its conversion into [`ErrorCode`].
+macro_rules! channel_codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$variant_meta:meta])* $variant:ident, )+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $( $(#[$variant_meta])* $variant, )+ }
+
+        impl $name {
+            /// Every code of this channel.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                ErrorCode::from(self).as_str()
+            }
+        }
+
+        impl From<$name> for ErrorCode {
+            fn from(code: $name) -> ErrorCode {
+                match code { $($name::$variant => ErrorCode::$variant,)+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+channel_codes! {
+    /// The `error` of an authorization error response, sent back to the client's redirect
+    /// URI (RFC 6749 §4.1.2.1). The token endpoint's codes are not among them: a client
+    /// authenticates at the token endpoint only, so `invalid_client` cannot be written here.
+    ///
+    /// ```compile_fail,E0308
+    /// use shared::error::{AuthorizationErrorCode, TokenErrorCode};
+    /// // A token endpoint's code in an authorization redirect: a type error.
+    /// let redirected: AuthorizationErrorCode = TokenErrorCode::InvalidClient;
+    /// ```
+    pub enum AuthorizationErrorCode {
+        /// "The request is missing a required parameter, includes an invalid parameter
+        /// value, includes a parameter more than once, or is otherwise malformed."
+        InvalidRequest,
+        /// "The client is not authorized to request an authorization code using this
+        /// method."
+        UnauthorizedClient,
+        /// "The resource owner or authorization server denied the request."
+        AccessDenied,
+        /// "The authorization server does not support obtaining an authorization code
+        /// using this method."
+        UnsupportedResponseType,
+        /// "The requested scope is invalid, unknown, or malformed."
+        InvalidScope,
+        /// "The authorization server encountered an unexpected condition that prevented it
+        /// from fulfilling the request."
+        ServerError,
+        /// "The authorization server is currently unable to handle the request due to a
+        /// temporary overloading or maintenance of the server."
+        TemporarilyUnavailable,
+    }
+}
+
+channel_codes! {
+    /// The `error` of a token endpoint error response (RFC 6749 §5.2), also used by the
+    /// revocation and introspection endpoints. The six codes of §5.2, RFC 7009 §2.2.1's
+    /// `unsupported_token_type`, and two this provider adds for its own conditions:
+    /// `temporarily_unavailable` (borrowed from §4.1.2.1, with 503, when the store cannot
+    /// answer) and `rate_limited` (with 429 and `Retry-After`).
+    pub enum TokenErrorCode {
+        /// §5.2: "The request is missing a required parameter, includes an unsupported
+        /// parameter value (other than grant type), repeats a parameter, includes multiple
+        /// credentials, utilizes more than one mechanism for authenticating the client, or
+        /// is otherwise malformed."
+        InvalidRequest,
+        /// §5.2: "Client authentication failed (e.g., unknown client, no client
+        /// authentication included, or unsupported authentication method)."
+        InvalidClient,
+        /// §5.2: "The provided authorization grant (e.g., authorization code, resource
+        /// owner credentials) or refresh token is invalid, expired, revoked, does not match
+        /// the redirection URI used in the authorization request, or was issued to another
+        /// client."
+        InvalidGrant,
+        /// §5.2: "The authenticated client is not authorized to use this authorization
+        /// grant type."
+        UnauthorizedClient,
+        /// §5.2: "The authorization grant type is not supported by the authorization
+        /// server."
+        UnsupportedGrantType,
+        /// §5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope
+        /// granted by the resource owner."
+        InvalidScope,
+        /// RFC 7009 §2.2.1: "The authorization server does not support the revocation of
+        /// the presented token type."
+        UnsupportedTokenType,
+        /// This provider's: the store could not answer (503); retry shortly.
+        TemporarilyUnavailable,
+        /// This provider's: too many requests from one client or address (429); see
+        /// `Retry-After`.
+        RateLimited,
+    }
+}
+
+channel_codes! {
+    /// The `error` of a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3.1), and of the
+    /// JSON body that comes with it.
+    pub enum BearerErrorCode {
+        /// "The request is missing a required parameter, includes an unsupported parameter
+        /// or parameter value, repeats the same parameter, uses more than one method for
+        /// including an access token, or is otherwise malformed." (400)
+        InvalidRequest,
+        /// "The access token provided is expired, revoked, malformed, or invalid for other
+        /// reasons." (401)
+        InvalidToken,
+        /// "The request requires higher privileges than provided by the access token."
+        /// (403)
+        InsufficientScope,
+    }
+}
+
+channel_codes! {
+    /// The resource server's own JSON errors, for requests whose token was accepted (or
+    /// could not be checked). No RFC defines these; they follow RFC 6749 §5.2's shape.
+    pub enum ApiErrorCode {
+        /// The request body is malformed (400).
+        InvalidRequest,
+        /// The team or member named in the path does not exist (404).
+        NotFound,
+        /// The member to add is already in the team, or the change would leave a team
+        /// without an admin (409).
+        Conflict,
+        /// The token's scope allows the request, but the user's role does not (403).
+        /// RFC 6750's `insufficient_scope` would be wrong here: no token, whatever its
+        /// scope, gives a user more than their role.
+        Forbidden,
+        /// The token store could not answer (503), so a good token is not treated as
+        /// revoked; retry shortly.
+        TemporarilyUnavailable,
     }
 }
 
@@ -145,19 +290,21 @@ impl std::fmt::Display for Description {
     }
 }
 
-/// The JSON body of an error: `{"error": "...", "error_description": "..."}`.
+/// The JSON body of an error: `{"error": "...", "error_description": "..."}`. A writer
+/// names its channel's code type (`ErrorBody<TokenErrorCode>`, say); a reader parses into
+/// the default, [`ErrorCode`], which holds every channel's codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
+pub struct ErrorBody<C = ErrorCode> {
     /// REQUIRED. A single ASCII error code.
-    pub error: ErrorCode,
+    pub error: C,
     /// OPTIONAL. Human-readable text to help the developer understand the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
 }
 
-impl ErrorBody {
+impl<C> ErrorBody<C> {
     /// The description goes through [`Description::new`]: only RFC 6749 §5.2's characters.
-    pub fn new(error: ErrorCode, description: impl Into<String>) -> Self {
+    pub fn new(error: C, description: impl Into<String>) -> Self {
         Self {
             error,
             error_description: Some(Description::new(&description.into()).into_string()),
@@ -196,5 +343,71 @@ mod tests {
         assert_eq!(json["error_description"], "code already used");
         let as_str = serde_json::to_value(ErrorCode::UnsupportedGrantType).expect("serialises");
         assert_eq!(as_str, ErrorCode::UnsupportedGrantType.as_str());
+    }
+
+    #[test]
+    fn each_channel_has_exactly_the_codes_its_rfc_defines_and_a_reader_parses_them_all() {
+        fn wire<C: Copy + Into<ErrorCode> + Serialize>(codes: &[C]) -> Vec<&'static str> {
+            codes
+                .iter()
+                .map(|code| {
+                    // The serialised name, the wire name and the reader's parse agree.
+                    let json = serde_json::to_value(code).expect("codes serialise");
+                    let read: ErrorCode = serde_json::from_value(json.clone()).expect("read");
+                    assert_eq!(json, read.as_str());
+                    read.as_str()
+                })
+                .collect()
+        }
+        assert_eq!(
+            wire(AuthorizationErrorCode::ALL),
+            [
+                "invalid_request",
+                "unauthorized_client",
+                "access_denied",
+                "unsupported_response_type",
+                "invalid_scope",
+                "server_error",
+                "temporarily_unavailable",
+            ]
+        );
+        assert_eq!(
+            wire(TokenErrorCode::ALL),
+            [
+                "invalid_request",
+                "invalid_client",
+                "invalid_grant",
+                "unauthorized_client",
+                "unsupported_grant_type",
+                "invalid_scope",
+                "unsupported_token_type",
+                "temporarily_unavailable",
+                "rate_limited",
+            ]
+        );
+        assert_eq!(
+            wire(BearerErrorCode::ALL),
+            ["invalid_request", "invalid_token", "insufficient_scope"]
+        );
+        assert_eq!(
+            wire(ApiErrorCode::ALL),
+            [
+                "invalid_request",
+                "not_found",
+                "conflict",
+                "forbidden",
+                "temporarily_unavailable",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_written_with_a_channel_code_reads_back_with_the_same_code() {
+        let written = ErrorBody::new(TokenErrorCode::InvalidGrant, "code already used");
+        let json = serde_json::to_string(&written).expect("serialises");
+        let read: ErrorBody = serde_json::from_str(&json).expect("a reader parses it");
+        assert_eq!(read.error, ErrorCode::InvalidGrant);
+        let read: ErrorBody<TokenErrorCode> = serde_json::from_str(&json).expect("typed");
+        assert_eq!(read, written);
     }
 }

@@ -22,7 +22,9 @@ pub mod style;
 pub mod team;
 pub mod token;
 
-pub use error::{ErrorBody, ErrorCode};
+pub use error::{
+    ApiErrorCode, AuthorizationErrorCode, BearerErrorCode, ErrorBody, ErrorCode, TokenErrorCode,
+};
 pub use secret::Secret;
 
 /// Masks a secret for display: its first four characters, then `…` (the flow inspector and

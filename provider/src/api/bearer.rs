@@ -73,24 +73,23 @@ impl<S: RequiredScope> FromRequest for Authorized<S> {
             .ok_or(BearerError::InvalidToken(
                 "the resource server is not configured",
             ))
-            .and_then(|state| {
-                presented_token(req, state.settings.allow_bearer_in_query)
-                    .map(|token| (state, token))
+            .and_then(|app| {
+                presented_token(req, app.settings.allow_bearer_in_query).map(|token| (app, token))
             });
         Box::pin(async move {
-            let (state, token) = presented?;
-            authorize::<S>(&state, &token).await
+            let (app, token) = presented?;
+            authorize::<S>(&app, &token).await
         })
     }
 }
 
 async fn authorize<S: RequiredScope>(
-    state: &AppState,
+    app: &AppState,
     token: &str,
 ) -> Result<Authorized<S>, BearerError> {
-    let record = state
+    let record = app
         .store
-        .find_active(&TokenHash::of(token), state.clock.now_millis())
+        .find_active(&TokenHash::of(token), app.clock.now_millis())
         .await?
         .filter(|record| record.kind == crate::domain::grant::TokenKind::Access)
         .ok_or(BearerError::InvalidToken(

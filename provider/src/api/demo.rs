@@ -8,9 +8,9 @@ use crate::api::bearer::{AnyScope, Authorized};
 use crate::state::AppState;
 
 /// GET `/protected` and `/resource`.
-pub async fn protected(auth: Authorized<AnyScope>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn protected(auth: Authorized<AnyScope>, app: web::Data<AppState>) -> HttpResponse {
     let accessed_by = match auth.user_id() {
-        Some(id) if **id == *state.user.id => state.user.username.clone(),
+        Some(id) if **id == *app.user.id => app.user.username.clone(),
         Some(id) => id.to_string(),
         None => auth.token.client_id.to_string(),
     };

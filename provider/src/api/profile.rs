@@ -9,15 +9,15 @@ use crate::state::AppState;
 /// GET `/api/auth/me`.
 pub async fn me(
     auth: Authorized<ProfileRead>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, BearerError> {
     let user_id = auth.user_id().ok_or(BearerError::InvalidToken(
         "this token was issued to a client for itself (client_credentials): it has no user",
     ))?;
-    if **user_id != *state.user.id {
+    if **user_id != *app.user.id {
         return Err(BearerError::InvalidToken(
             "the token's user no longer exists",
         ));
     }
-    Ok(HttpResponse::Ok().json(state.user.profile()))
+    Ok(HttpResponse::Ok().json(app.user.profile()))
 }

@@ -6,7 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use shared::ErrorCode;
+use shared::ApiErrorCode;
 use shared::team::TeamMember;
 
 use crate::api::bearer::{Authorized, TeamsRead, TeamsWrite};
@@ -14,9 +14,9 @@ use crate::domain::teams::TeamError;
 use crate::error::{ApiError, BearerError};
 use crate::state::AppState;
 
-fn username_of<S>(auth: &Authorized<S>, state: &AppState) -> Result<String, BearerError> {
+fn username_of<S>(auth: &Authorized<S>, app: &AppState) -> Result<String, BearerError> {
     match auth.user_id() {
-        Some(id) if **id == *state.user.id => Ok(state.user.username.clone()),
+        Some(id) if **id == *app.user.id => Ok(app.user.username.clone()),
         Some(_) => Err(BearerError::InvalidToken(
             "the token's user no longer exists",
         )),
@@ -30,13 +30,13 @@ impl From<TeamError> for ApiError {
     fn from(error: TeamError) -> Self {
         let (status, code) = match error {
             TeamError::UnknownTeam(_) | TeamError::NotAMember(_) => {
-                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+                (StatusCode::NOT_FOUND, ApiErrorCode::NotFound)
             }
             TeamError::AlreadyMember(_) | TeamError::LastAdmin => {
-                (StatusCode::CONFLICT, ErrorCode::Conflict)
+                (StatusCode::CONFLICT, ApiErrorCode::Conflict)
             }
-            TeamError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+            TeamError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            TeamError::InvalidUsername => (StatusCode::BAD_REQUEST, ApiErrorCode::InvalidRequest),
         };
         ApiError::new(status, code, error.to_string())
     }
@@ -68,13 +68,13 @@ impl actix_web::ResponseError for TeamApiError {
 }
 
 /// The body of an add-member request: a JSON *object* `{username, role}`. serde would
-/// also accept the struct written as an array (`["erin", "member"]`), which the contract
-/// calls malformed, so the shape is checked first.
+/// also accept the struct written as an array (`["erin", "member"]`), which docs/reference.md's
+/// `{"username","role"}` does not allow: it is malformed, so the shape is checked first.
 fn parse_member(body: &[u8]) -> Result<TeamMember, ApiError> {
     let malformed = || {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidRequest,
+            ApiErrorCode::InvalidRequest,
             "the body must be a JSON object {\"username\": \"…\", \"role\": \"member\" | \"admin\"}",
         )
     };
@@ -89,20 +89,20 @@ fn parse_member(body: &[u8]) -> Result<TeamMember, ApiError> {
 /// GET `/api/user/teams`.
 pub async fn list_teams(
     auth: Authorized<TeamsRead>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, BearerError> {
-    let username = username_of(&auth, &state)?;
-    Ok(HttpResponse::Ok().json(state.teams.teams_of(&username)))
+    let username = username_of(&auth, &app)?;
+    Ok(HttpResponse::Ok().json(app.teams.teams_of(&username)))
 }
 
 /// GET `/api/user/teams/{team_id}/members`.
 pub async fn list_members(
     auth: Authorized<TeamsRead>,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TeamApiError> {
-    let username = username_of(&auth, &state)?;
-    let members = state
+    let username = username_of(&auth, &app)?;
+    let members = app
         .teams
         .members(&username, &path)
         .map_err(ApiError::from)?;
@@ -114,11 +114,11 @@ pub async fn add_member(
     auth: Authorized<TeamsWrite>,
     path: web::Path<String>,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TeamApiError> {
-    let username = username_of(&auth, &state)?;
+    let username = username_of(&auth, &app)?;
     let new_member = parse_member(&body)?;
-    let added = state
+    let added = app
         .teams
         .add_member(&username, &path, new_member)
         .map_err(ApiError::from)?;
@@ -129,12 +129,11 @@ pub async fn add_member(
 pub async fn remove_member(
     auth: Authorized<TeamsWrite>,
     path: web::Path<(String, String)>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TeamApiError> {
-    let username = username_of(&auth, &state)?;
+    let username = username_of(&auth, &app)?;
     let (team_id, removed) = path.into_inner();
-    state
-        .teams
+    app.teams
         .remove_member(&username, &team_id, &removed)
         .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())

@@ -24,7 +24,9 @@ const fn bit(scope: Scope) -> u8 {
 }
 
 impl ScopeSet {
-    /// What a request with no `scope` gets (the contract's default).
+    /// What a request with no `scope` gets. RFC 6749 §3.3: the server "MUST either process
+    /// the request using a pre-defined default value or fail"; this provider's default is
+    /// `profile:read`.
     pub const DEFAULT: ScopeSet = ScopeSet(bit(Scope::ProfileRead));
     /// Every scope this provider knows: adding a scope to [`Scope::ALL`] adds it here.
     pub const ALL: ScopeSet = {
@@ -41,7 +43,7 @@ impl ScopeSet {
     /// and every grant at the token endpoint. `None` when the parameter is absent (each
     /// caller applies its documented default); present, it must name at least one scope
     /// (§3.3: `scope = scope-token *( SP scope-token )`): `scope=" "` is `Blank`
-    /// (`invalid_scope`, as the contract says), never read as "everything" or "the default".
+    /// (`invalid_scope`, §5.2: "malformed"), never read as "everything" or "the default".
     pub fn parse_requested(value: Option<&str>) -> Result<Option<ScopeSet>, ScopeError> {
         let Some(value) = value else {
             return Ok(None);

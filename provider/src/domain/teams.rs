@@ -63,7 +63,8 @@ pub struct Teams {
     teams: Mutex<Vec<TeamRecord>>,
 }
 
-/// `username`: 1–64 characters of `[A-Za-z0-9._-]` (the contract).
+/// `username`: 1–64 characters of `[A-Za-z0-9._-]`: a name that is safe in a URL path
+/// (`/api/user/teams/{id}/members/{username}`, docs/reference.md).
 pub fn is_valid_username(username: &str) -> bool {
     (1..=64).contains(&username.len())
         && username
@@ -147,7 +148,7 @@ impl Teams {
     }
 
     /// `actor` adds `new_member` to one of their teams. In order:
-    /// 1. the username follows the contract's rule (400);
+    /// 1. the username is well formed ([`is_valid_username`], 400);
     /// 2. the team is one of `actor`'s (404 otherwise: it says nothing about other teams);
     /// 3. `actor` is an admin of it: only admins add members, and so only admins grant
     ///    `admin` (403 [`TeamRule::OnlyAdminsAddMembers`]), before anything about the

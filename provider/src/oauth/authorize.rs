@@ -9,16 +9,18 @@
 //! 2. [`check_redirect_uri`]: the redirect URI matches a registered one exactly.
 //!    From here on, errors are redirected to the client, with `state` and `iss`.
 //! 3. [`check_no_repeats`]: no parameter is sent twice (§3.1).
-//! 4. [`check_response_type`]: `code`, the only flow served.
-//! 5. [`check_scope`]: known scopes the client may ask for; none means `profile:read`.
-//! 6. [`check_pkce`]: an S256 `code_challenge` (RFC 7636; RFC 9700 §2.1.1).
+//! 4. [`check_state`]: `state` can be echoed exactly: printable ASCII (Appendix A.5), at
+//!    most [`MAX_STATE_LENGTH`] characters.
+//! 5. [`check_response_type`]: `code`, the only flow served.
+//! 6. [`check_scope`]: known scopes the client may ask for; none means `profile:read`.
+//! 7. [`check_pkce`]: an S256 `code_challenge` (RFC 7636; RFC 9700 §2.1.1).
 //!
 //! A valid request is kept in the browser's session and the user is shown the login page
 //! (no provider session yet) or the consent page.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::AuthorizationErrorCode;
 
 use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
 use crate::domain::pkce::{CodeChallenge, S256};
@@ -39,47 +41,47 @@ pub struct ValidatedRequest {
 /// With only `request_id`, it resumes a request this browser already started (after login).
 pub async fn authorize(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, AuthorizeFlowError> {
     let params = Params::parse(req.query_string().as_bytes());
-    let now = state.clock.now_millis();
+    let now = app.clock.now_millis();
     if params.get("client_id").is_none()
         && let Some(request_id) = params.get("request_id")
     {
-        return Ok(resume(&state, &session, request_id, now).await?);
+        return Ok(resume(&app, &session, request_id, now).await?);
     }
-    let validated = validate(&params, &state)?;
+    let validated = validate(&params, &app)?;
     let request_id = session.save_pending(validated.pending.clone(), now)?;
-    Ok(ask_user(&state, &session, &validated.pending, request_id).await?)
+    Ok(ask_user(&app, &session, &validated.pending, request_id).await?)
 }
 
 /// Continues a pending request once the user has logged in.
 async fn resume(
-    state: &AppState,
+    app: &AppState,
     session: &ProviderSession,
     request_id: &str,
     now: u64,
 ) -> Result<HttpResponse, PageError> {
-    let pending = session.pending(request_id, now).ok_or_else(|| {
+    let pending = session.pending(request_id, now)?.ok_or_else(|| {
         PageError::bad_request(
             "This sign-in request has expired",
             "The request is no longer waiting (it was already decided, or is more than ten \
              minutes old). Go back to the application and start again.",
         )
     })?;
-    ask_user(state, session, &pending, request_id.to_owned()).await
+    ask_user(app, session, &pending, request_id.to_owned()).await
 }
 
 /// The login page if nobody is logged in here, otherwise the consent page. Async because
 /// deciding may consult the store (see the workshop's exercise 5, remembered consent).
 async fn ask_user(
-    state: &AppState,
+    app: &AppState,
     session: &ProviderSession,
     pending: &PendingAuthorization,
     request_id: String,
 ) -> Result<HttpResponse, PageError> {
-    let client_name = state
+    let client_name = app
         .clients
         .find(&pending.client_id)
         .map(|client| client.name.clone())
@@ -95,7 +97,6 @@ async fn ask_user(
         }
         .into_response(StatusCode::OK));
     }
-    let scopes = ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT);
     Ok(ConsentPage {
         csrf_token,
         request_id,
@@ -105,8 +106,9 @@ async fn ask_user(
             .redirect_uri
             .clone()
             .unwrap_or_else(|| "the application's registered address".into()),
-        display_name: state.user.display_name.clone(),
-        scopes: scopes
+        display_name: app.user.display_name.clone(),
+        scopes: pending
+            .scopes
             .iter()
             .map(|scope| ScopeLine {
                 name: scope.as_str(),
@@ -118,34 +120,36 @@ async fn ask_user(
 }
 
 /// Runs the checks in order (see the module docs). Pure: no session, no store.
-pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, AuthorizeError> {
-    let client = check_client(params, state)?;
+pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, AuthorizeError> {
+    let client = check_client(params, app)?;
     let redirect_uri = check_redirect_uri(params, client)?;
-    let fail = |error: ErrorCode, description: &str| {
+    let fail = |error: AuthorizationErrorCode, description: &str| {
         AuthorizeError::Redirect(ErrorRedirect {
             redirect_uri: redirect_uri.clone(),
             error,
             description: description.to_owned(),
             state: params
                 .get("state")
-                .filter(|s| is_printable_ascii(s) && s.len() <= MAX_STATE_LENGTH)
+                .filter(|state| is_echoable_state(state))
                 .map(str::to_owned),
-            issuer: state.settings.issuer.clone(),
+            issuer: app.settings.issuer.clone(),
         })
     };
-    check_no_repeats(params).map_err(|d| fail(ErrorCode::InvalidRequest, &d))?;
-    check_state(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    check_no_repeats(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, &d))?;
+    check_state(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     check_response_type(params).map_err(|(code, d)| fail(code, d))?;
-    let scopes = check_scope(params, client).map_err(|d| fail(ErrorCode::InvalidScope, &d))?;
-    let challenge = check_pkce(params).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let scopes =
+        check_scope(params, client).map_err(|d| fail(AuthorizationErrorCode::InvalidScope, &d))?;
+    let challenge =
+        check_pkce(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     Ok(ValidatedRequest {
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
             redirect_uri: params.get("redirect_uri").map(str::to_owned),
-            scopes: scopes.to_wire(),
+            scopes,
             state: params.get("state").map(str::to_owned),
-            code_challenge: challenge.as_str().to_owned(),
-            created_at: state.clock.now_millis(),
+            code_challenge: challenge,
+            created_at: app.clock.now_millis(),
         },
     })
 }
@@ -153,7 +157,7 @@ pub fn validate(params: &Params, state: &AppState) -> Result<ValidatedRequest, A
 /// Check 1: the client must be registered (§4.1.2.1: otherwise show an error, never redirect).
 fn check_client<'a>(
     params: &Params,
-    state: &'a AppState,
+    app: &'a AppState,
 ) -> Result<&'a RegisteredClient, AuthorizeError> {
     if params.is_repeated("client_id") {
         return Err(AuthorizeError::CannotRedirect(
@@ -165,7 +169,7 @@ fn check_client<'a>(
             "The request does not say which application is asking (client_id is missing).".into(),
         )
     })?;
-    state.clients.find(client_id).map(|client| client.as_ref()).ok_or_else(|| {
+    app.clients.find(client_id).map(|client| client.as_ref()).ok_or_else(|| {
         AuthorizeError::CannotRedirect(
             "The application that sent you here (client_id) is not registered with this provider.".into(),
         )
@@ -204,7 +208,8 @@ fn check_no_repeats(params: &Params) -> Result<(), String> {
 
 /// The longest `state` kept. RFC 6749 sets no limit, but the provider stores `state` with
 /// the pending request until the user decides, for anyone who asks: unbounded, 2,000
-/// requests with a 30,000-character `state` held 70 MB (issue 13). 512 characters hold a
+/// requests with a 30,000-character `state` held 70 MB (the test
+/// `provider/tests/memory/anonymous_memory.rs` keeps the bound). 512 characters hold a
 /// 256-bit random value in any encoding (43 in base64url, what our client sends) with room
 /// for a return path beside it. An over-long `state` is not echoed in the error either.
 /// The other stored parameters are bounded by their checks: `client_id` and
@@ -212,8 +217,8 @@ fn check_no_repeats(params: &Params) -> Result<(), String> {
 /// characters; any other parameter is ignored and kept nowhere.
 pub const MAX_STATE_LENGTH: usize = 512;
 
-/// `state` must be printable ASCII (Appendix A.5) so it can be echoed exactly, and at most
-/// [`MAX_STATE_LENGTH`] characters.
+/// Check 4: `state` must be printable ASCII (Appendix A.5) so it can be echoed exactly, and
+/// at most [`MAX_STATE_LENGTH`] characters.
 fn check_state(params: &Params) -> Result<(), &'static str> {
     match params.get("state") {
         Some(state) if !is_printable_ascii(state) => {
@@ -226,26 +231,31 @@ fn check_state(params: &Params) -> Result<(), &'static str> {
     }
 }
 
+/// Whether `state` may be kept and echoed: what [`check_state`] accepts.
+pub fn is_echoable_state(state: &str) -> bool {
+    is_printable_ascii(state) && state.len() <= MAX_STATE_LENGTH
+}
+
 fn is_printable_ascii(value: &str) -> bool {
     value.bytes().all(|byte| (0x20..=0x7e).contains(&byte))
 }
 
-/// Check 4: only the authorization code flow is served (§4.1.1: `response_type` REQUIRED, `code`).
-fn check_response_type(params: &Params) -> Result<(), (ErrorCode, &'static str)> {
+/// Check 5: only the authorization code flow is served (§4.1.1: `response_type` REQUIRED, `code`).
+fn check_response_type(params: &Params) -> Result<(), (AuthorizationErrorCode, &'static str)> {
     match params.get("response_type") {
         Some("code") => Ok(()),
         None => Err((
-            ErrorCode::InvalidRequest,
+            AuthorizationErrorCode::InvalidRequest,
             "response_type is required and must be code",
         )),
         Some(_) => Err((
-            ErrorCode::UnsupportedResponseType,
+            AuthorizationErrorCode::UnsupportedResponseType,
             "only response_type=code is supported (the implicit flow is not: RFC 9700 section 2.1.2)",
         )),
     }
 }
 
-/// Check 5: known scopes the client may ask for; no `scope` means the default (§3.3), a
+/// Check 6: known scopes the client may ask for; no `scope` means the default (§3.3), a
 /// blank one is `invalid_scope`.
 fn check_scope(params: &Params, client: &RegisteredClient) -> Result<ScopeSet, String> {
     let scopes = ScopeSet::parse_requested(params.get("scope"))
@@ -257,7 +267,7 @@ fn check_scope(params: &Params, client: &RegisteredClient) -> Result<ScopeSet, S
     Ok(scopes)
 }
 
-/// Check 6: PKCE with S256 is required of every client (RFC 7636 §4.4.1; RFC 9700 §2.1.1:
+/// Check 7: PKCE with S256 is required of every client (RFC 7636 §4.4.1; RFC 9700 §2.1.1:
 /// "MUST use PKCE"). `plain`, or no method (which means `plain`, §4.3), is refused.
 fn check_pkce(params: &Params) -> Result<CodeChallenge, &'static str> {
     let challenge = params

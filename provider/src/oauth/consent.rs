@@ -8,12 +8,10 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use shared::ErrorCode;
+use shared::AuthorizationErrorCode;
 
 use crate::domain::client::VerifiedRedirectUri;
 use crate::domain::grant::AuthorizationCode;
-use crate::domain::pkce::CodeChallenge;
-use crate::domain::scope::ScopeSet;
 use crate::domain::token::{mint, random_id};
 use crate::error::{ErrorRedirect, PageError, redirect_location, see_other};
 use crate::state::AppState;
@@ -31,7 +29,7 @@ pub struct ConsentForm {
 /// POST `/oauth/authorize`: record the user's decision and send the browser back.
 pub async fn decide(
     form: web::Form<ConsentForm>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(form.csrf_token.as_deref())?;
@@ -52,7 +50,7 @@ pub async fn decide(
             ));
         }
     };
-    let now = state.clock.now_millis();
+    let now = app.clock.now_millis();
     let pending = match form.request_id.as_deref() {
         Some(id) => session.take_pending(id, now)?,
         None => None,
@@ -64,9 +62,9 @@ pub async fn decide(
         )
     })?;
     let location = if approved {
-        approve(&state, &pending, &user_id, now).await?
+        approve(&app, &pending, &user_id, now).await?
     } else {
-        deny(&state, &pending)?
+        deny(&app, &pending)?
     };
     Ok(see_other(&location))
 }
@@ -74,31 +72,31 @@ pub async fn decide(
 /// The user approved: a grant starts with a fresh code, and the browser goes back with
 /// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). Returns the `Location`.
 pub async fn approve(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
     now: u64,
 ) -> Result<String, PageError> {
-    let redirect_uri = reverify(state, pending)?;
-    let code = issue_code(state, pending, user_id, now).await?;
+    let redirect_uri = reverify(app, pending)?;
+    let code = issue_code(app, pending, user_id, now).await?;
     Ok(redirect_location(
         &redirect_uri,
         &[
             ("code", Some(code.expose())),
             ("state", pending.state.as_deref()),
-            ("iss", Some(&state.settings.issuer)),
+            ("iss", Some(&app.settings.issuer)),
         ],
     ))
 }
 
 /// The user denied: back with `error=access_denied` (RFC 6749 §4.1.2.1). Returns the `Location`.
-pub fn deny(state: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
+pub fn deny(app: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
     Ok(ErrorRedirect {
-        redirect_uri: reverify(state, pending)?,
-        error: ErrorCode::AccessDenied,
+        redirect_uri: reverify(app, pending)?,
+        error: AuthorizationErrorCode::AccessDenied,
         description: "the resource owner denied the request".into(),
         state: pending.state.clone(),
-        issuer: state.settings.issuer.clone(),
+        issuer: app.settings.issuer.clone(),
     }
     .location())
 }
@@ -106,11 +104,10 @@ pub fn deny(state: &AppState, pending: &PendingAuthorization) -> Result<String, 
 /// Verifies the redirect URI again: the pending request was checked when it arrived, and
 /// only a [`VerifiedRedirectUri`] may be redirected to.
 fn reverify(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
 ) -> Result<VerifiedRedirectUri, PageError> {
-    state
-        .clients
+    app.clients
         .find(&pending.client_id)
         .and_then(|client| client.verify_redirect_uri(pending.redirect_uri.as_deref()))
         .ok_or_else(|| {
@@ -124,25 +121,20 @@ fn reverify(
 /// Starts a grant and mints its authorization code: single-use, short-lived, bound to
 /// client, redirect URI and PKCE challenge (§4.1.2, RFC 7636 §4.4).
 async fn issue_code(
-    state: &AppState,
+    app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
     now: u64,
 ) -> Result<shared::Secret, PageError> {
-    let code_challenge = CodeChallenge::parse(&pending.code_challenge).ok_or_else(|| {
-        PageError::Internal(anyhow::anyhow!(
-            "a pending request holds a malformed challenge"
-        ))
-    })?;
     let minted = mint();
     let code = AuthorizationCode {
         grant_id: random_id().into(),
         client_id: pending.client_id.as_str().into(),
         user_id: user_id.into(),
         redirect_uri: pending.redirect_uri.clone(),
-        scopes: ScopeSet::parse(&pending.scopes).unwrap_or(ScopeSet::DEFAULT),
-        code_challenge,
-        expires_at: now + millis(state.settings.code_ttl),
+        scopes: pending.scopes,
+        code_challenge: pending.code_challenge.clone(),
+        expires_at: now + millis(app.settings.code_ttl),
     };
     tracing::info!(
         client_id = %code.client_id,
@@ -150,7 +142,7 @@ async fn issue_code(
         scope = %code.scopes.to_wire(),
         "authorization code issued"
     );
-    state.store.start_grant(minted.hash, code, now).await?;
+    app.store.start_grant(minted.hash, code, now).await?;
     Ok(minted.value)
 }
 

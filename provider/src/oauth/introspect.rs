@@ -10,7 +10,7 @@ use shared::introspection::IntrospectionResponse;
 use crate::domain::client::ClientKind;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
-use crate::oauth::token::{client_auth, parse_form};
+use crate::oauth::token::{authenticated_form, token_parameter};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -18,21 +18,18 @@ use crate::store::GrantStore;
 pub async fn introspect(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
     if client.kind == ClientKind::Public {
         return Err(TokenError::invalid_client(
             "introspection needs an authenticated (confidential) client",
         ));
     }
-    let token = params
-        .get("token")
-        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
-    let answer = match state
+    let token = token_parameter(&params)?;
+    let answer = match app
         .store
-        .find_active(&TokenHash::of(token), state.clock.now_millis())
+        .find_active(&TokenHash::of(token), app.clock.now_millis())
         .await?
     {
         None => IntrospectionResponse::inactive(),
@@ -40,8 +37,8 @@ pub async fn introspect(
             let username = record
                 .user_id
                 .as_deref()
-                .filter(|id| *id == state.user.id)
-                .map(|_| state.user.username.clone());
+                .filter(|id| *id == app.user.id)
+                .map(|_| app.user.username.clone());
             IntrospectionResponse {
                 active: true,
                 scope: Some(record.scopes.to_wire()),
@@ -57,7 +54,7 @@ pub async fn introspect(
                         .unwrap_or(&record.client_id)
                         .to_owned(),
                 ),
-                iss: Some(state.settings.issuer.clone()),
+                iss: Some(app.settings.issuer.clone()),
             }
         }
     };

@@ -10,8 +10,8 @@ use shared::scope::Scope;
 use crate::state::AppState;
 
 /// GET `/.well-known/oauth-authorization-server`.
-pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&state.settings.issuer))
+pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(describe(&app.settings.issuer))
 }
 
 /// This server's metadata, every URL built from the issuer.

@@ -9,12 +9,12 @@
 //! revocation request. If this validation fails, the request is refused").
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::TokenErrorCode;
 
 use crate::domain::grant::TokenKind;
 use crate::domain::token::TokenHash;
 use crate::error::{TokenError, no_store};
-use crate::oauth::token::{client_auth, parse_form, refresh_token};
+use crate::oauth::token::{authenticated_form, refresh_token, token_parameter};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -22,25 +22,22 @@ use crate::store::GrantStore;
 pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
-    let token = params
-        .get("token")
-        .ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
+    let token = token_parameter(&params)?;
     let hash = TokenHash::of(token);
     // The hint only speeds up a lookup (§2.1); one lookup by hash finds either kind here,
     // expired ones too.
-    let Some(known) = state.store.find_known(&hash).await? else {
+    let Some(known) = app.store.find_known(&hash).await? else {
         // A retired refresh token (one a concurrent refresh has just rotated, say) is no
         // longer held by hash, but still names its grant: revoking it must end that grant,
         // or the new pair would outlive the client's "I am done with this grant".
-        if let Some((_, family)) = refresh_token::recognise(&state, token).await? {
+        if let Some((_, family)) = refresh_token::recognise(&app, token).await? {
             if *family.client_id != *client.id {
                 return Err(not_yours());
             }
-            state.store.revoke_grant(&family.grant_id).await?;
+            app.store.revoke_grant(&family.grant_id).await?;
             tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = "refresh_token", "retired token revoked with its grant");
         }
         return Ok(revoked());
@@ -51,9 +48,9 @@ pub async fn revoke(
     match (known.kind, &known.grant_id) {
         // By its grant, not by its hash: a rotation may retire this very token between the
         // lookup above and now, and its grant, new pair included, must end all the same.
-        (TokenKind::Refresh, Some(grant_id)) => state.store.revoke_grant(grant_id).await?,
+        (TokenKind::Refresh, Some(grant_id)) => app.store.revoke_grant(grant_id).await?,
         _ => {
-            state.store.revoke_token(&hash).await?;
+            app.store.revoke_token(&hash).await?;
         }
     }
     tracing::info!(client_id = %client.id, token = %hash.fingerprint(), kind = known.kind.hint(), "token revoked");
@@ -63,7 +60,7 @@ pub async fn revoke(
 /// §2.1: the token was issued to another client; it is left alone.
 fn not_yours() -> TokenError {
     TokenError::new(
-        ErrorCode::UnauthorizedClient,
+        TokenErrorCode::UnauthorizedClient,
         "this token was not issued to the client asking to revoke it",
     )
 }

@@ -22,21 +22,21 @@ pub struct RevokeGrantForm {
 
 /// GET `/account`.
 pub async fn show_account(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     let Some(user_id) = session.user_id() else {
         return signed_out_page(&session);
     };
-    let now = state.clock.now_millis();
-    let grants = state
+    let now = app.clock.now_millis();
+    let grants = app
         .store
         .grants_of_user(&UserId::from(user_id), now)
         .await?
         .into_iter()
         .map(|grant| GrantLine {
             id: grant.id.to_string(),
-            client_name: state
+            client_name: app
                 .clients
                 .find(&grant.client_id)
                 .map(|client| client.name.clone())
@@ -64,8 +64,8 @@ pub async fn show_account(
         .collect();
     Ok(AccountPage {
         csrf_token: session.csrf_token()?,
-        display_name: state.user.display_name.clone(),
-        username: state.user.username.clone(),
+        display_name: app.user.display_name.clone(),
+        username: app.user.username.clone(),
         grants,
         notice: None,
     }
@@ -75,7 +75,7 @@ pub async fn show_account(
 /// POST `/account`: revoke one grant of the signed-in user.
 pub async fn revoke_grant(
     form: web::Form<RevokeGrantForm>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(form.csrf_token.as_deref())?;
@@ -84,12 +84,12 @@ pub async fn revoke_grant(
     };
     let grant_id = GrantId::from(form.grant_id.as_deref().unwrap_or_default());
     // Only the owner may revoke: a grant id from someone else's page does nothing.
-    if state
+    if app
         .store
         .grant_belongs_to(&grant_id, &UserId::from(user_id))
         .await?
     {
-        state.store.revoke_grant(&grant_id).await?;
+        app.store.revoke_grant(&grant_id).await?;
         tracing::info!(%grant_id, "grant revoked by its resource owner");
     }
     Ok(see_other("/account"))

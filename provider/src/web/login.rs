@@ -34,41 +34,38 @@ pub async fn show_login(session: ProviderSession) -> Result<HttpResponse, PageEr
 /// POST `/login`: check the credentials, then continue where the user was going.
 pub async fn submit_login(
     form: web::Form<LoginForm>,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     session: ProviderSession,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(form.csrf_token.as_deref())?;
     let username = form.username.clone().unwrap_or_default();
     let password = form.password.as_deref().unwrap_or_default();
-    let now = state.clock.now_millis();
-    let request_id = form
-        .request_id
-        .clone()
-        .filter(|id| session.pending(id, now).is_some());
-    if !state.user.check_credentials(&username, password) {
+    let now = app.clock.now_millis();
+    // A request id counts only while its request waits; a damaged one is its error page.
+    let pending = match form.request_id.as_deref() {
+        Some(id) => session
+            .pending(id, now)?
+            .map(|pending| (id.to_owned(), pending)),
+        None => None,
+    };
+    if !app.user.check_credentials(&username, password) {
         tracing::info!("login failed");
-        let client_name = request_id
-            .as_deref()
-            .and_then(|id| session.pending(id, now))
-            .and_then(|pending| {
-                state
-                    .clients
-                    .find(&pending.client_id)
-                    .map(|c| c.name.clone())
-            });
+        let client_name = pending
+            .as_ref()
+            .and_then(|(_, pending)| app.clients.find(&pending.client_id).map(|c| c.name.clone()));
         let page = login_page(
             &session,
-            request_id,
+            pending.as_ref().map(|(id, _)| id.clone()),
             username,
             client_name,
             Some("Wrong username or password. Try again.".into()),
         )?;
         return Ok(page.into_response(StatusCode::UNAUTHORIZED));
     }
-    session.log_in(&state.user.id)?;
-    tracing::info!(user_id = %state.user.id, "login succeeded");
-    match request_id {
-        Some(id) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
+    session.log_in(&app.user.id)?;
+    tracing::info!(user_id = %app.user.id, "login succeeded");
+    match pending {
+        Some((id, _)) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
         None => Ok(see_other("/account")),
     }
 }

@@ -11,31 +11,130 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::pkce::CodeChallenge;
+use crate::domain::scope::ScopeSet;
 use crate::domain::token::random_id;
 use crate::error::PageError;
+use crate::oauth::authorize::is_echoable_state;
 use crate::web::csrf;
 
 /// The session key of the signed-in user (the session store gives sessions without it a
 /// short life).
 pub const USER_ID: &str = "user_id";
 const CSRF_TOKEN: &str = "csrf_token";
-const PENDING: &str = "pending_authorizations";
+/// The session key of the pending authorization requests, by request id.
+pub const PENDING: &str = "pending_authorizations";
 
 /// How many authorization requests one browser may have waiting (each tab makes one).
 const MAX_PENDING: usize = 8;
 /// How long a pending request waits for login and consent.
 const PENDING_TTL_MILLIS: u64 = 10 * 60 * 1000;
 
-/// An authorization request that passed validation and waits for the user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An authorization request that passed validation and waits for the user. Its fields are
+/// the checked values themselves ([`ScopeSet`], [`CodeChallenge`]), so the decision uses
+/// exactly what the checks accepted. Read back from the session, it is checked again
+/// ([`StoredPending`]): a damaged one is refused, never replaced by a default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredPending", into = "StoredPending")]
 pub struct PendingAuthorization {
     pub client_id: String,
-    /// The `redirect_uri` as sent (`None` if omitted).
+    /// The `redirect_uri` as sent (`None` if omitted): §4.1.3 needs to know at the token
+    /// endpoint. It is verified again when the user decides, since only a
+    /// [`VerifiedRedirectUri`](crate::domain::client::VerifiedRedirectUri) is redirected to.
     pub redirect_uri: Option<String>,
-    pub scopes: String,
+    /// The scopes requested (the default already applied): never empty.
+    pub scopes: ScopeSet,
+    /// RFC 6749 §4.1.1's `state`, echoed back exactly: printable ASCII, at most
+    /// [`MAX_STATE_LENGTH`](crate::oauth::authorize::MAX_STATE_LENGTH) characters.
     pub state: Option<String>,
-    pub code_challenge: String,
+    pub code_challenge: CodeChallenge,
     pub created_at: u64,
+}
+
+/// A [`PendingAuthorization`] as the session keeps it: JSON strings. Reading one back runs
+/// every check again ([`TryFrom`]), because the session store is outside this process's
+/// memory (Redis, a version written by an older release during a rolling update).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredPending {
+    client_id: String,
+    redirect_uri: Option<String>,
+    scopes: String,
+    state: Option<String>,
+    code_challenge: String,
+    created_at: u64,
+}
+
+/// Why a stored pending request was refused. The messages name the field, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DamagedPending {
+    #[error("the client_id is empty")]
+    NoClient,
+    #[error("the scopes are unknown or empty")]
+    Scopes,
+    #[error("the state is not printable ASCII of at most 512 characters")]
+    State,
+    #[error("the code_challenge is not 43 base64url characters")]
+    CodeChallenge,
+}
+
+impl TryFrom<StoredPending> for PendingAuthorization {
+    type Error = DamagedPending;
+
+    fn try_from(stored: StoredPending) -> Result<Self, DamagedPending> {
+        if stored.client_id.is_empty() {
+            return Err(DamagedPending::NoClient);
+        }
+        let scopes = ScopeSet::parse(&stored.scopes)
+            .ok()
+            .filter(|scopes| !scopes.is_empty())
+            .ok_or(DamagedPending::Scopes)?;
+        if stored
+            .state
+            .as_deref()
+            .is_some_and(|state| !is_echoable_state(state))
+        {
+            return Err(DamagedPending::State);
+        }
+        let code_challenge =
+            CodeChallenge::parse(&stored.code_challenge).ok_or(DamagedPending::CodeChallenge)?;
+        Ok(PendingAuthorization {
+            client_id: stored.client_id,
+            redirect_uri: stored.redirect_uri,
+            scopes,
+            state: stored.state,
+            code_challenge,
+            created_at: stored.created_at,
+        })
+    }
+}
+
+impl From<PendingAuthorization> for StoredPending {
+    fn from(pending: PendingAuthorization) -> Self {
+        StoredPending {
+            client_id: pending.client_id,
+            redirect_uri: pending.redirect_uri,
+            scopes: pending.scopes.to_wire(),
+            state: pending.state,
+            code_challenge: pending.code_challenge.as_str().to_owned(),
+            created_at: pending.created_at,
+        }
+    }
+}
+
+impl PendingAuthorization {
+    fn is_waiting(&self, now: u64) -> bool {
+        now < self.created_at + PENDING_TTL_MILLIS
+    }
+}
+
+/// What a damaged pending request shows: an error page, and the decision is not made.
+fn damaged(error: serde_json::Error) -> PageError {
+    tracing::warn!(reason = %error, "a pending authorization request could not be read");
+    PageError::bad_request(
+        "This sign-in request cannot be read",
+        "The provider could not read back the request it kept for you, so nothing was \
+         decided. Go back to the application and start signing in again.",
+    )
 }
 
 /// The session of the browser making this request.
@@ -95,46 +194,59 @@ impl ProviderSession {
         }
     }
 
-    fn pending_map(&self) -> BTreeMap<String, PendingAuthorization> {
+    /// The pending requests, undecoded: each is decoded (and checked) only when asked for,
+    /// so one damaged entry shows its own error page and leaves the others alone.
+    fn pending_map(&self) -> BTreeMap<String, serde_json::Value> {
         self.0
-            .get::<BTreeMap<String, PendingAuthorization>>(PENDING)
+            .get::<BTreeMap<String, serde_json::Value>>(PENDING)
             .ok()
             .flatten()
             .unwrap_or_default()
     }
 
     /// Keeps a validated request until the user has logged in and decided; returns its id.
+    /// Expired and unreadable entries are dropped here, so the map stays bounded.
     pub fn save_pending(
         &self,
         pending: PendingAuthorization,
         now: u64,
     ) -> Result<String, PageError> {
-        let mut map = self.pending_map();
-        map.retain(|_, request| now < request.created_at + PENDING_TTL_MILLIS);
-        while map.len() >= MAX_PENDING {
-            let oldest = map
+        let mut waiting: BTreeMap<String, PendingAuthorization> = self
+            .pending_map()
+            .into_iter()
+            .filter_map(|(id, value)| {
+                let request: PendingAuthorization = serde_json::from_value(value).ok()?;
+                request.is_waiting(now).then_some((id, request))
+            })
+            .collect();
+        while waiting.len() >= MAX_PENDING {
+            let oldest = waiting
                 .iter()
                 .min_by_key(|(_, request)| request.created_at)
                 .map(|(id, _)| id.clone());
             match oldest {
-                Some(id) => map.remove(&id),
+                Some(id) => waiting.remove(&id),
                 None => break,
             };
         }
         let id = random_id();
-        map.insert(id.clone(), pending);
-        self.0.insert(PENDING, map).map_err(session_error)?;
+        waiting.insert(id.clone(), pending);
+        self.0.insert(PENDING, waiting).map_err(session_error)?;
         Ok(id)
     }
 
-    /// The pending request with this id, if it is still waiting.
-    pub fn pending(&self, id: &str, now: u64) -> Option<PendingAuthorization> {
-        self.pending_map()
-            .remove(id)
-            .filter(|request| now < request.created_at + PENDING_TTL_MILLIS)
+    /// The pending request with this id, if it is still waiting; an error page if the
+    /// session holds one under this id that fails its checks.
+    pub fn pending(&self, id: &str, now: u64) -> Result<Option<PendingAuthorization>, PageError> {
+        let Some(value) = self.pending_map().remove(id) else {
+            return Ok(None);
+        };
+        let pending: PendingAuthorization = serde_json::from_value(value).map_err(damaged)?;
+        Ok(pending.is_waiting(now).then_some(pending))
     }
 
-    /// Removes and returns the pending request: a decision is made once.
+    /// Removes and returns the pending request: a decision is made once. A damaged one is
+    /// removed too, and is an error page.
     pub fn take_pending(
         &self,
         id: &str,
@@ -143,6 +255,10 @@ impl ProviderSession {
         let mut map = self.pending_map();
         let taken = map.remove(id);
         self.0.insert(PENDING, map).map_err(session_error)?;
-        Ok(taken.filter(|request| now < request.created_at + PENDING_TTL_MILLIS))
+        let Some(value) = taken else {
+            return Ok(None);
+        };
+        let pending: PendingAuthorization = serde_json::from_value(value).map_err(damaged)?;
+        Ok(pending.is_waiting(now).then_some(pending))
     }
 }

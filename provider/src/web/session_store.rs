@@ -4,7 +4,7 @@
 //! actix-session ships a cookie store (the whole session in an encrypted cookie) and a
 //! Redis store, but none in memory: [`MemorySessionStore`] is that. [`RedisSessions`] keeps
 //! them in Redis, over the grant store's own connection. In both, the cookie carries only a
-//! random session key; the state stays server-side. [`SessionBackend`] picks one at start.
+//! random session key; the session data stays server-side. [`SessionBackend`] picks one at start.
 //! With Redis, any instance can continue a flow another one started (they share
 //! `SESSION_KEY`, so each can read the others' cookies).
 //!
@@ -146,6 +146,26 @@ impl RedisSessions {
         ttl.whole_seconds().max(1)
     }
 
+    /// `SET key body <condition> EX ttl`: whether it was written. `condition` is `NX` (only
+    /// a new key) or `XX` (only an existing one).
+    async fn set(
+        &self,
+        session_key: &SessionKey,
+        body: String,
+        condition: &str,
+        ttl: &Duration,
+    ) -> redis::RedisResult<bool> {
+        let written: Option<String> = redis::cmd("SET")
+            .arg(self.key(session_key))
+            .arg(body)
+            .arg(condition)
+            .arg("EX")
+            .arg(Self::seconds(ttl))
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(written.is_some())
+    }
+
     /// A new session under a fresh key. `NX`: never overwrite another browser's session.
     async fn save_new(
         &self,
@@ -155,20 +175,16 @@ impl RedisSessions {
         let body = serde_json::to_string(session_state)
             .map_err(|error| SaveError::Serialization(error.into()))?;
         let session_key = generate_session_key();
-        let written: Option<String> = redis::cmd("SET")
-            .arg(self.key(&session_key))
-            .arg(body)
-            .arg("NX")
-            .arg("EX")
-            .arg(Self::seconds(ttl))
-            .query_async(&mut self.connection.clone())
+        let written = self
+            .set(&session_key, body, "NX", ttl)
             .await
             .map_err(|error| SaveError::Other(error.into()))?;
-        match written {
-            Some(_) => Ok(session_key),
-            None => Err(SaveError::Other(anyhow::anyhow!(
+        if written {
+            Ok(session_key)
+        } else {
+            Err(SaveError::Other(anyhow::anyhow!(
                 "a freshly generated session key was already taken"
-            ))),
+            )))
         }
     }
 }
@@ -203,21 +219,16 @@ impl SessionStore for RedisSessions {
             .map_err(|error| UpdateError::Serialization(error.into()))?;
         // `XX`: only if it still exists. A session that expired since it was loaded gets a
         // fresh key rather than coming back under the old one.
-        let written: Option<String> = redis::cmd("SET")
-            .arg(self.key(&session_key))
-            .arg(body)
-            .arg("XX")
-            .arg("EX")
-            .arg(Self::seconds(ttl))
-            .query_async(&mut self.connection.clone())
+        let written = self
+            .set(&session_key, body, "XX", ttl)
             .await
             .map_err(|error| UpdateError::Other(error.into()))?;
-        match written {
-            Some(_) => Ok(session_key),
-            None => self
-                .save_new(&session_state, ttl)
+        if written {
+            Ok(session_key)
+        } else {
+            self.save_new(&session_state, ttl)
                 .await
-                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}"))),
+                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}")))
         }
     }
 
@@ -263,7 +274,8 @@ impl SessionBackend {
 /// How long the provider keeps a session nobody has signed in to: ten minutes, the life of
 /// the pending authorization requests it holds (`session.rs`). Every cookieless
 /// `GET /oauth/authorize` makes one, so anyone can make them by the thousand; at the
-/// cookie's own lifetime (a day) they would pile up (issue 13: 2,000 requests held 70 MB).
+/// cookie's own lifetime (a day) they would pile up (2,000 requests held 70 MB;
+/// `provider/tests/memory/anonymous_memory.rs` keeps the bound).
 /// A signed-in session keeps actix-session's lifetime.
 pub const ANONYMOUS_SESSION_TTL: Duration = Duration::minutes(10);
 

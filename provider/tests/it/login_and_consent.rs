@@ -1,4 +1,4 @@
-//! RFC 6749 §4.1.1 (the resource owner authenticates and decides), with the contract's
+//! RFC 6749 §4.1.1 (the resource owner authenticates and decides), with this provider's
 //! form rules: CSRF tokens, 401 on a wrong password, the pending request survives.
 
 use provider::store::GrantStore;

@@ -11,6 +11,7 @@ mod helpers;
 mod authorize;
 mod login_and_consent;
 mod metadata;
+mod pending_request;
 mod pkce;
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6).
 mod client_credentials;

@@ -17,7 +17,7 @@ use crate::store::GrantStore;
 
 /// Issues an access token to the authenticated client itself.
 pub async fn issue_client_token(
-    state: &AppState,
+    app: &AppState,
     client: &RegisteredClient,
     params: &Params,
 ) -> Result<TokenResponse, TokenError> {
@@ -25,7 +25,7 @@ pub async fn issue_client_token(
         None => ScopeSet::DEFAULT,
         Some(_) => requested_scope(params, client.allowed_scopes)?,
     };
-    let now = state.clock.now_millis();
+    let now = app.clock.now_millis();
     let minted = mint();
     let record = TokenRecord {
         kind: TokenKind::Access,
@@ -34,17 +34,14 @@ pub async fn issue_client_token(
         user_id: None,
         scopes,
         issued_at: now,
-        expires_at: now + millis(state.settings.access_token_ttl),
+        expires_at: now + millis(app.settings.access_token_ttl),
     };
     tracing::info!(client_id = %client.id, access_token = %minted.hash.fingerprint(), scope = %scopes.to_wire(), "client token issued");
-    state
-        .store
-        .save_standalone_token(minted.hash, record)
-        .await?;
+    app.store.save_standalone_token(minted.hash, record).await?;
     Ok(TokenResponse {
         access_token: minted.value,
         token_type: BEARER.into(),
-        expires_in: state.settings.access_token_ttl.as_secs(),
+        expires_in: app.settings.access_token_ttl.as_secs(),
         refresh_token: None,
         scope: scopes.to_wire(),
     })

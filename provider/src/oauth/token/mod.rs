@@ -9,12 +9,14 @@ pub mod client_auth;
 pub mod client_credentials;
 pub mod refresh_token;
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use shared::ErrorCode;
+use shared::TokenErrorCode;
 use shared::token::{BEARER, TokenResponse};
 
-use crate::domain::client::GrantType;
+use crate::domain::client::{GrantType, RegisteredClient};
 use crate::domain::grant::{ClientId, GrantId, TokenKind, TokenRecord, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash, mint};
@@ -27,37 +29,57 @@ use crate::state::AppState;
 pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
 ) -> Result<HttpResponse, TokenError> {
-    let params = parse_form(&req, &body)?;
-    let client = client_auth::authenticate(&req, &params, &state)?;
+    let (params, client) = authenticated_form(&req, &body, &app)?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| TokenError::invalid_request("grant_type is required"))?;
     let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
         TokenError::new(
-            ErrorCode::UnsupportedGrantType,
+            TokenErrorCode::UnsupportedGrantType,
             "grant_type must be authorization_code, refresh_token or client_credentials",
         )
     })?;
     if !client.may_use(grant_type) {
         return Err(TokenError::new(
-            ErrorCode::UnauthorizedClient,
+            TokenErrorCode::UnauthorizedClient,
             format!("this client may not use the {} grant", grant_type.as_str()),
         ));
     }
     let response = match grant_type {
         GrantType::AuthorizationCode => {
-            authorization_code::exchange_code(&state, &client, &params).await?
+            authorization_code::exchange_code(&app, &client, &params).await?
         }
-        GrantType::RefreshToken => refresh_token::refresh(&state, &client, &params).await?,
+        GrantType::RefreshToken => refresh_token::refresh(&app, &client, &params).await?,
         GrantType::ClientCredentials => {
-            client_credentials::issue_client_token(&state, &client, &params).await?
+            client_credentials::issue_client_token(&app, &client, &params).await?
         }
     };
     let mut http = HttpResponse::Ok().json(response);
     no_store(&mut http);
     Ok(http)
+}
+
+/// A back-channel request (token, revocation, introspection) in its first two steps: read
+/// the form ([`parse_form`]), then authenticate the client ([`client_auth::authenticate`],
+/// §2.3). Returns the parameters and the client.
+pub fn authenticated_form(
+    req: &HttpRequest,
+    body: &[u8],
+    app: &AppState,
+) -> Result<(Params, Arc<RegisteredClient>), TokenError> {
+    let params = parse_form(req, body)?;
+    let client = client_auth::authenticate(req, &params, app)?;
+    Ok((params, client))
+}
+
+/// The `token` parameter of a revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1)
+/// request: REQUIRED.
+pub fn token_parameter(params: &Params) -> Result<&str, TokenError> {
+    params
+        .get("token")
+        .ok_or_else(|| TokenError::invalid_request("token is required"))
 }
 
 /// The form of a token, revocation or introspection request: `application/x-www-form-urlencoded`
@@ -83,10 +105,18 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
     Ok(params)
 }
 
+/// One issued token: the value the client receives, the hash the store keys it by, and
+/// what the store keeps about it. The value leaves in the response and is kept nowhere.
+pub struct IssuedToken {
+    pub value: shared::Secret,
+    pub hash: TokenHash,
+    pub record: TokenRecord,
+}
+
 /// The token pair an authorization produces: an access token and its refresh token.
 pub struct IssuedPair {
-    pub access: (shared::Secret, TokenHash, TokenRecord),
-    pub refresh: (shared::Secret, TokenHash, TokenRecord),
+    pub access: IssuedToken,
+    pub refresh: IssuedToken,
 }
 
 /// Who a new pair is for, and which refresh generation it carries.
@@ -122,24 +152,24 @@ pub fn mint_pair(app: &AppState, pair: PairFor<'_>, now: u64) -> IssuedPair {
         .refresh_key
         .mint(pair.grant_id, pair.generation, pair.salt);
     IssuedPair {
-        access: (
-            access.value,
-            access.hash,
-            record(
+        access: IssuedToken {
+            value: access.value,
+            hash: access.hash,
+            record: record(
                 TokenKind::Access,
                 pair.access_scopes,
                 app.settings.access_token_ttl,
             ),
-        ),
-        refresh: (
-            refresh.value,
-            refresh.hash,
-            record(
+        },
+        refresh: IssuedToken {
+            value: refresh.value,
+            hash: refresh.hash,
+            record: record(
                 TokenKind::Refresh,
                 pair.refresh_scopes,
                 app.settings.refresh_token_ttl,
             ),
-        ),
+        },
     }
 }
 
@@ -147,32 +177,32 @@ impl IssuedPair {
     /// The records to store, by hash.
     pub fn records(&self) -> Vec<(TokenHash, TokenRecord)> {
         vec![
-            (self.access.1, self.access.2.clone()),
-            (self.refresh.1, self.refresh.2.clone()),
+            (self.access.hash, self.access.record.clone()),
+            (self.refresh.hash, self.refresh.record.clone()),
         ]
     }
 
     /// The §5.1 response.
     pub fn response(self, _app: &AppState) -> TokenResponse {
+        let IssuedPair { access, refresh } = self;
         tracing::info!(
-            client_id = %self.access.2.client_id,
-            access_token = %self.access.1.fingerprint(),
-            refresh_token = %self.refresh.1.fingerprint(),
-            scope = %self.access.2.scopes.to_wire(),
+            client_id = %access.record.client_id,
+            access_token = %access.hash.fingerprint(),
+            refresh_token = %refresh.hash.fingerprint(),
+            scope = %access.record.scopes.to_wire(),
             "tokens issued"
         );
         TokenResponse {
-            access_token: self.access.0,
+            access_token: access.value,
             token_type: BEARER.into(),
             // The access token's own lifetime: shorter than the setting when the grant ends first.
-            expires_in: self
-                .access
-                .2
+            expires_in: access
+                .record
                 .expires_at
-                .saturating_sub(self.access.2.issued_at)
+                .saturating_sub(access.record.issued_at)
                 / 1000,
-            refresh_token: Some(self.refresh.0),
-            scope: self.access.2.scopes.to_wire(),
+            refresh_token: Some(refresh.value),
+            scope: access.record.scopes.to_wire(),
         }
     }
 }
@@ -182,13 +212,13 @@ impl IssuedPair {
 /// §6). The same parser as the authorization endpoint's, [`ScopeSet::parse_requested`].
 pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, TokenError> {
     let Some(requested) = ScopeSet::parse_requested(params.get("scope"))
-        .map_err(|error| TokenError::new(ErrorCode::InvalidScope, error.to_string()))?
+        .map_err(|error| TokenError::new(TokenErrorCode::InvalidScope, error.to_string()))?
     else {
         return Ok(ceiling);
     };
     if !requested.is_subset_of(ceiling) {
         return Err(TokenError::new(
-            ErrorCode::InvalidScope,
+            TokenErrorCode::InvalidScope,
             "the requested scope exceeds what was granted",
         ));
     }
