@@ -24,7 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::keys::{Jwks, KeyError, SigningKey, StoredKey};
+use super::keys::{Algorithm, Jwks, KeyError, SigningKey, StoredKey};
 
 /// A key that stopped signing at `retired_at` (seconds since the epoch).
 #[derive(Clone, Debug)]
@@ -52,6 +52,16 @@ impl KeySet {
             current_since: now,
             retired: Vec::new(),
         }
+    }
+
+    /// A first key set of two fresh `alg` keys, as at the provider's first start when no
+    /// key file is set and the store has none yet.
+    pub fn generate(alg: Algorithm, now: u64) -> Result<KeySet, KeyError> {
+        Ok(KeySet::new(
+            SigningKey::generate(alg)?,
+            SigningKey::generate(alg)?,
+            now,
+        ))
     }
 
     /// The key that signs now.
@@ -171,7 +181,6 @@ pub struct StoredRetired {
 mod tests {
     use super::*;
     use crate::openid::jws::{sign_jws, verify};
-    use crate::openid::keys::Algorithm;
     use serde_json::{Map, json};
 
     fn key() -> SigningKey {
@@ -227,6 +236,16 @@ mod tests {
         set.prune(retired_at + HOUR, HOUR);
         assert!(!published(&set), "everything it signed has expired");
         assert_eq!(set.jwks().keys.len(), 2);
+    }
+
+    #[test]
+    fn a_generated_key_set_has_two_different_keys_of_the_asked_algorithm() {
+        let set = KeySet::generate(Algorithm::ES256, 7).unwrap();
+        assert_ne!(set.signing_key().kid(), set.next_key().kid());
+        assert_eq!(set.signing_key().alg(), Algorithm::ES256);
+        assert_eq!(set.next_key().alg(), Algorithm::ES256);
+        assert_eq!(set.current_since(), 7);
+        assert!(set.retired().is_empty());
     }
 
     #[test]
