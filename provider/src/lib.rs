@@ -44,6 +44,7 @@ pub mod domain;
 pub mod error;
 pub mod middleware;
 pub mod oauth;
+pub mod openid;
 pub mod program;
 pub mod rate_limit;
 pub mod startup;

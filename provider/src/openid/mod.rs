@@ -1,0 +1,20 @@
+//! # OpenID Connect: the provider's signing keys and JSON Web Signatures
+//!
+//! An ID token (OpenID Connect Core 1.0 §2) is a JWT signed by the provider; a Relying Party
+//! checks the signature with a public key it fetched from our `jwks_uri` (Core §10.1,
+//! Discovery 1.0 §3). This module is that signing half, free of the web framework:
+//!
+//! - [`keys`]: one signing key, its algorithm (RFC 7518 §3: `RS256`, `ES256`; RFC 8037:
+//!   `EdDSA`), its `kid` (the RFC 7638 thumbprint) and its public JWK (RFC 7517 §4).
+//! - [`keyset`]: rotation as pure logic (Core §10.1.1): a key is published before it signs
+//!   and stays published until everything it signed has expired.
+//! - [`jws`]: the compact JWS (RFC 7515 §7.1) a key signs, its verification as ordered steps,
+//!   and `at_hash`/`c_hash` (Core §3.1.3.6).
+//!
+//! Which crate does what: `ring` (already in the tree through rustls) signs and verifies all
+//! three algorithms and generates EC and Ed25519 keys; `rsa` only generates RSA keys, which
+//! `ring` cannot (see [`keys`] for why that use is outside RUSTSEC-2023-0071).
+
+pub mod jws;
+pub mod keys;
+pub mod keyset;
