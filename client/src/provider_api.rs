@@ -10,15 +10,23 @@
 //! wait and use its result. Refresh tokens rotate at the provider, and a retired one used
 //! again revokes the whole grant (RFC 9700 §4.14.2), so two parallel refreshes would end
 //! the session.
+//!
+//! A tolerant reader: answers are read as far as they can be, not all or nothing. Fields this
+//! app does not know are ignored, a team role it does not know (`owner`) is kept as the
+//! provider spelled it ([`RoleRead::Other`]), a list entry that cannot be read is left out and
+//! named ([`Listing::unreadable`]), and an answer that is not the documented JSON is a
+//! [`ReadFailure`] the page shows in place, beside what could be read: another provider's API
+//! is not ours, and one surprise must not cost the user the whole page.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::http::{Method, Request, header};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::introspection::IntrospectionResponse;
 use shared::profile::Profile;
-use shared::team::{Team, TeamMember};
+use shared::team::{TeamMember, TeamRole};
 
 use crate::error::ClientError;
 use crate::flow;
@@ -82,6 +90,73 @@ impl Refusal {
 /// What a resource call gives: the value, or the provider's refusal.
 pub type ApiResult<T> = Result<T, Refusal>;
 
+/// Why a read gave nothing to show: shown in place, the rest of the page still rendered.
+#[derive(Debug, Clone)]
+pub enum ReadFailure {
+    /// The provider said no (4xx): a [`Refusal`].
+    Refused(Refusal),
+    /// A 2xx whose body is not the JSON this endpoint is documented to return.
+    NotUnderstood { detail: String },
+}
+
+impl ReadFailure {
+    /// One sentence for the page.
+    pub fn describe(&self) -> String {
+        match self {
+            ReadFailure::Refused(refusal) => refusal.describe(),
+            ReadFailure::NotUnderstood { detail } => {
+                format!("The provider's answer could not be read: {detail}")
+            }
+        }
+    }
+}
+
+/// What a read gives: the value, or why there is none.
+pub type ReadResult<T> = Result<T, ReadFailure>;
+
+/// A list as read: the entries that could be read, and a sentence for each that could not.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    /// `entry 2: missing field `name``, one per entry left out.
+    pub unreadable: Vec<String>,
+}
+
+/// A team role as read: one this app knows, or another one, kept as the provider spelled it
+/// (shown, never acted on: this app only grants the roles it knows).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RoleRead {
+    Known(TeamRole),
+    Other(String),
+}
+
+impl RoleRead {
+    /// The role for the page; an unknown one says so.
+    pub fn describe(&self) -> String {
+        match self {
+            RoleRead::Known(TeamRole::Member) => "member".to_owned(),
+            RoleRead::Known(TeamRole::Admin) => "admin".to_owned(),
+            RoleRead::Other(name) => format!("{name} (a role this app does not know)"),
+        }
+    }
+}
+
+/// A team from `GET /api/user/teams`, read tolerantly (unknown fields ignored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamRead {
+    pub id: String,
+    pub name: String,
+    pub role: RoleRead,
+}
+
+/// A member from `GET /api/user/teams/{team_id}/members`, read tolerantly.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberRead {
+    pub username: String,
+    pub role: RoleRead,
+}
+
 /// The resource server, for one browser.
 pub struct ProviderApi<'a> {
     oauth: &'a OAuth,
@@ -99,21 +174,31 @@ impl<'a> ProviderApi<'a> {
     }
 
     /// `GET /api/auth/me` (scope `profile:read`).
-    pub async fn me(&self) -> Result<ApiResult<Profile>, ClientError> {
-        self.json(Resource::Me, Method::GET, "/api/auth/me", None)
-            .await
+    pub async fn me(&self) -> Result<ReadResult<Profile>, ClientError> {
+        let response = self
+            .call(Resource::Me, Method::GET, "/api/auth/me", None)
+            .await?;
+        Ok(read_json(&response))
     }
 
     /// `GET /api/user/teams` (scope `teams:read`).
-    pub async fn teams(&self) -> Result<ApiResult<Vec<Team>>, ClientError> {
-        self.json(Resource::Teams, Method::GET, "/api/user/teams", None)
-            .await
+    pub async fn teams(&self) -> Result<ReadResult<Listing<TeamRead>>, ClientError> {
+        let response = self
+            .call(Resource::Teams, Method::GET, "/api/user/teams", None)
+            .await?;
+        Ok(read_list(&response))
     }
 
     /// `GET /api/user/teams/{team_id}/members` (scope `teams:read`).
-    pub async fn members(&self, team_id: &str) -> Result<ApiResult<Vec<TeamMember>>, ClientError> {
+    pub async fn members(
+        &self,
+        team_id: &str,
+    ) -> Result<ReadResult<Listing<MemberRead>>, ClientError> {
         let path = format!("/api/user/teams/{}/members", path_segment(team_id));
-        self.json(Resource::Members, Method::GET, &path, None).await
+        let response = self
+            .call(Resource::Members, Method::GET, &path, None)
+            .await?;
+        Ok(read_list(&response))
     }
 
     /// `POST /api/user/teams/{team_id}/members` (scope `teams:write`).
@@ -244,28 +329,6 @@ impl<'a> ProviderApi<'a> {
         ClientError::SessionEnded { reason }
     }
 
-    /// A resource call whose 2xx body is JSON of type `T`.
-    async fn json<T: DeserializeOwned>(
-        &self,
-        resource: Resource,
-        method: Method,
-        path: &str,
-        body: Option<Vec<u8>>,
-    ) -> Result<ApiResult<T>, ClientError> {
-        let response = self.call(resource, method, path, body).await?;
-        match outcome(&response) {
-            Ok(()) => serde_json::from_slice(&response.body)
-                .map(Ok)
-                .map_err(|error| ClientError::ProviderBroken {
-                    url: self.oauth.settings().provider_url(path),
-                    detail: format!(
-                        "the answer is not the JSON this endpoint is documented to return ({error})"
-                    ),
-                }),
-            Err(refusal) => Ok(Err(refusal)),
-        }
-    }
-
     /// The refresh-on-401 rule: send with a fresh token; on 401 refresh once and retry
     /// once; a second 401 ends the session.
     async fn call(
@@ -393,6 +456,33 @@ fn outcome(response: &RawResponse) -> ApiResult<()> {
     })
 }
 
+/// A 2xx answer read as JSON of type `T`; a refusal or an unreadable body is a [`ReadFailure`].
+fn read_json<T: DeserializeOwned>(response: &RawResponse) -> ReadResult<T> {
+    outcome(response).map_err(ReadFailure::Refused)?;
+    serde_json::from_slice(&response.body).map_err(|error| ReadFailure::NotUnderstood {
+        detail: format!("it is not the JSON this endpoint is documented to return ({error})"),
+    })
+}
+
+/// A 2xx answer read as a JSON array of `T`, entry by entry: an entry that cannot be read is
+/// left out and named, the others are kept.
+fn read_list<T: DeserializeOwned>(response: &RawResponse) -> ReadResult<Listing<T>> {
+    let entries: Vec<serde_json::Value> = read_json(response)?;
+    let mut listing = Listing {
+        items: Vec::with_capacity(entries.len()),
+        unreadable: Vec::new(),
+    };
+    for (index, entry) in entries.into_iter().enumerate() {
+        match serde_json::from_value(entry) {
+            Ok(item) => listing.items.push(item),
+            Err(error) => listing
+                .unreadable
+                .push(format!("entry {} ({error})", index + 1)),
+        }
+    }
+    Ok(listing)
+}
+
 /// `Bearer realm="…", error="insufficient_scope", scope="teams:write"` → (error, scope).
 fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
     let param = |name: &str| {
@@ -424,6 +514,17 @@ mod tests {
         );
         assert_eq!(error.as_deref(), Some("insufficient_scope"));
         assert_eq!(scope.as_deref(), Some("teams:write"));
+    }
+
+    #[test]
+    fn a_role_this_app_does_not_know_is_kept_as_spelled() {
+        let team: TeamRead =
+            serde_json::from_str(r#"{"id":"t","name":"T","role":"owner","created":"2026"}"#)
+                .expect("read");
+        assert_eq!(team.role, RoleRead::Other("owner".into()));
+        let team: TeamRead =
+            serde_json::from_str(r#"{"id":"t","name":"T","role":"admin"}"#).expect("read");
+        assert_eq!(team.role, RoleRead::Known(TeamRole::Admin));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! 3. [`callback`]: (C) the authorization response's checks, as one numbered list;
 //! 4. [`code_exchange`]: (D)–(E) the code and the verifier for tokens;
 //! 5. [`tokens`]: what a token response becomes, the session's [`TokenSet`];
+//!    [`id_token`]: with OpenID Connect, the ID token's checks (Core §3.1.3.7);
 //! 6. [`introspection`]: what the provider knows about the access token;
 //! 7. [`refresh`]: a new access token for the refresh token, when it expires;
 //! 8. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
@@ -26,6 +27,7 @@ pub mod authorization_request;
 pub mod callback;
 // (D)–(E)
 pub mod code_exchange;
+pub mod id_token;
 pub mod tokens;
 // Later, while signed in, until logout
 pub mod introspection;

@@ -1,12 +1,14 @@
 //! `GET /`: what the app is (signed out), or what it can see with its token (signed in):
 //! profile, teams, the token's facts and the provider's introspection of it.
+//!
+//! Each part is read on its own (a tolerant reader, see `provider_api.rs`): what could not be
+//! read is named in its place, and the rest of the page is shown.
 
 use std::time::SystemTime;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use shared::scope::Scope;
-use shared::team::TeamRole;
 
 use crate::error::ClientError;
 use crate::pages::{
@@ -84,19 +86,22 @@ async fn signed_in_view(
     .await;
     let (profile, profile_problem) = match profile? {
         Some(Ok(profile)) => (Some(profile), None),
-        Some(Err(refusal)) => (None, Some(refusal.describe())),
+        Some(Err(failure)) => (None, Some(failure.describe())),
         None => (None, Some(not_granted(Scope::ProfileRead))),
     };
     let mut team_views = Vec::new();
     let teams_problem = match teams? {
         Some(Ok(teams)) => {
-            for team in teams {
+            for team in teams.items {
                 let (members, members_problem) = match api.members(&team.id).await? {
-                    Ok(members) => (members, None),
-                    Err(refusal) => (Vec::new(), Some(refusal.describe())),
+                    Ok(members) => {
+                        let problem = unreadable_entries("member", &members.unreadable);
+                        (members.items, problem)
+                    }
+                    Err(failure) => (Vec::new(), Some(failure.describe())),
                 };
                 team_views.push(TeamView {
-                    role: role_name(team.role),
+                    role: team.role.describe(),
                     path_id: path_segment(&team.id),
                     id: team.id,
                     name: team.name,
@@ -104,16 +109,16 @@ async fn signed_in_view(
                         .into_iter()
                         .map(|member| MemberView {
                             path_username: path_segment(&member.username),
-                            role: role_name(member.role),
+                            role: member.role.describe(),
                             username: member.username,
                         })
                         .collect(),
                     members_problem,
                 });
             }
-            None
+            unreadable_entries("team", &teams.unreadable)
         }
-        Some(Err(refusal)) => Some(refusal.describe()),
+        Some(Err(failure)) => Some(failure.describe()),
         None => Some(not_granted(Scope::TeamsRead)),
     };
     let introspection = match api.introspect().await {
@@ -185,10 +190,17 @@ async fn signed_in_view(
     })
 }
 
-fn role_name(role: TeamRole) -> String {
-    match role {
-        TeamRole::Member => "member",
-        TeamRole::Admin => "admin",
+/// One sentence naming the list entries that could not be read, if any.
+fn unreadable_entries(what: &str, unreadable: &[String]) -> Option<String> {
+    match unreadable {
+        [] => None,
+        [one] => Some(format!(
+            "One {what} in the provider's answer could not be read and is left out: {one}."
+        )),
+        many => Some(format!(
+            "{} {what}s in the provider's answer could not be read and are left out: {}.",
+            many.len(),
+            many.join("; ")
+        )),
     }
-    .to_owned()
 }

@@ -18,6 +18,7 @@ mod service_example;
 mod spa;
 mod startup;
 mod tokens_stay_server_side;
+mod tolerant_reader;
 mod unauthorized_retry;
 // Robustness (issue 7): hostile input, a provider restart, shutdown.
 mod hostile;
