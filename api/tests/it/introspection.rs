@@ -33,9 +33,14 @@ async fn an_active_opaque_token_reads_and_writes_the_subjects_notes() {
 }
 
 #[tokio::test]
-async fn an_inactive_opaque_token_is_refused() {
-    let (_issuer, api) = spawn_both().await;
+async fn an_inactive_opaque_token_is_refused_whatever_else_the_answer_says() {
+    let (issuer, api) = spawn_both().await;
     api.assert_refused("never-issued").await;
+    // `active: false` decides, even next to claims that would otherwise pass.
+    let mut revoked = active(&api.url, "user1");
+    revoked["active"] = json!(false);
+    issuer.answer_introspection("revoked", revoked);
+    api.assert_refused("revoked").await;
 }
 
 #[tokio::test]
@@ -79,4 +84,18 @@ async fn the_api_authenticates_with_its_own_credentials_and_says_503_when_refuse
     let response = api.list_notes("opaque-1").await;
     // Not the token's fault: the API cannot ask, so it does not say "invalid_token".
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_answer_naming_another_issuer_or_a_past_exp_is_refused() {
+    let (issuer, api) = spawn_both().await;
+    let mut foreign = active(&api.url, "user1");
+    foreign["iss"] = json!("https://elsewhere.example");
+    issuer.answer_introspection("foreign", foreign);
+    api.assert_refused("foreign").await;
+
+    let mut expired = active(&api.url, "user1");
+    expired["exp"] = json!(now() - 1);
+    issuer.answer_introspection("expired", expired);
+    api.assert_refused("expired").await;
 }
