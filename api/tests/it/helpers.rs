@@ -14,7 +14,10 @@ use api::config::Settings;
 use api::startup::Application;
 use reqwest::StatusCode;
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
+    RsaKeyPair, RsaPublicKeyComponents,
+};
 use serde_json::{Value, json};
 use shared::env::EnvSource;
 use shared::jose::{Jwk, JwkSet, base64url_encode};
@@ -25,11 +28,25 @@ pub const API_CLIENT_SECRET: &str = "notes-api-secret";
 
 /// A signing key of the fake authorization server (or of an attacker).
 pub enum Signer {
+    Rs256 { kid: String, pair: RsaKeyPair },
     Es256 { kid: String, pair: EcdsaKeyPair },
     EdDsa { kid: String, pair: Ed25519KeyPair },
 }
 
+/// A 2048-bit RSA key for tests only, PKCS#8 DER (ring makes EC and Ed25519 keys, not RSA
+/// ones). Made with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER`,
+/// then `openssl pkcs8 -topk8 -nocrypt -inform DER -outform DER` (ring reads PKCS#8 only).
+const RS256_TEST_ONLY_PKCS8: &[u8] = include_bytes!("../fixtures/rs256-test-only.pk8");
+
 impl Signer {
+    pub fn rs256(kid: &str) -> Self {
+        let pair = RsaKeyPair::from_pkcs8(RS256_TEST_ONLY_PKCS8).expect("the fixture parses");
+        Signer::Rs256 {
+            kid: kid.into(),
+            pair,
+        }
+    }
+
     pub fn es256(kid: &str) -> Self {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
@@ -53,12 +70,15 @@ impl Signer {
 
     pub fn kid(&self) -> &str {
         match self {
-            Signer::Es256 { kid, .. } | Signer::EdDsa { kid, .. } => kid,
+            Signer::Rs256 { kid, .. } | Signer::Es256 { kid, .. } | Signer::EdDsa { kid, .. } => {
+                kid
+            }
         }
     }
 
     pub fn alg(&self) -> &'static str {
         match self {
+            Signer::Rs256 { .. } => "RS256",
             Signer::Es256 { .. } => "ES256",
             Signer::EdDsa { .. } => "EdDSA",
         }
@@ -67,6 +87,18 @@ impl Signer {
     /// The public key as a JWK, as a JWK Set publishes it.
     pub fn jwk(&self) -> Jwk {
         match self {
+            Signer::Rs256 { kid, pair } => {
+                let public = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+                Jwk {
+                    kty: "RSA".into(),
+                    kid: Some(kid.clone()),
+                    use_: Some("sig".into()),
+                    alg: Some("RS256".into()),
+                    n: Some(base64url_encode(&public.n)),
+                    e: Some(base64url_encode(&public.e)),
+                    ..Jwk::default()
+                }
+            }
             Signer::Es256 { kid, pair } => {
                 // The uncompressed point: 0x04 || x || y.
                 let point = pair.public_key().as_ref();
@@ -101,6 +133,17 @@ impl Signer {
             base64url_encode(claims.to_string())
         );
         let signature = match self {
+            Signer::Rs256 { pair, .. } => {
+                let mut signature = vec![0; pair.public().modulus_len()];
+                pair.sign(
+                    &RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    input.as_bytes(),
+                    &mut signature,
+                )
+                .expect("RSA signing works");
+                signature
+            }
             Signer::Es256 { pair, .. } => pair
                 .sign(&SystemRandom::new(), input.as_bytes())
                 .expect("ECDSA signing works")

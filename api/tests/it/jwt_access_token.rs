@@ -28,10 +28,11 @@ async fn an_unsigned_token_alg_none_is_refused() {
 #[tokio::test]
 async fn hs256_signed_with_the_public_key_as_the_secret_is_refused() {
     // Algorithm confusion: a verifier that lets the header pick the algorithm would take
-    // the published (public) key as an HMAC secret, and anyone can compute that MAC.
-    let (issuer, api) = spawn_both().await;
+    // the published (public) RSA key as an HMAC secret, and anyone can compute that MAC.
+    let issuer = spawn_authorization_server(Signer::rs256("rsa-1")).await;
+    let api = spawn_api(&issuer.issuer, &[]).await;
     let public_key = serde_json::to_vec(&issuer.signer.jwk()).expect("a JWK serialises");
-    let header = json!({"typ": "at+jwt", "alg": "HS256", "kid": "key-1"});
+    let header = json!({"typ": "at+jwt", "alg": "HS256", "kid": "rsa-1"});
     let input = format!(
         "{}.{}",
         base64url_encode(header.to_string()),

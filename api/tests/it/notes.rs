@@ -30,6 +30,14 @@ async fn an_eddsa_signed_token_is_accepted_too() {
 }
 
 #[tokio::test]
+async fn an_rs256_signed_token_is_accepted_too() {
+    let issuer = spawn_authorization_server(Signer::rs256("rsa-1")).await;
+    let api = spawn_api(&issuer.issuer, &[]).await;
+    let token = issuer.token(&api.url, "user1", "notes:read");
+    assert_eq!(api.list_notes(&token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_user_sees_only_their_own_notes() {
     let (issuer, api) = spawn_both().await;
     let alice = issuer.token(&api.url, "alice", "notes:read notes:write");
