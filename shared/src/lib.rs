@@ -5,7 +5,7 @@
 //!
 //! Read in this order: [`scope`] (what can be asked for), [`token`] (RFC 6749 §5.1),
 //! [`error`] (RFC 6749 §5.2 and RFC 6750 §3.1), [`metadata`] (RFC 8414),
-//! [`introspection`] (RFC 7662), then the resource server's types [`profile`], [`team`]
+//! [`introspection`] (RFC 7662), [`jose`] (JWS and JWK, for whoever checks a signed token), then the resource server's types [`profile`], [`team`]
 //! and [`demo`]. [`secret`] keeps tokens out of `Debug` output. Not protocol, but shared
 //! plumbing: [`env`] reads the settings, [`limits`] raises the open-file limit.
 
@@ -13,6 +13,7 @@ pub mod demo;
 pub mod env;
 pub mod error;
 pub mod introspection;
+pub mod jose;
 pub mod limits;
 pub mod metadata;
 pub mod profile;

@@ -1,0 +1,205 @@
+//! What the API knows about the authorization server, and only through HTTP: its RFC 8414
+//! metadata, its JWK Set (RFC 7517 §5, at `jwks_uri`) and its introspection endpoint
+//! (RFC 7662 §2).
+//!
+//! The API shares no memory or store with the provider. It reads the metadata once (lazily,
+//! so the API may start before the provider), keeps the keys, and fetches the JWK Set again
+//! only when a token names a `kid` it does not know, and then at most once per
+//! `JWKS_REFRESH_FLOOR`: a provider that rotates keys is followed within seconds, while a
+//! stream of made-up `kid`s costs the provider one request per floor, not one per token.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use shared::Secret;
+use shared::jose::{Jwk, JwkSet};
+use tokio::sync::Mutex;
+
+use crate::config::Settings;
+
+/// The most bytes read from the provider in one answer (metadata, JWK Set, introspection).
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// The most keys kept from one JWK Set.
+pub const MAX_KEYS: usize = 64;
+/// How long one call to the provider may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The authorization server cannot be asked right now (down, slow, or an answer that does
+/// not make sense). Not the token's fault: the API answers 503, not 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the authorization server is unavailable: {}", self.0)
+    }
+}
+
+/// The members of the RFC 8414 document the API uses. Others are ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discovered {
+    /// REQUIRED. Compared with `iss` of every JWT access token (RFC 9068 §4 step 3).
+    pub issuer: String,
+    /// Where the signing keys are (RFC 8414 §2 `jwks_uri`).
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// Where opaque tokens are checked (RFC 8414 §2, RFC 7662).
+    #[serde(default)]
+    pub introspection_endpoint: Option<String>,
+}
+
+/// The authorization server, as the API sees it.
+pub struct AuthorizationServer {
+    http: reqwest::Client,
+    /// `AUTH_SERVER`: the issuer the metadata must name (RFC 8414 §3.3).
+    issuer: String,
+    client_id: String,
+    client_secret: Secret,
+    floor: Duration,
+    known: Mutex<Known>,
+}
+
+#[derive(Default)]
+struct Known {
+    metadata: Option<Discovered>,
+    metadata_tried_at: Option<Instant>,
+    keys: JwkSet,
+    keys_fetched_at: Option<Instant>,
+}
+
+impl AuthorizationServer {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            // A redirect could point the API's credentials anywhere (the oauth2 crate's
+            // SSRF warning): every URL here comes from the settings or the metadata.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(CALL_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            http,
+            issuer: settings.auth_server.clone(),
+            client_id: settings.client_id.clone(),
+            client_secret: settings.client_secret.clone(),
+            floor: settings.jwks_refresh_floor,
+            known: Mutex::new(Known::default()),
+        })
+    }
+
+    /// The provider's metadata, read on first use and kept. A failed read is retried on a
+    /// later request, no sooner than the floor.
+    pub async fn metadata(&self) -> Result<Discovered, Unavailable> {
+        let mut known = self.known.lock().await;
+        self.metadata_locked(&mut known).await
+    }
+
+    async fn metadata_locked(&self, known: &mut Known) -> Result<Discovered, Unavailable> {
+        if let Some(metadata) = &known.metadata {
+            return Ok(metadata.clone());
+        }
+        if known
+            .metadata_tried_at
+            .is_some_and(|at| at.elapsed() < self.floor)
+        {
+            return Err(Unavailable("metadata not read yet; retrying soon".into()));
+        }
+        known.metadata_tried_at = Some(Instant::now());
+        let url = format!("{}/.well-known/oauth-authorization-server", self.issuer);
+        let metadata: Discovered = self.get_json(&url).await?;
+        // RFC 8414 §3.3: "The "issuer" value returned MUST be identical to the authorization
+        // server's issuer identifier value into which the well-known URI string was inserted".
+        if metadata.issuer != self.issuer {
+            return Err(Unavailable(format!(
+                "the metadata names issuer {:?}, not AUTH_SERVER",
+                metadata.issuer
+            )));
+        }
+        known.metadata = Some(metadata.clone());
+        Ok(metadata)
+    }
+
+    /// The signing key named `kid`: from the keys already fetched, else from one new fetch
+    /// of `jwks_uri` if the floor allows. `None`: no such key.
+    pub async fn signing_key(&self, kid: &str) -> Result<Option<Jwk>, Unavailable> {
+        let mut known = self.known.lock().await;
+        if let Some(key) = known.keys.find(kid) {
+            return Ok(Some(key.clone()));
+        }
+        if known
+            .keys_fetched_at
+            .is_some_and(|at| at.elapsed() < self.floor)
+        {
+            return Ok(None);
+        }
+        let metadata = self.metadata_locked(&mut known).await?;
+        let jwks_uri = metadata
+            .jwks_uri
+            .ok_or_else(|| Unavailable("the metadata has no jwks_uri".into()))?;
+        known.keys_fetched_at = Some(Instant::now());
+        let mut keys: JwkSet = self.get_json(&jwks_uri).await?;
+        keys.keys.truncate(MAX_KEYS);
+        tracing::info!(keys = keys.keys.len(), "fetched the provider's JWK Set");
+        known.keys = keys;
+        Ok(known.keys.find(kid).cloned())
+    }
+
+    /// RFC 7662 §2.1: POST the token to the introspection endpoint, authenticated as the
+    /// API (`client_secret_basic`, RFC 6749 §2.3.1).
+    pub async fn introspect<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, Unavailable> {
+        let endpoint = self
+            .metadata()
+            .await?
+            .introspection_endpoint
+            .ok_or_else(|| Unavailable("the metadata has no introspection_endpoint".into()))?;
+        // §2.3.1: the id and secret are form-encoded before they go into Basic.
+        let encode = |value: &str| {
+            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+        };
+        let response = self
+            .http
+            .post(&endpoint)
+            .basic_auth(
+                encode(&self.client_id),
+                Some(encode(self.client_secret.expose())),
+            )
+            .form(&[("token", token), ("token_type_hint", "access_token")])
+            .send()
+            .await
+            .map_err(|error| Unavailable(format!("introspection: {error}")))?;
+        read_json(response).await
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Unavailable> {
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|error| Unavailable(format!("GET {url}: {error}")))?;
+        read_json(response).await
+    }
+}
+
+/// A 200 answer's JSON body, read up to [`MAX_ANSWER_BYTES`].
+async fn read_json<T: serde::de::DeserializeOwned>(
+    mut response: reqwest::Response,
+) -> Result<T, Unavailable> {
+    let url = response.url().to_string();
+    if !response.status().is_success() {
+        return Err(Unavailable(format!("{url} answered {}", response.status())));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| Unavailable(format!("{url}: {error}")))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Unavailable(format!("{url}: answer too large")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|error| Unavailable(format!("{url}: {error}")))
+}

@@ -1,0 +1,10 @@
+//! The API's integration tests, one module per spec: RFC 6750 + the notes (`notes`),
+//! RFC 9068 §4 (`jwt_access_token`), RFC 7662 (`introspection`), RFC 9728 (`metadata`), and start-up (`startup`).
+
+mod helpers;
+
+mod introspection;
+mod jwt_access_token;
+mod metadata;
+mod notes;
+mod startup;
