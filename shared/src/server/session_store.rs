@@ -2,9 +2,9 @@
 //! session cookie (the provider: who is logged in, the pending authorization, the CSRF
 //! token; the client: the key to the browser's tokens and its pending logins).
 //!
-//! actix-session ships a cookie store (the whole state inside the cookie) and a Redis store,
+//! actix-session ships a cookie store (the whole session inside the cookie) and a Redis store,
 //! but none in memory: [`MemorySessionStore`] is that. The cookie carries only a random
-//! session key (encrypted by the middleware); the state stays in this process, and ends
+//! session key (encrypted by the middleware); its values stay in this process, and end
 //! when the process does, which suits a teaching app.
 //!
 //! Anonymous traffic can open sessions (a `GET /oauth/authorize`, a `GET /login`), so each
@@ -30,7 +30,8 @@ use actix_session::storage::{
 use actix_web::cookie::time::Duration as CookieDuration;
 use dashmap::DashMap;
 
-type SessionState = HashMap<String, String>;
+/// What actix-session keeps for one browser: its keys and (JSON-encoded) values.
+type SessionValues = HashMap<String, String>;
 
 /// Below this many sessions, saves do not sweep (a sweep would cost more than the room).
 pub const SWEEP_FLOOR: usize = 64;
@@ -44,7 +45,7 @@ pub struct MemorySessionStore {
 }
 
 struct Entry {
-    state: SessionState,
+    values: SessionValues,
     expires_at: Instant,
 }
 
@@ -89,17 +90,17 @@ impl MemorySessionStore {
 }
 
 impl SessionStore for MemorySessionStore {
-    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionValues>, LoadError> {
         Ok(self
             .sessions
             .get(session_key.as_ref())
             .filter(|entry| entry.expires_at > Instant::now())
-            .map(|entry| entry.state.clone()))
+            .map(|entry| entry.values.clone()))
     }
 
     async fn save(
         &self,
-        session_state: SessionState,
+        values: SessionValues,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
         self.sweep_when_doubled();
@@ -107,7 +108,7 @@ impl SessionStore for MemorySessionStore {
         self.sessions.insert(
             key.as_ref().to_owned(),
             Entry {
-                state: session_state,
+                values,
                 expires_at: deadline(ttl),
             },
         );
@@ -117,24 +118,22 @@ impl SessionStore for MemorySessionStore {
     async fn update(
         &self,
         session_key: SessionKey,
-        session_state: SessionState,
+        values: SessionValues,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
         if let Some(mut entry) = self.sessions.get_mut(session_key.as_ref()) {
             *entry = Entry {
-                state: session_state,
+                values,
                 expires_at: deadline(ttl),
             };
             return Ok(session_key);
         }
         // The key is gone (expired, purged, or deleted by a parallel request): start a new
         // session rather than fail the request.
-        self.save(session_state, ttl)
-            .await
-            .map_err(|error| match error {
-                SaveError::Serialization(error) => UpdateError::Serialization(error),
-                SaveError::Other(error) => UpdateError::Other(error),
-            })
+        self.save(values, ttl).await.map_err(|error| match error {
+            SaveError::Serialization(error) => UpdateError::Serialization(error),
+            SaveError::Other(error) => UpdateError::Other(error),
+        })
     }
 
     async fn update_ttl(
@@ -158,7 +157,7 @@ impl SessionStore for MemorySessionStore {
 mod tests {
     use super::*;
 
-    fn state(value: &str) -> SessionState {
+    fn values(value: &str) -> SessionValues {
         HashMap::from([("k".to_owned(), value.to_owned())])
     }
 
@@ -166,10 +165,10 @@ mod tests {
     async fn a_saved_session_loads_updates_and_deletes() {
         let store = MemorySessionStore::default();
         let ttl = CookieDuration::minutes(5);
-        let key = store.save(state("1"), &ttl).await.expect("saves");
-        assert_eq!(store.load(&key).await.expect("loads"), Some(state("1")));
-        let key = store.update(key, state("2"), &ttl).await.expect("updates");
-        assert_eq!(store.load(&key).await.expect("loads"), Some(state("2")));
+        let key = store.save(values("1"), &ttl).await.expect("saves");
+        assert_eq!(store.load(&key).await.expect("loads"), Some(values("1")));
+        let key = store.update(key, values("2"), &ttl).await.expect("updates");
+        assert_eq!(store.load(&key).await.expect("loads"), Some(values("2")));
         store.delete(&key).await.expect("deletes");
         assert_eq!(store.load(&key).await.expect("loads"), None);
     }
@@ -180,26 +179,26 @@ mod tests {
         let ttl = CookieDuration::minutes(5);
         let gone: SessionKey = "gone".to_owned().try_into().expect("short key");
         let key = store
-            .update(gone, state("x"), &ttl)
+            .update(gone, values("x"), &ttl)
             .await
             .expect("falls back to save");
-        assert_eq!(store.load(&key).await.expect("loads"), Some(state("x")));
+        assert_eq!(store.load(&key).await.expect("loads"), Some(values("x")));
     }
 
     #[actix_web::test]
     async fn expired_sessions_do_not_load_and_saves_sweep_them_before_the_map_doubles() {
         let store = MemorySessionStore::default();
         let expired = CookieDuration::seconds(0);
-        let key = store.save(state("old"), &expired).await.expect("saves");
+        let key = store.save(values("old"), &expired).await.expect("saves");
         assert_eq!(store.load(&key).await.expect("loads"), None);
         // A flood of sessions nobody comes back for: the map never holds more than the
         // floor, although no purge task runs.
         for _ in 0..10 * SWEEP_FLOOR {
-            store.save(state("old"), &expired).await.expect("saves");
+            store.save(values("old"), &expired).await.expect("saves");
             assert!(store.len() <= SWEEP_FLOOR, "{} sessions held", store.len());
         }
         store
-            .save(state("new"), &CookieDuration::minutes(1))
+            .save(values("new"), &CookieDuration::minutes(1))
             .await
             .expect("saves");
         assert!(store.len() <= SWEEP_FLOOR);
@@ -209,15 +208,18 @@ mod tests {
     async fn a_purge_drops_only_the_expired_and_counts_them() {
         let store = MemorySessionStore::default();
         let ttl = CookieDuration::minutes(1);
-        let live = store.save(state("live"), &ttl).await.expect("saves");
+        let live = store.save(values("live"), &ttl).await.expect("saves");
         for _ in 0..3 {
             store
-                .save(state("old"), &CookieDuration::seconds(0))
+                .save(values("old"), &CookieDuration::seconds(0))
                 .await
                 .expect("saves");
         }
         assert_eq!(store.purge_expired(), 3);
         assert_eq!(store.len(), 1);
-        assert_eq!(store.load(&live).await.expect("loads"), Some(state("live")));
+        assert_eq!(
+            store.load(&live).await.expect("loads"),
+            Some(values("live"))
+        );
     }
 }
