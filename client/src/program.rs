@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use shared::env::SettingError;
 use shared::server::program::{
     fail, raise_and_log_open_file_limit, start_log_and_read_settings, stop_gracefully_on_signal,
+    stopped,
 };
 
 use crate::config::Settings;
@@ -37,7 +38,7 @@ pub fn run() -> ExitCode {
         }
     };
     match actix_web::rt::System::new().block_on(serve(settings, listener)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => stopped(),
         Err(error) => fail(format!("{error:#}")),
     }
 }

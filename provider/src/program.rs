@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use shared::server::program::{
     fail, raise_and_log_open_file_limit, start_log_and_read_settings, stop_gracefully_on_signal,
+    stopped,
 };
 
 use crate::config::Settings;
@@ -29,7 +30,7 @@ pub fn run() -> ExitCode {
         Err(error) => return fail(error),
     };
     match runtime.block_on(serve(settings)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => stopped(),
         Err(error) => fail(format!("{error:#}")),
     }
 }

@@ -4,8 +4,9 @@
 //! framework for whoever only needs them.
 //!
 //! Read in this order: [`program`] (start, stop), [`telemetry`] (the log and its request
-//! id), [`middleware`] (`HEAD` as `GET`, the body deadline), [`session_store`].
+//! id, [`log_writer`] where its lines go), [`middleware`] (`HEAD` as `GET`, the body deadline), [`session_store`].
 
+pub mod log_writer;
 pub mod middleware;
 pub mod program;
 pub mod session_store;

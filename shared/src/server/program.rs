@@ -24,8 +24,15 @@ pub fn start_log_and_read_settings<S>(
 /// Prints `error: …` (one line: the key and a value that would work, for a bad setting) and
 /// gives the exit code of a failed start.
 pub fn fail(error: impl std::fmt::Display) -> ExitCode {
+    crate::server::log_writer::flush();
     eprintln!("error: {error}");
     ExitCode::FAILURE
+}
+
+/// The exit code of a program that stopped as asked, once the last log lines are out.
+pub fn stopped() -> ExitCode {
+    crate::server::log_writer::flush();
+    ExitCode::SUCCESS
 }
 
 /// Raises the open-file limit, as servers do (the soft limit, often 1024, is a default for

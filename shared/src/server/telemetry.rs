@@ -57,6 +57,7 @@ pub fn init(env: &EnvSource, example: &str) -> Result<(), SettingError> {
         // in whichever task was logging (the graceful shutdown, say).
         .log_internal_errors(false)
         .event_format(Lines)
+        .with_writer(super::log_writer::Batched)
         .init();
     Ok(())
 }
