@@ -22,22 +22,42 @@
 //! - `/refresh` [`routes::refresh`], `/logout` (RFC 7009) [`routes::logout`],
 //!   the inspector `/flow` [`routes::flow`]
 //!
-//! Modules in reading order: settings and start-up, then the protocol (discovery, oauth,
-//! the wire it travels on, the record of it), the session, the API, the pages and routes.
+//! Modules in reading order, as the `mod` lines below: settings; the protocol (discovery,
+//! oauth, the wire it travels on, the record of it for the inspector); the session; the
+//! API; the pages and routes, and the lab; then the wiring (start-up, middleware, log, the
+//! program).
 
+// Settings.
 pub mod config;
+
+// The protocol.
 pub mod discovery;
-pub mod error;
-pub mod flow;
-pub mod lab;
-pub mod middleware;
+
 pub mod oauth;
-pub mod pages;
-pub mod program;
-pub mod provider_api;
-pub mod routes;
-pub mod session;
-pub mod startup;
+
 pub mod wire;
+
+pub mod flow;
+
+// The browser's session: its cookie and the tokens kept for it.
+pub mod session;
+
+// The provider's API, called with the user's token.
+pub mod provider_api;
+
+// What the browser sees.
+pub mod error;
+pub mod pages;
+pub mod routes;
+
+pub mod lab;
+
+// The wiring.
+pub mod startup;
+
+pub mod middleware;
+pub mod telemetry;
+
+pub mod program;
 
 pub use program::run;

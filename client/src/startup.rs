@@ -1,5 +1,10 @@
-//! Builds the running client from [`Settings`]: the shared state, the session middleware,
+//! Builds the running client from [`Settings`]: the app's state, the session middleware,
 //! the routes, bound to a listener (port 0 in tests).
+//!
+//! The same shape as the provider's `startup.rs`: anything shared between workers (the
+//! app's state, the sessions, the cookie key) is made once, outside the per-worker factory
+//! of `HttpServer::new`; the middleware wraps every request, outermost last; each area of
+//! the app adds its routes through a `configure` function that returns what to register.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -13,14 +18,14 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
-use crate::middleware::{
-    CanonicalOrigin, answer_head_as_get, canonical_origin, log_request,
-    read_bodies_within_deadline, security_headers,
-};
+use shared::server::MemorySessionStore;
+use shared::server::middleware::{answer_head_as_get, read_bodies_within_deadline};
+use shared::server::telemetry::log_requests;
+
+use crate::middleware::{CanonicalOrigin, canonical_origin, security_headers};
 use crate::oauth::OAuth;
 use crate::routes::{self, AppState};
 use crate::session::COOKIE_NAME;
-use crate::session::memory_store::MemorySessionStore;
 use crate::session::vault::Vault;
 
 /// How long an idle session lives, on the server and for the vault.
@@ -49,7 +54,7 @@ impl Application {
         let connections_per_worker =
             limits.per_worker(workers, shared::limits::raise_open_file_limit());
         let settings = Arc::new(settings);
-        let state = web::Data::new(AppState {
+        let app = web::Data::new(AppState {
             oauth: OAuth::new(Arc::clone(&settings))?,
             vault: Vault::new(SESSION_IDLE),
             login_limit: settings.rate_limit.then(|| {
@@ -84,8 +89,8 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     read_bodies_within_deadline(limits.body_timeout, req, next)
                 }))
-                .wrap(from_fn(log_request))
-                .app_data(state.clone())
+                .wrap(from_fn(log_requests))
+                .app_data(app.clone())
                 .app_data(canonical.clone())
                 .configure(routes::lab::configure(lab.clone()))
                 .configure(routes::spa::configure(spa_callback_path.clone()))

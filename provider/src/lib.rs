@@ -34,23 +34,44 @@
 //!   [`oauth::token::refresh_token::refresh`] rotates the refresh token.
 //! - (F) [`api::bearer::Authorized`] checks the token and its scope.
 //!
-//! Modules in reading order (the `mod` lines below follow the flow): settings, the domain
-//! (framework-free), the store, the authorization server's endpoints, the browser pages,
-//! the resource server, then the wiring.
+//! Modules in reading order, as the `mod` lines below: settings, the domain
+//! (framework-free), the store, the app's state, the authorization server's endpoints, the
+//! browser pages, the resource server, then the wiring (errors as answers, rate limits,
+//! middleware, log, start-up, the program).
 
-pub mod api;
+// Settings.
 pub mod config;
+
+// The domain: clients, grants, PKCE, scopes, tokens, with no web framework.
 pub mod domain;
-pub mod error;
-pub mod middleware;
-pub mod oauth;
-pub mod openid;
-pub mod program;
-pub mod rate_limit;
-pub mod startup;
-pub mod state;
+
+// Where grants, codes and tokens live.
 pub mod store;
-pub mod telemetry;
+
+// What every handler reads: settings, store, users.
+pub mod state;
+
+// The authorization server (RFC 6749 §3, 7009, 7662, 8414).
+pub mod oauth;
+
+// Login, logout, the account page.
 pub mod web;
+
+// The resource server (RFC 6750).
+pub mod api;
+
+// OpenID Connect: signing keys and JWS (Core §10.1, RFC 7515, RFC 7517).
+pub mod openid;
+
+// The wiring.
+pub mod error;
+pub mod rate_limit;
+
+pub mod middleware;
+pub mod telemetry;
+
+pub mod startup;
+
+pub mod program;
 
 pub use program::run;

@@ -1,8 +1,11 @@
 //! Builds the provider from [`Settings`] and runs it.
 //!
-//! Each area contributes its routes through a `configure` function below. Anything shared
-//! between workers (store, sessions, cookie key, rate limiters) is made once here, outside
-//! the per-worker factory of `HttpServer::new`, or each worker would get its own copy.
+//! The same shape as the client's `startup.rs`: anything shared between workers (the app's
+//! state with its store, the sessions, the cookie key, the rate limiters) is made once here,
+//! outside the per-worker factory of `HttpServer::new`, or each worker would get its own
+//! copy; the middleware wraps every request, outermost last; each area of the provider adds
+//! its routes through a function that returns what to register ([`authorization_server`],
+//! [`resource_server`], [`assets`]), passed to `App::configure`.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Weak};
@@ -18,13 +21,15 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 
+use shared::server::middleware::{answer_head_as_get, read_bodies_within_deadline};
+use shared::server::telemetry::log_requests;
+
 use crate::config::Settings;
 use crate::config::StoreSetting;
 use crate::domain::Clock;
 use crate::error::{PageError, see_other};
 use crate::middleware::{
-    BODY_LIMIT, KnownHosts, answer_head_as_get, answer_only_known_hosts, log_requests,
-    read_bodies_within_deadline, refuse_large_bodies, security_headers,
+    BODY_LIMIT, KnownHosts, answer_only_known_hosts, refuse_large_bodies, security_headers,
 };
 use crate::rate_limit::{AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins};
 use crate::state::AppState;
@@ -41,12 +46,13 @@ pub const SESSION_COOKIE: &str = "provider_session";
 pub struct Application {
     server: Server,
     address: SocketAddr,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     sessions: SessionBackend,
     rate_limits: web::Data<RateLimits>,
 }
 
-/// Where state lives: the grant store and the browser sessions, opened per `STORE`.
+/// Where the provider keeps its data: the grant store and the browser sessions, opened per
+/// `STORE`.
 struct Backends {
     store: Arc<Store>,
     sessions: SessionBackend,
@@ -133,47 +139,46 @@ impl Application {
             .session_key
             .as_ref()
             .map_or_else(Key::generate, |key| Key::from(key.expose()));
-        let state = web::Data::new(AppState::new(settings, backends.store, clock));
+        let app = web::Data::new(AppState::new(settings, backends.store, clock));
+        let settings = &app.settings;
         let sessions = backends.sessions;
         let rate_limits = web::Data::new(RateLimits::new(
-            state.settings.login_per_minute,
-            state.settings.token_per_second,
-            state.settings.client_auth_failures_per_minute,
+            settings.login_per_minute,
+            settings.token_per_second,
+            settings.client_auth_failures_per_minute,
         ));
-        let rate_limit = state.settings.rate_limit;
-        let known_hosts = web::Data::new(KnownHosts::new(
-            &state.settings.issuer,
-            &state.settings.allowed_hosts,
-        ));
-        let authorize_limit =
-            web::Data::new(AuthorizeLimit::new(state.settings.authorize_per_minute));
-        let limits = state.settings.limits;
+        let rate_limit = settings.rate_limit;
+        let known_hosts =
+            web::Data::new(KnownHosts::new(&settings.issuer, &settings.allowed_hosts));
+        let authorize_limit = web::Data::new(AuthorizeLimit::new(settings.authorize_per_minute));
+        let limits = settings.limits;
         // The open-file limit is the process's, so it is raised here as well as in `main`:
         // raising is idempotent, and the bound must know the limit in force.
         let connections_per_worker =
             limits.per_worker(workers, shared::limits::raise_open_file_limit());
 
-        let app_state = state.clone();
-        let app_sessions = sessions.clone();
-        let app_rate_limits = rate_limits.clone();
-        let server =
-            HttpServer::new(move || {
-                let settings = &app_state.settings;
-                let session = SessionMiddleware::builder(app_sessions.clone(), cookie_key.clone())
-                    .cookie_name(SESSION_COOKIE.into())
-                    .cookie_http_only(true)
-                    .cookie_same_site(SameSite::Lax)
-                    .cookie_secure(settings.is_https())
-                    .cookie_content_security(CookieContentSecurity::Private)
-                    .build();
-                App::new()
-                    .app_data(app_state.clone())
-                    .app_data(app_rate_limits.clone())
-                    .app_data(known_hosts.clone())
-                    .app_data(authorize_limit.clone())
-                    .app_data(web::PayloadConfig::new(BODY_LIMIT))
-                    .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(
-                        |error, _| {
+        let worker_app = app.clone();
+        let worker_sessions = sessions.clone();
+        let worker_rate_limits = rate_limits.clone();
+        let server = HttpServer::new(move || {
+            let settings = &worker_app.settings;
+            let session = SessionMiddleware::builder(worker_sessions.clone(), cookie_key.clone())
+                .cookie_name(SESSION_COOKIE.into())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_secure(settings.is_https())
+                .cookie_content_security(CookieContentSecurity::Private)
+                .build();
+            App::new()
+                .app_data(worker_app.clone())
+                .app_data(worker_rate_limits.clone())
+                .app_data(known_hosts.clone())
+                .app_data(authorize_limit.clone())
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|error, _| {
                             let status = match error {
                                 actix_web::error::UrlencodedError::Overflow { .. } => {
                                     StatusCode::PAYLOAD_TOO_LARGE
@@ -186,43 +191,40 @@ impl Application {
                                 message: "Send the page's own form again.".into(),
                             }
                             .into()
-                        },
-                    ))
-                    // Innermost of the app's own middleware, so a refused host's page still
-                    // gets the security headers and its log line.
-                    .wrap(from_fn(answer_head_as_get))
-                    .wrap(from_fn(answer_only_known_hosts))
-                    .wrap(security_headers())
-                    .wrap(session)
-                    .wrap(from_fn(move |req, next| {
-                        read_bodies_within_deadline(limits.body_timeout, req, next)
-                    }))
-                    .wrap(from_fn(refuse_large_bodies))
-                    .wrap(from_fn(log_requests))
-                    .configure(|cfg| configure_authorization_server(cfg, settings, rate_limit))
-                    .configure(|cfg| configure_resource_server(cfg, settings))
-                    .route("/static/style.css", web::get().to(stylesheet))
-                    .route("/static/favicon.svg", web::get().to(favicon))
-                    .route("/favicon.ico", web::get().to(favicon))
-                    .route("/", web::get().to(|| async { see_other("/account") }))
-                    .default_service(web::to(not_found))
-            })
-            .workers(workers)
-            // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s)
-            // and bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
-            // `MAX_CONNECTIONS` are open at once, so the open files never run out.
-            .max_connections(connections_per_worker)
-            .shutdown_timeout(5)
-            // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
-            // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.
-            .disable_signals()
-            .listen(listener)
-            .with_context(|| format!("cannot serve on {address}"))?
-            .run();
+                        }),
+                )
+                // Innermost of the app's own middleware, so a refused host's page still
+                // gets the security headers and its log line.
+                .wrap(from_fn(answer_head_as_get))
+                .wrap(from_fn(answer_only_known_hosts))
+                .wrap(security_headers())
+                .wrap(session)
+                .wrap(from_fn(move |req, next| {
+                    read_bodies_within_deadline(limits.body_timeout, req, next)
+                }))
+                .wrap(from_fn(refuse_large_bodies))
+                .wrap(from_fn(log_requests))
+                .configure(authorization_server(settings, rate_limit))
+                .configure(resource_server(settings))
+                .configure(assets())
+                .default_service(web::to(not_found))
+        })
+        .workers(workers)
+        // Slow peers: headers must arrive within actix's `client_request_timeout` (5 s)
+        // and bodies within `REQUEST_BODY_TIMEOUT` (the middleware above); at most
+        // `MAX_CONNECTIONS` are open at once, so the open files never run out.
+        .max_connections(connections_per_worker)
+        .shutdown_timeout(5)
+        // actix treats SIGINT (Ctrl-C) as a forced stop that drops requests in flight;
+        // `main` listens for SIGINT and SIGTERM itself and stops gracefully on either.
+        .disable_signals()
+        .listen(listener)
+        .with_context(|| format!("cannot serve on {address}"))?
+        .run();
         Ok(Self {
             server,
             address,
-            state,
+            app,
             sessions,
             rate_limits,
         })
@@ -234,7 +236,7 @@ impl Application {
 
     /// The store, for benchmarks and tests that measure it.
     pub fn store(&self) -> Arc<Store> {
-        self.state.store.clone()
+        self.app.store.clone()
     }
 
     /// A handle to stop the server gracefully.
@@ -247,11 +249,11 @@ impl Application {
     /// purging expired entries in the background meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_periodically(
-            Arc::downgrade(&self.state.store),
-            self.state.clock.clone(),
+            Arc::downgrade(&self.app.store),
+            self.app.clock.clone(),
             self.sessions.clone(),
             self.rate_limits.clone(),
-            self.state.settings.purge_interval,
+            self.app.settings.purge_interval,
         ));
         let result = self.server.await;
         purge.abort();
@@ -310,72 +312,85 @@ fn cors(settings: &Settings) -> Cors {
 }
 
 /// The authorization server's routes (RFC 6749, 7009, 7662, 8414) and its pages.
-fn configure_authorization_server(
-    cfg: &mut web::ServiceConfig,
+fn authorization_server(
     settings: &Settings,
     rate_limit: bool,
-) {
-    cfg.route(
-        "/.well-known/oauth-authorization-server",
-        web::get().to(oauth::metadata::metadata),
-    )
-    .service(
-        web::resource("/oauth/authorize")
-            .wrap(Condition::new(
-                rate_limit,
-                from_fn(limit_authorization_requests),
-            ))
-            .route(web::get().to(oauth::authorize::authorize))
-            .route(web::post().to(oauth::consent::decide)),
-    )
-    .service(
-        web::resource("/oauth/token")
-            .wrap(cors(settings))
-            .route(web::post().to(oauth::token::token)),
-    )
-    .service(
-        web::resource("/oauth/revoke")
-            .wrap(cors(settings))
-            .route(web::post().to(oauth::revoke::revoke)),
-    )
-    .route(
-        "/oauth/introspect",
-        web::post().to(oauth::introspect::introspect),
-    )
-    .service(
-        web::resource("/login")
-            .wrap(Condition::new(rate_limit, from_fn(limit_logins)))
-            .route(web::get().to(pages::login::show_login))
-            .route(web::post().to(pages::login::submit_login)),
-    )
-    .route("/logout", web::post().to(pages::logout::logout))
-    .service(
-        web::resource("/account")
-            .route(web::get().to(pages::account::show_account))
-            .route(web::post().to(pages::account::revoke_grant)),
-    );
+) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    move |cfg| {
+        cfg.route(
+            "/.well-known/oauth-authorization-server",
+            web::get().to(oauth::metadata::metadata),
+        )
+        .service(
+            web::resource("/oauth/authorize")
+                .wrap(Condition::new(
+                    rate_limit,
+                    from_fn(limit_authorization_requests),
+                ))
+                .route(web::get().to(oauth::authorize::authorize))
+                .route(web::post().to(oauth::consent::decide)),
+        )
+        .service(
+            web::resource("/oauth/token")
+                .wrap(cors(settings))
+                .route(web::post().to(oauth::token::token)),
+        )
+        .service(
+            web::resource("/oauth/revoke")
+                .wrap(cors(settings))
+                .route(web::post().to(oauth::revoke::revoke)),
+        )
+        .route(
+            "/oauth/introspect",
+            web::post().to(oauth::introspect::introspect),
+        )
+        .service(
+            web::resource("/login")
+                .wrap(Condition::new(rate_limit, from_fn(limit_logins)))
+                .route(web::get().to(pages::login::show_login))
+                .route(web::post().to(pages::login::submit_login)),
+        )
+        .route("/logout", web::post().to(pages::logout::logout))
+        .service(
+            web::resource("/account")
+                .route(web::get().to(pages::account::show_account))
+                .route(web::post().to(pages::account::revoke_grant)),
+        );
+    }
 }
 
 /// The resource server's routes (RFC 6750).
-fn configure_resource_server(cfg: &mut web::ServiceConfig, settings: &Settings) {
-    cfg.service(
-        web::scope("/api")
-            .wrap(cors(settings))
-            .route("/auth/me", web::get().to(api::profile::me))
-            .route("/user/teams", web::get().to(api::teams::list_teams))
-            .service(
-                web::resource("/user/teams/{team_id}/members")
-                    .route(web::get().to(api::teams::list_members))
-                    .route(web::post().to(api::teams::add_member)),
-            )
-            .route(
-                "/user/teams/{team_id}/members/{username}",
-                web::delete().to(api::teams::remove_member),
-            ),
-    )
-    .route("/protected", web::get().to(api::demo::protected))
-    .route("/resource", web::get().to(api::demo::protected))
-    .route("/public", web::get().to(api::demo::public));
+fn resource_server(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    move |cfg| {
+        cfg.service(
+            web::scope("/api")
+                .wrap(cors(settings))
+                .route("/auth/me", web::get().to(api::profile::me))
+                .route("/user/teams", web::get().to(api::teams::list_teams))
+                .service(
+                    web::resource("/user/teams/{team_id}/members")
+                        .route(web::get().to(api::teams::list_members))
+                        .route(web::post().to(api::teams::add_member)),
+                )
+                .route(
+                    "/user/teams/{team_id}/members/{username}",
+                    web::delete().to(api::teams::remove_member),
+                ),
+        )
+        .route("/protected", web::get().to(api::demo::protected))
+        .route("/resource", web::get().to(api::demo::protected))
+        .route("/public", web::get().to(api::demo::public));
+    }
+}
+
+/// The stylesheet, the icon, and `/` (the account page).
+fn assets() -> impl FnOnce(&mut web::ServiceConfig) {
+    |cfg| {
+        cfg.route("/static/style.css", web::get().to(stylesheet))
+            .route("/static/favicon.svg", web::get().to(favicon))
+            .route("/favicon.ico", web::get().to(favicon))
+            .route("/", web::get().to(|| async { see_other("/account") }));
+    }
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -7,7 +7,9 @@
 //! [`error`] (RFC 6749 §5.2 and RFC 6750 §3.1), [`metadata`] (RFC 8414),
 //! [`introspection`] (RFC 7662), [`jose`] (JWS and JWK, for whoever checks a signed token), then the resource server's types [`profile`], [`team`]
 //! and [`demo`]. [`secret`] keeps tokens out of `Debug` output. Not protocol, but shared
-//! plumbing: [`env`] reads the settings, [`limits`] raises the open-file limit.
+//! plumbing: [`env`] reads the settings, [`limits`] raises the open-file limit, and with the
+//! `server` feature, `server` holds what both web apps do alike (start and stop, the log
+//! with its request ids, the middleware they share, the in-memory session store).
 
 pub mod demo;
 pub mod env;
@@ -19,6 +21,8 @@ pub mod metadata;
 pub mod profile;
 pub mod scope;
 pub mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod style;
 pub mod team;
 pub mod token;

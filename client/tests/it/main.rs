@@ -13,6 +13,7 @@ mod login;
 mod origin;
 mod provider_trouble;
 mod refresh;
+mod request_log;
 mod revocation;
 mod service_example;
 mod spa;

@@ -1,6 +1,6 @@
-//! The request log of the real binary, in its default shape (a line per request, issue 14):
-//! lines are written by a thread of their own, and still none is lost, each carries the id
-//! the response's `X-Request-Id` announced, and a graceful stop writes the last of them.
+//! The request log of the real binary, in its default shape (a line per request): none is
+//! lost, each carries the id the response's `X-Request-Id` announced (and so do the lines a
+//! handler writes while answering it), and a graceful stop writes the last of them.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -72,4 +72,58 @@ async fn after_a_burst_and_sigterm_the_log_has_exactly_one_line_per_request_with
         "the graceful stop's own line is written too: {:?}",
         lines.last()
     );
+}
+
+#[tokio::test]
+async fn a_handlers_own_line_carries_the_id_of_its_request_and_nothing_secret() {
+    let mut binary = Provider::start();
+    let base = format!("http://{}", binary.address);
+    let response = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth("testclient", Some("testsecret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .expect("an X-Request-Id")
+        .to_owned();
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    let token = body["access_token"].as_str().expect("a token").to_owned();
+    binary.signal("TERM");
+    assert!(binary.wait_for_exit().success(), "exit code 0");
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = binary.printed();
+
+    let tagged = format!("request{{id={id}}}: ");
+    let issued = lines
+        .iter()
+        .find(|line| line.contains("client token issued"))
+        .unwrap_or_else(|| panic!("no \"client token issued\" line in {lines:#?}"));
+    assert!(issued.contains(&tagged), "{issued}");
+    let request_line = lines
+        .iter()
+        .find(|line| line.contains("path=/oauth/token"))
+        .unwrap_or_else(|| panic!("no request line in {lines:#?}"));
+    assert!(request_line.contains(&tagged), "{request_line}");
+    assert!(
+        request_line.contains(" INFO ")
+            && request_line.contains("method=POST")
+            && request_line.contains("status=200"),
+        "{request_line}"
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains(&token)),
+        "the token itself is never logged"
+    );
+    // Lines written outside any request carry no request id.
+    let stopping = lines
+        .iter()
+        .find(|line| line.contains("stopping"))
+        .expect("the graceful stop's line");
+    assert!(!stopping.contains("request{"), "{stopping}");
 }
