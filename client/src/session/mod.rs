@@ -1,12 +1,11 @@
 //! The browser's session: a `client_session` cookie that holds only an opaque id.
 //!
 //! actix-session manages the cookie (`HttpOnly`, `SameSite=Lax`, encrypted session key) and
-//! keeps its small state in [`memory_store::MemorySessionStore`], on this server. That state
+//! keeps its small state in [`shared::server::MemorySessionStore`], on this server. That state
 //! holds two values: the browser id, naming this browser's [`vault::BrowserState`] (tokens,
 //! pending requests, flow log), and this app's own CSRF token for its POST forms. Tokens,
 //! the PKCE verifier and `state` never reach the browser.
 
-pub mod memory_store;
 pub mod vault;
 
 use std::future::{Ready, ready};

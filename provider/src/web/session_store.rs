@@ -16,109 +16,17 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
 use actix_web::cookie::time::Duration;
-use dashmap::DashMap;
 use redis::aio::ConnectionManager;
 
 type SessionState = HashMap<String, String>;
 
-/// The sessions of every browser, by session key. Clone it freely: clones share the map
-/// (which is why it is made once, outside `HttpServer::new`'s per-worker factory).
-#[derive(Clone, Default)]
-pub struct MemorySessionStore {
-    sessions: Arc<DashMap<String, (SessionState, Instant)>>,
-}
-
-fn deadline(ttl: &Duration) -> Instant {
-    let ttl = std::time::Duration::try_from(*ttl).unwrap_or_default();
-    Instant::now() + ttl
-}
-
-impl MemorySessionStore {
-    /// Drops expired sessions; returns how many.
-    pub fn purge_expired(&self) -> usize {
-        let now = Instant::now();
-        // Counted as they go: browsers keep opening sessions while this runs, so "length
-        // before minus length after" could be negative (a panic in debug builds, which
-        // would end the purge task for good).
-        let mut purged = 0;
-        self.sessions.retain(|_, (_, expires)| {
-            let keep = *expires > now;
-            purged += usize::from(!keep);
-            keep
-        });
-        purged
-    }
-
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
-    }
-}
-
-impl SessionStore for MemorySessionStore {
-    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
-        Ok(self
-            .sessions
-            .get(session_key.as_ref())
-            .filter(|entry| entry.1 > Instant::now())
-            .map(|entry| entry.0.clone()))
-    }
-
-    async fn save(
-        &self,
-        session_state: SessionState,
-        ttl: &Duration,
-    ) -> Result<SessionKey, SaveError> {
-        let key = generate_session_key();
-        self.sessions
-            .insert(key.as_ref().to_owned(), (session_state, deadline(ttl)));
-        Ok(key)
-    }
-
-    async fn update(
-        &self,
-        session_key: SessionKey,
-        session_state: SessionState,
-        ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        // A key that vanished (expired, purged) gets a fresh one rather than an error.
-        match self.sessions.get_mut(session_key.as_ref()) {
-            Some(mut entry) => {
-                *entry = (session_state, deadline(ttl));
-                Ok(session_key)
-            }
-            None => self
-                .save(session_state, ttl)
-                .await
-                .map_err(|error| UpdateError::Other(anyhow::anyhow!("{error}"))),
-        }
-    }
-
-    async fn update_ttl(
-        &self,
-        session_key: &SessionKey,
-        ttl: &Duration,
-    ) -> Result<(), anyhow::Error> {
-        if let Some(mut entry) = self.sessions.get_mut(session_key.as_ref()) {
-            entry.1 = deadline(ttl);
-        }
-        Ok(())
-    }
-
-    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.sessions.remove(session_key.as_ref());
-        Ok(())
-    }
-}
+/// The sessions of every browser, in memory: the one store both programs use.
+pub use shared::server::MemorySessionStore;
 
 /// Sessions in Redis: one string key per session, `<STORE_PREFIX>session:<key>`, holding
 /// the session's JSON and expiring with its TTL.
@@ -354,34 +262,5 @@ mod tests {
             "\"user1\"".to_owned(),
         )]);
         assert_eq!(lifetime(&signed_in, &day), day);
-    }
-
-    #[test]
-    fn purging_while_sessions_are_being_opened_counts_only_what_it_removed() {
-        let store = MemorySessionStore::default();
-        let rounds = 4_000;
-        let purged = std::thread::scope(|scope| {
-            // Sessions keep arriving, as browsers do, while purges run: half already expired.
-            let writer = scope.spawn(|| {
-                for index in 0..rounds {
-                    let now = Instant::now();
-                    for (name, expires) in [
-                        ("expired", now),
-                        ("live", now + std::time::Duration::from_secs(60)),
-                    ] {
-                        store
-                            .sessions
-                            .insert(format!("{name}-{index}"), (SessionState::new(), expires));
-                    }
-                }
-            });
-            let mut purged = 0;
-            while !writer.is_finished() {
-                purged += store.purge_expired();
-            }
-            purged + store.purge_expired()
-        });
-        assert_eq!(purged, rounds);
-        assert_eq!(store.len(), rounds);
     }
 }

@@ -222,4 +222,36 @@ mod tests {
             Some(values("live"))
         );
     }
+
+    #[test]
+    fn purging_while_sessions_are_being_opened_counts_only_what_it_removed() {
+        let store = MemorySessionStore::default();
+        let rounds = 4_000;
+        let purged = std::thread::scope(|scope| {
+            // Sessions keep arriving, as browsers do, while purges run: half already expired.
+            let writer = scope.spawn(|| {
+                for index in 0..rounds {
+                    let now = Instant::now();
+                    for (name, expires_at) in
+                        [("expired", now), ("live", now + Duration::from_secs(60))]
+                    {
+                        store.sessions.insert(
+                            format!("{name}-{index}"),
+                            Entry {
+                                values: SessionValues::new(),
+                                expires_at,
+                            },
+                        );
+                    }
+                }
+            });
+            let mut purged = 0;
+            while !writer.is_finished() {
+                purged += store.purge_expired();
+            }
+            purged + store.purge_expired()
+        });
+        assert_eq!(purged, rounds);
+        assert_eq!(store.len(), rounds);
+    }
 }
