@@ -1,12 +1,9 @@
 //! Memory anonymous requests can grow, at the client (issue 13, item 3). A test binary of
 //! its own: resident memory is the process's, so no other test may run beside it.
 
-#[path = "it/helpers.rs"]
-mod helpers;
-
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_provider_and_client;
+use testkit::spawn_provider_and_client;
 
 /// This process's resident memory in KiB (the client runs in-process), 0 without `/proc`.
 fn rss_kib() -> u64 {

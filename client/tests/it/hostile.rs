@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     Browser, Page, TestApps, query_param, spawn_client_on, spawn_provider_and_client,
     spawn_provider_on, with_param,
 };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::spawn_with;
+use testkit::spawn_with;
 
 /// How many slow connections the test holds open.
 const SLOW_PEERS: usize = 300;
