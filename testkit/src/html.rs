@@ -233,6 +233,14 @@ mod tests {
     }
 
     #[test]
+    fn a_hidden_input_is_found_whatever_the_attribute_order_and_unescaped() {
+        assert_eq!(hidden_input(LOGIN, "request_id").as_deref(), Some("r/1&2"));
+        let reordered = r#"<input value="v&#x27;1" type="hidden" name="state">"#;
+        assert_eq!(hidden_input(reordered, "state").as_deref(), Some("v'1"));
+        assert_eq!(hidden_input(LOGIN, "decision"), None);
+    }
+
+    #[test]
     fn a_page_without_a_post_form_gives_none() {
         assert_eq!(
             first_post_form("<p>no form</p><form method=get></form>"),
