@@ -23,8 +23,10 @@
 //! 7. [`errors`]: what an error must look like, RFC 6749 §4.1.2.1 (a redirect) and §5.2 (a
 //!    JSON body).
 //! 8. [`fault_injector`]: a provider that fails on purpose, to test the client's recovery.
-//! 9. [`process`]: a program as a child process (the real binaries: signals, exit codes,
-//!    what they print).
+//! 9. [`slow_peer`]: a peer that sends its request one byte a second, to check the server
+//!    bounds what anonymous traffic can make it keep.
+//! 10. [`process`]: a program as a child process (the real binaries: signals, exit codes,
+//!     what they print).
 //!
 //! The names used most are re-exported here: `use testkit::{spawn_provider, ...}`.
 
@@ -37,6 +39,7 @@ pub mod html;
 pub mod pkce;
 pub mod process;
 pub mod provider;
+pub mod slow_peer;
 pub mod urls;
 pub mod user_agent;
 

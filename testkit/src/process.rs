@@ -222,3 +222,17 @@ pub fn read_http_response(stream: &mut TcpStream) -> String {
     reader.read_exact(&mut body).expect("the whole body");
     format!("{head}{}", String::from_utf8_lossy(&body))
 }
+
+/// This test process's resident memory (`VmRSS`) in KiB, 0 where `/proc` is not there: for
+/// the tests that bound what anonymous requests can make an in-process app keep.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}

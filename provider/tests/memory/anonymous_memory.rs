@@ -5,23 +5,10 @@
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 
+use testkit::process::rss_kib;
 use testkit::{AuthorizationRequest, assert_redirected_with_error, spawn_provider};
 
 const REQUESTS: usize = 10_000;
-
-/// This process's resident memory in KiB (the provider runs in-process), 0 where
-/// `/proc` is not there.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// Sends `REQUESTS` cookieless authorization requests with this `state`, 16 at a time;
 /// answers how many got each status.
