@@ -324,7 +324,7 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let redis = if !options.runs(Part::Redis) {
         RedisRows::NotAsked
-    } else if testkit::backend::redis_installed() {
+    } else if testkit::process::redis_installed() {
         runs.extend(
             [Scenario::ClientCredentials, Scenario::Protected]
                 .map(|scenario| (scenario, Backend::Redis)),

@@ -22,6 +22,8 @@ use provider::config::Settings;
 use provider::store::Store;
 use shared::env::EnvSource;
 
+pub use crate::process::redis_installed;
+
 /// A `SESSION_KEY` for tests (64 bytes as hex): every instance of one test shares it.
 pub const TEST_SESSION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\
      202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
@@ -35,16 +37,6 @@ pub fn redis_requested() -> bool {
         "redis" => true,
         _ => panic!("TEST_STORE={value:?}: expected memory or redis"),
     }
-}
-
-/// Whether `redis-server` is on the `PATH`.
-pub fn redis_installed() -> bool {
-    Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 /// The test binary's Redis.

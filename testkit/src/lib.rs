@@ -29,20 +29,29 @@
 //!     what they print).
 //!
 //! The names used most are re-exported here: `use testkit::{spawn_provider, ...}`.
+//!
+//! The feature `apps` (on by default) brings what starts the provider and the client
+//! ([`apps`], [`provider`], [`backend`], [`fault_injector`]); without it the kit depends on
+//! neither, for a driver such as the benchmark that only speaks HTTP to a running provider.
 
+#[cfg(feature = "apps")]
 pub mod apps;
+#[cfg(feature = "apps")]
 pub mod backend;
 pub mod demo;
 pub mod errors;
+#[cfg(feature = "apps")]
 pub mod fault_injector;
 pub mod html;
 pub mod pkce;
 pub mod process;
+#[cfg(feature = "apps")]
 pub mod provider;
 pub mod slow_peer;
 pub mod urls;
 pub mod user_agent;
 
+#[cfg(feature = "apps")]
 pub use apps::{
     LoginHops, TestApps, free_listener, spawn_client_at, spawn_client_on, spawn_localhost_apps,
     spawn_provider_and_client, spawn_provider_at, spawn_provider_on, spawn_with,
@@ -52,9 +61,11 @@ pub use demo::{
     USERNAME,
 };
 pub use errors::{assert_json_error, assert_redirected_with_error};
+#[cfg(feature = "apps")]
 pub use fault_injector::{FaultyProvider, spawn_behind_fault_injector};
 pub use html::{code_after, hidden_input};
 pub use pkce::{AuthorizationRequest, CHALLENGE, VERIFIER};
+#[cfg(feature = "apps")]
 pub use provider::{Redirect, TestProvider, spawn_provider, spawn_provider_with, token_pair};
 pub use urls::{absolute, header_value, location, location_of, query_param, with_param};
 pub use user_agent::{Browser, Page, new_browser};
