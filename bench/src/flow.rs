@@ -8,24 +8,17 @@
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail, ensure};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore as _;
 use reqwest::cookie::Jar;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
-use sha2::{Digest, Sha256};
+use testkit::demo::{CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME};
+use testkit::html::first_post_form;
+use testkit::pkce::fresh_request;
 use url::Url;
-
-use crate::forms;
 
 /// The redirect URI registered for the benchmark: nothing listens there, and nothing needs
 /// to, because the driver reads the code from the redirect's `Location` instead of following it.
 pub const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
-const CLIENT_ID: &str = "testclient";
-const CLIENT_SECRET: &str = "testsecret";
-const USERNAME: &str = "demo";
-const PASSWORD: &str = "demo";
 const SCOPE: &str = "profile:read teams:read";
 
 /// The tokens a flow ends with (after its refresh).
@@ -60,24 +53,15 @@ pub fn api_client() -> anyhow::Result<Client> {
 /// token → `GET /api/auth/me` → refresh. Returns the refreshed tokens.
 pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
     let browser = browser_like_client()?;
-    let verifier = random_token();
-    let state = random_token();
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let mut authorize = Url::parse(&format!("{base}/oauth/authorize"))?;
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", CLIENT_ID)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", SCOPE)
-        .append_pair("state", &state)
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
+    // A fresh code_verifier and state for every flow (RFC 7636 §4.1, RFC 6749 §10.12).
+    let request = fresh_request(base, CLIENT_ID, REDIRECT_URI, SCOPE);
+    let (verifier, state) = (request.code_verifier, request.state);
+    let authorize = Url::parse(&request.url)?;
 
     // (A) The authorization request: no provider session yet, so the login page.
     let login_page = browser.get(authorize.as_str()).send().await?;
     let login_page = expect_page(login_page, "the login page").await?;
-    let form = forms::first_post_form(&login_page).context("the login page has no POST form")?;
+    let form = first_post_form(&login_page).context("the login page has no POST form")?;
     let mut fields = form.hidden;
     fields.push(("username".into(), USERNAME.into()));
     fields.push(("password".into(), PASSWORD.into()));
@@ -87,8 +71,7 @@ pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
     // After login the provider continues the pending authorization: the consent page,
     // possibly behind redirects on the provider itself.
     let consent_page = follow_to_page(&browser, response, &action).await?;
-    let form =
-        forms::first_post_form(&consent_page).context("the consent page has no POST form")?;
+    let form = first_post_form(&consent_page).context("the consent page has no POST form")?;
     let mut fields = form.hidden;
     fields.push(("decision".into(), "approve".into()));
     let action = resolve(&action, form.action.as_deref())?;
@@ -241,11 +224,4 @@ fn resolve(page: &Url, action: Option<&str>) -> anyhow::Result<Url> {
         Some(action) if !action.is_empty() => Ok(page.join(action)?),
         _ => Ok(page.clone()),
     }
-}
-
-/// 32 random bytes, base64url: a PKCE verifier (RFC 7636 §4.1) or a state value.
-fn random_token() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
 }

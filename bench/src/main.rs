@@ -23,7 +23,6 @@
 //! missed. Figures from it mean nothing.
 
 mod flow;
-mod forms;
 mod proc;
 mod server;
 mod wrk;
@@ -325,7 +324,7 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let redis = if !options.runs(Part::Redis) {
         RedisRows::NotAsked
-    } else if server::redis_installed() {
+    } else if testkit::process::redis_installed() {
         runs.extend(
             [Scenario::ClientCredentials, Scenario::Protected]
                 .map(|scenario| (scenario, Backend::Redis)),

@@ -4,13 +4,15 @@
 //! dropping a [`Server`] stops it.
 
 use std::io::Read;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+
+use testkit::process::free_port;
 
 use crate::proc::{self, Sample};
 
@@ -130,7 +132,7 @@ pub fn start_provider_logging(
     logs: Logs,
     extra: &[(&str, String)],
 ) -> anyhow::Result<Server> {
-    let port = free_port()?;
+    let port = free_port();
     let mut env: Vec<(&str, String)> = vec![
         ("PROVIDER_BIND", format!("127.0.0.1:{port}")),
         ("ISSUER", format!("http://127.0.0.1:{port}")),
@@ -153,20 +155,10 @@ pub fn start_provider_logging(
     )
 }
 
-/// Whether `redis-server` (Debian package `redis-server`) is on PATH.
-pub fn redis_installed() -> bool {
-    Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
 /// A throwaway `redis-server` on a free loopback port: nothing written to disk (no RDB
 /// snapshots, no append-only file), so it measures the store, not the disk.
 pub fn start_redis() -> anyhow::Result<Server> {
-    let port = free_port()?;
+    let port = free_port();
     let port_text = port.to_string();
     let args = [
         "--port",
@@ -206,7 +198,7 @@ pub fn start_provider_on_redis(workers: usize, redis: &Server) -> anyhow::Result
 
 /// Starts the hello-world reference with the same number of workers.
 pub fn start_reference(workers: usize) -> anyhow::Result<Server> {
-    let port = free_port()?;
+    let port = free_port();
     let env = [
         ("BIND", format!("127.0.0.1:{port}")),
         ("WORKERS", workers.to_string()),
@@ -270,12 +262,6 @@ fn start(
         bail!("{name} exited at start ({status})");
     }
     Ok(server)
-}
-
-/// A port nobody listens on now.
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// Reads `stream` to its end in 64 KiB reads and counts the newlines.

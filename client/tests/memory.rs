@@ -1,25 +1,10 @@
 //! Memory anonymous requests can grow, at the client (issue 13, item 3). A test binary of
 //! its own: resident memory is the process's, so no other test may run beside it.
 
-#[path = "it/helpers.rs"]
-mod helpers;
-
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_provider_and_client;
-
-/// This process's resident memory in KiB (the client runs in-process), 0 without `/proc`.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
+use testkit::process::rss_kib;
+use testkit::spawn_provider_and_client;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_anonymous_logins_grow_memory_by_a_bounded_amount() {

@@ -8,17 +8,17 @@
 //! When Chromium or chromedriver is not installed, [`Browser::launch`] fails with a message
 //! that says how to install them: the real-browser test never passes without a browser.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow, bail, ensure};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use testkit::process::{free_port, wait_for_port};
 
 /// The flags Chromium needs to run headless as root in a container (see `shared/DEPENDENCIES.md`).
 const CHROMIUM_FLAGS: [&str; 8] = [
@@ -92,7 +92,7 @@ impl Browser {
         let chromium = find_chromium()?;
         let chromedriver = find_chromedriver()?;
 
-        let port = free_port()?;
+        let port = free_port();
         let profile =
             std::env::temp_dir().join(format!("oauth-flow-e2e-{}-{}", std::process::id(), port));
         std::fs::create_dir_all(&profile)
@@ -111,8 +111,11 @@ impl Browser {
 
         // From here on, the guard's Drop cleans up whatever happens.
         let driver = Driver { child, profile };
-        wait_for_port(port, Duration::from_secs(20))
-            .with_context(|| format!("{} did not listen on port {port}", chromedriver.display()))?;
+        ensure!(
+            wait_for_port(port, Duration::from_secs(20)),
+            "{} did not listen on port {port}",
+            chromedriver.display()
+        );
 
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
         args.push(format!("--user-data-dir={}", driver.profile.display()));
@@ -342,22 +345,4 @@ fn find_chromedriver() -> anyhow::Result<PathBuf> {
         }
     }
     bail!("chromedriver is not installed (looked for $CHROMEDRIVER and on PATH); {INSTALL_HINT}")
-}
-
-/// A port nobody listens on now: bind 127.0.0.1:0, read the port, let it go.
-pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding 127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
-fn wait_for_port(port: u16, limit: Duration) -> anyhow::Result<()> {
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("nothing listened on {address} after {limit:?}")
 }

@@ -9,11 +9,9 @@
 
 use anyhow::{Context, ensure};
 use e2e::browser::Browser;
-use e2e::pkce::authorization_request;
-use e2e::servers::{RunningApps, free_listener, start_provider, start_provider_and_client};
-
-const USERNAME: &str = "demo";
-const PASSWORD: &str = "demo";
+use testkit::apps::{base_url, free_listener, spawn_provider_at};
+use testkit::pkce::fresh_request;
+use testkit::{PASSWORD, TestApps, USERNAME, spawn_localhost_apps};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
@@ -21,11 +19,13 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
     // Nothing listens on port 9 (discard): the browser's last navigation fails, and the
     // address bar still shows where the provider sent it.
     let redirect_uri = "http://127.0.0.1:9/callback";
-    let provider = start_provider(free_listener()?, redirect_uri)?;
+    let listener = free_listener();
+    let issuer = base_url(&listener, "localhost");
+    spawn_provider_at(listener, &issuer, redirect_uri, &[]);
     let browser = Browser::launch().await?;
 
-    let request = authorization_request(
-        &provider.url,
+    let request = fresh_request(
+        &issuer,
         "testclient",
         redirect_uri,
         "profile:read teams:read",
@@ -54,13 +54,13 @@ async fn the_provider_alone_shows_login_then_consent_and_redirects_with_a_code()
         "state echoed: {url}"
     );
     ensure!(query.contains_key("code"), "a code: {url}");
-    ensure!(query.get("iss") == Some(&provider.url), "iss: {url}");
+    ensure!(query.get("iss") == Some(&issuer), "iss: {url}");
     browser.close().await
 }
 
 /// Client home → "Log in with the provider" → the provider's login page, filled in with
 /// `password`. Returns with the browser on whatever page the provider answered.
-async fn start_login(browser: &Browser, apps: &RunningApps, password: &str) -> anyhow::Result<()> {
+async fn start_login(browser: &Browser, apps: &TestApps, password: &str) -> anyhow::Result<()> {
     browser.open(&apps.client).await?;
     browser.click_text("Log in with the provider").await?;
     browser.find("input[name=username]").await?;
@@ -74,7 +74,7 @@ async fn start_login(browser: &Browser, apps: &RunningApps, password: &str) -> a
 }
 
 /// Waits for the client's signed-in home page and checks the demo user's profile and teams.
-async fn expect_signed_in(browser: &Browser, apps: &RunningApps) -> anyhow::Result<()> {
+async fn expect_signed_in(browser: &Browser, apps: &TestApps) -> anyhow::Result<()> {
     browser.find("#profile").await?;
     browser.find("#teams").await?;
     let url = browser.url().await?;
@@ -101,7 +101,7 @@ async fn expect_signed_in(browser: &Browser, apps: &RunningApps) -> anyhow::Resu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_approves_sees_profile_and_teams_opens_the_flow_inspector_and_logs_out()
 -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
 
     browser.open(&apps.client).await?;
@@ -189,7 +189,7 @@ async fn a_person_logs_in_approves_sees_profile_and_teams_opens_the_flow_inspect
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_who_denies_consent_is_told_access_denied_by_the_client() -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
 
     start_login(&browser, &apps, PASSWORD).await?;
@@ -212,7 +212,7 @@ async fn a_person_who_denies_consent_is_told_access_denied_by_the_client() -> an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_refused_and_the_right_one_then_completes_the_login()
 -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
 
     start_login(&browser, &apps, "not-the-password").await?;
@@ -233,7 +233,7 @@ async fn a_wrong_password_is_refused_and_the_right_one_then_completes_the_login(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_attack_lab_and_the_error_gallery_work_from_the_browser_without_javascript()
 -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
 
     browser.open(&format!("{}/lab", apps.client)).await?;

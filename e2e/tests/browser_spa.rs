@@ -9,11 +9,8 @@
 
 use anyhow::{Context, ensure};
 use e2e::browser::Browser;
-use e2e::servers::{RunningApps, start_provider_and_client};
 use serde_json::{Value, json};
-
-const USERNAME: &str = "demo";
-const PASSWORD: &str = "demo";
+use testkit::{PASSWORD, TestApps, USERNAME, spawn_localhost_apps};
 
 /// What the page's origin keeps in the browser: storage sizes and the cookies a script sees.
 async fn browser_storage(browser: &Browser) -> anyhow::Result<Value> {
@@ -44,7 +41,7 @@ async fn text_of(browser: &Browser, css: &str) -> anyhow::Result<String> {
 
 /// Home → "Log in in the browser" → `/spa` → its login button → the provider's login page,
 /// filled in, then consent approved. Returns with the browser on its way back to the client.
-async fn log_in_through_the_spa(browser: &Browser, apps: &RunningApps) -> anyhow::Result<()> {
+async fn log_in_through_the_spa(browser: &Browser, apps: &TestApps) -> anyhow::Result<()> {
     browser.open(&apps.client).await?;
     browser
         .click_text("Log in in the browser (public client)")
@@ -78,7 +75,7 @@ async fn log_in_through_the_spa(browser: &Browser, apps: &RunningApps) -> anyhow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_s256_function_gives_the_rfc_7636_appendix_b_challenge() -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
     browser.open(&format!("{}/spa", apps.client)).await?;
     browser.find("#spa-login:not([disabled])").await?;
@@ -98,7 +95,7 @@ async fn the_pages_s256_function_gives_the_rfc_7636_appendix_b_challenge() -> an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_logs_in_as_a_public_client_refreshes_and_revokes_with_tokens_in_memory_only()
 -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
     log_in_through_the_spa(&browser, &apps).await?;
 
@@ -158,7 +155,7 @@ async fn the_browser_logs_in_as_a_public_client_refreshes_and_revokes_with_token
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_callback_is_refused_with_state_mismatch_and_reload_loses_the_tokens()
 -> anyhow::Result<()> {
-    let apps = start_provider_and_client()?;
+    let apps = spawn_localhost_apps().await;
     let browser = Browser::launch().await?;
 
     // The login starts (verifier and state parked in this tab's sessionStorage), then a

@@ -14,17 +14,14 @@
 //! `cargo test -p e2e --test load -- --nocapture` prints the figures.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use shared::env::EnvSource;
-
-const USERNAME: &str = "demo";
-const PASSWORD: &str = "demo";
+use testkit::{PASSWORD, USERNAME, code_after, hidden_input, spawn_with};
 
 fn env_number(key: &str, default: usize) -> usize {
     std::env::var(key)
@@ -200,36 +197,6 @@ fn redirect(page: &Page, step: &'static str, base: &str) -> Result<String, FlowE
     })
 }
 
-/// `<input ... name="NAME" value="...">`, tera's escapes undone.
-fn hidden_input(html: &str, name: &str) -> Option<String> {
-    let needle = format!("name=\"{name}\"");
-    let mut rest = html;
-    while let Some(start) = rest.find("<input") {
-        let end = rest[start..].find('>')? + start;
-        let tag = &rest[start..end];
-        if tag.contains(&needle) {
-            let value_start = tag.find("value=\"")? + "value=\"".len();
-            let value_end = tag[value_start..].find('"')? + value_start;
-            return Some(
-                tag[value_start..value_end]
-                    .replace("&#x2F;", "/")
-                    .replace("&quot;", "\"")
-                    .replace("&amp;", "&"),
-            );
-        }
-        rest = &rest[end..];
-    }
-    None
-}
-
-/// The text of the first `<code>` after `label`.
-fn code_after(html: &str, label: &str) -> Option<String> {
-    let start = html.find(label)? + label.len();
-    let open = html[start..].find("<code>")? + start + "<code>".len();
-    let close = html[open..].find("</code>")? + open;
-    Some(html[open..close].to_owned())
-}
-
 /// A browser signed in at the client, and what its home page showed.
 struct SignedIn {
     /// The loopback address this browser connects from.
@@ -372,38 +339,30 @@ async fn live_grants(browser: &mut Browser, provider: &str) -> usize {
 /// A provider with rate limits on (`login_per_minute` per address; the token limit out of
 /// the way, since every flow's token request comes from the client's one address), and a
 /// client, each on a free 127.0.0.1 port.
-fn start_rate_limited(login_per_minute: usize) -> (String, String) {
-    let client_listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let provider_listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let client = format!("http://{}", client_listener.local_addr().expect("bound"));
-    let provider = format!("http://{}", provider_listener.local_addr().expect("bound"));
-    let settings = provider::config::Settings::from_source(&EnvSource::from_pairs([
-        ("ISSUER", provider.clone()),
-        ("REDIRECT_URI", format!("{client}/callback")),
-        ("ALLOWED_ORIGINS", client.clone()),
-        ("RATE_LIMIT", "on".to_owned()),
-        ("RATE_LIMIT_LOGIN_PER_MINUTE", login_per_minute.to_string()),
-        ("RATE_LIMIT_TOKEN_PER_SECOND", "100000".to_owned()),
-        // Every flow's authorization request comes from the one test address too.
-        ("RATE_LIMIT_AUTHORIZE_PER_MINUTE", "100000".to_owned()),
-        // Purge every second, so purges run while the load writes.
-        ("PURGE_INTERVAL", "1".to_owned()),
-    ]))
-    .expect("valid provider settings");
-    let app = provider::startup::Application::from_listener(settings, provider_listener)
-        .expect("the provider starts");
-    tokio::spawn(app.run_until_stopped());
-    let settings = client::config::Settings::from_source(&EnvSource::from_pairs([
-        ("AUTH_SERVER", provider.clone()),
-        ("REDIRECT_URI", format!("{client}/callback")),
-        // The client's own limits (logins per address) would stop the load at its start.
-        ("RATE_LIMIT", "off".to_owned()),
-    ]))
-    .expect("valid client settings");
-    let app = client::startup::Application::from_listener(settings, client_listener)
-        .expect("the client starts");
-    tokio::spawn(app.run_until_stopped());
-    (client, provider)
+async fn start_rate_limited(login_per_minute: usize) -> (String, String) {
+    let login_per_minute = login_per_minute.to_string();
+    // The provider's own default (one worker a CPU), not the kit's two: the figures are
+    // those of the default configuration.
+    let workers = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .to_string();
+    let apps = spawn_with(
+        &[
+            ("RATE_LIMIT", "on"),
+            ("RATE_LIMIT_LOGIN_PER_MINUTE", &login_per_minute),
+            ("RATE_LIMIT_TOKEN_PER_SECOND", "100000"),
+            // Every flow's authorization request comes from the one test address too.
+            ("RATE_LIMIT_AUTHORIZE_PER_MINUTE", "100000"),
+            // Purge every second, so purges run while the load writes.
+            ("PURGE_INTERVAL", "1"),
+            ("WORKERS", &workers),
+        ],
+        // The client's own limits (logins per address) would stop the load at its start:
+        // the kit starts it with RATE_LIMIT=off.
+        &[],
+    )
+    .await;
+    (apps.client, apps.provider)
 }
 
 /// Wrong passwords from 127.0.0.1, one every 10 ms, until `stop`: the statuses and the
@@ -449,7 +408,7 @@ async fn thousands_of_concurrent_flows_end_signed_in_with_unique_live_tokens_whi
     let flows = env_number("LOAD_FLOWS", 1000);
     let tasks = env_number("LOAD_TASKS", 32).clamp(1, flows.max(1));
     count_panics();
-    let (client, provider) = start_rate_limited(LOGINS_PER_MINUTE);
+    let (client, provider) = start_rate_limited(LOGINS_PER_MINUTE).await;
     let rss_idle = rss_mib();
 
     // One address guesses passwords for as long as the load runs.

@@ -13,4 +13,4 @@
 //! | ex05: remember consent: skip the consent page when a live grant already covers the request | `cargo test -p exercises --features ex05` |
 //!
 //! The checks drive a real provider over HTTP with the same harness as the provider's own
-//! tests (`provider/tests/it/helpers.rs`).
+//! tests, the workspace's test kit (`testkit/`).

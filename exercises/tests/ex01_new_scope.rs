@@ -2,9 +2,7 @@
 //! `{"theme": "light"}` (any JSON object with a `theme`) to a token with that scope.
 #![cfg(feature = "ex01")]
 
-mod harness;
-
-use harness::helpers::{AuthorizationRequest, spawn_provider};
+use testkit::{AuthorizationRequest, spawn_provider};
 
 #[tokio::test]
 async fn ex01_the_new_scope_is_advertised_granted_and_enforced() {

@@ -2,13 +2,11 @@
 //! restart, and watch the client refresh on its home page. This check reads the same `.env`.
 #![cfg(feature = "ex02")]
 
-mod harness;
-
 use std::time::Duration;
 
-use harness::helpers::spawn_provider_with;
 use provider::config::Settings;
 use shared::env::EnvSource;
+use testkit::spawn_provider_with;
 
 #[tokio::test]
 async fn ex02_your_access_tokens_expire_within_ten_seconds_and_refresh_works() {

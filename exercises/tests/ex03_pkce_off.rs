@@ -5,9 +5,7 @@
 //! stolen code is then all an attacker needs.
 #![cfg(feature = "ex03")]
 
-mod harness;
-
-use harness::helpers::{AuthorizationRequest, REDIRECT_URI, location, new_browser, spawn_provider};
+use testkit::{AuthorizationRequest, REDIRECT_URI, location, new_browser, spawn_provider};
 
 #[tokio::test]
 async fn ex03_without_pkce_a_stolen_code_alone_buys_tokens() {

@@ -2,9 +2,7 @@
 //! `partner-secret`, redirect URI `http://localhost:4000/callback`, name "Partner App".
 #![cfg(feature = "ex04")]
 
-mod harness;
-
-use harness::helpers::{AuthorizationRequest, CHALLENGE, REDIRECT_URI, VERIFIER, spawn_provider};
+use testkit::{AuthorizationRequest, CHALLENGE, REDIRECT_URI, VERIFIER, spawn_provider};
 
 #[tokio::test]
 async fn ex04_the_partner_app_completes_the_flow_and_cannot_use_the_other_clients_codes() {
@@ -15,7 +13,7 @@ async fn ex04_the_partner_app_completes_the_flow_and_cannot_use_the_other_client
         code_challenge: Some(CHALLENGE.into()),
         ..AuthorizationRequest::default()
     };
-    let browser = harness::helpers::new_browser();
+    let browser = testkit::new_browser();
     let first = provider.start_authorization(&browser, &request).await;
     if first.status() != 200 {
         let status = first.status();

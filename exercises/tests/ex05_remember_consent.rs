@@ -3,9 +3,7 @@
 //! straight away (RFC 6749 §4.1.1 leaves this to the server). A wider request must still ask.
 #![cfg(feature = "ex05")]
 
-mod harness;
-
-use harness::helpers::{AuthorizationRequest, location, new_browser, query_param, spawn_provider};
+use testkit::{AuthorizationRequest, location, new_browser, query_param, spawn_provider};
 
 #[tokio::test]
 async fn ex05_a_second_request_within_a_live_grant_skips_consent_and_a_wider_one_asks() {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client, with_param};
+use testkit::{Browser, spawn_provider_and_client, with_param};
 
 #[tokio::test]
 async fn a_state_this_browser_never_sent_is_refused_as_state_mismatch_and_nothing_is_exchanged() {

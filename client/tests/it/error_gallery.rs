@@ -3,8 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApps, spawn_provider_and_client, spawn_with};
 use crate::lab::{assert_no_secret_on, card_text};
+use testkit::{Browser, TestApps, spawn_provider_and_client, spawn_with};
 
 /// Opens `/errors`, presses entry `id`'s button, answers the entry's text.
 async fn trigger(apps: &TestApps, id: &str) -> String {

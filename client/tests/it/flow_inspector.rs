@@ -1,6 +1,6 @@
 //! `/flow`: every wire step of the last flow, explained, with secrets masked.
 
-use crate::helpers::{Browser, code_after, query_param, spawn_provider_and_client, with_param};
+use testkit::{Browser, code_after, query_param, spawn_provider_and_client, with_param};
 
 #[tokio::test]
 async fn the_inspector_shows_every_step_with_rfc_links_code_references_and_masked_secrets() {

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client};
+use testkit::{Browser, spawn_provider_and_client};
 
 #[tokio::test]
 async fn head_answers_wherever_get_does_with_no_body() {

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
-    Browser, Page, TestApps, query_param, spawn_client_on, spawn_provider_and_client,
-    spawn_provider_on, with_param,
+use testkit::fault_injector::{Fault, Faults, spawn_behind_fault_injector_with};
+use testkit::{
+    Browser, Page, TestApps, query_param, spawn_provider_and_client, spawn_provider_on, with_param,
 };
 
 const XSS: &str = "\"><script>alert(1)</script>";
@@ -396,132 +396,12 @@ async fn a_callback_cannot_forge_a_line_in_the_clients_log() {
 // ---------------------------------------------------------------------------------------
 // A token endpoint that misbehaves.
 
-/// What the fault injector does to calls to one path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    /// An HTML page with 200, as a misconfigured proxy or login wall answers.
-    Html,
-    /// 500 with a plain-text body.
-    ServerError,
-    /// 200 `application/json` that is not JSON.
-    InvalidJson,
-    /// The real answer, with `token_type` taken out.
-    NoTokenType,
-    /// No answer at all for a minute.
-    Hang,
-}
-
-/// Path → fault; every other call is forwarded to the real provider.
-type Faults = Arc<Mutex<Vec<(String, Fault)>>>;
-
-/// The real provider behind a proxy that can misbehave on chosen paths, and the client
-/// using the proxy as its provider with `CLIENT_HTTP_TIMEOUT=1`.
+/// The real provider behind a proxy that can misbehave on chosen paths
+/// ([`testkit::fault_injector`]), and the client using the proxy as its provider with
+/// `CLIENT_HTTP_TIMEOUT=1`.
 async fn spawn_behind_misbehaving_proxy() -> (TestApps, Faults) {
-    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-
-    let provider_listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let proxy_listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let client_listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let upstream = format!("http://{}", provider_listener.local_addr().expect("bound"));
-    let proxy = format!("http://{}", proxy_listener.local_addr().expect("bound"));
-    let client = format!("http://{}", client_listener.local_addr().expect("bound"));
-    let provider_handle = spawn_provider_on(
-        provider_listener,
-        &format!("{client}/callback"),
-        &[("ISSUER", proxy.as_str())],
-    );
-    let faults: Faults = Arc::default();
-    let forward = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client");
-    let state = web::Data::new((upstream, forward, Arc::clone(&faults)));
-    type State = (String, reqwest::Client, Faults);
-    let server = HttpServer::new(move || {
-        App::new().app_data(state.clone()).default_service(web::to(
-            |req: HttpRequest, body: web::Bytes, state: web::Data<State>| async move {
-                let (upstream, forward, faults) = state.get_ref();
-                let fault = faults
-                    .lock()
-                    .expect("not poisoned")
-                    .iter()
-                    .find(|(path, _)| path == req.path())
-                    .map(|(_, fault)| *fault);
-                match fault {
-                    Some(Fault::Html) => {
-                        return HttpResponse::Ok().content_type("text/html").body(
-                            "<html><body><h1>Please sign in to the proxy</h1></body></html>",
-                        );
-                    }
-                    Some(Fault::ServerError) => {
-                        return HttpResponse::InternalServerError()
-                            .content_type("text/plain")
-                            .body("upstream exploded");
-                    }
-                    Some(Fault::InvalidJson) => {
-                        return HttpResponse::Ok()
-                            .content_type("application/json")
-                            .body("{\"access_token\": \"abc\", oops");
-                    }
-                    Some(Fault::Hang) => {
-                        tokio::time::sleep(Duration::from_secs(60)).await;
-                        return HttpResponse::GatewayTimeout().finish();
-                    }
-                    Some(Fault::NoTokenType) | None => {}
-                }
-                let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
-                    .expect("a method");
-                let mut request = forward
-                    .request(method, format!("{upstream}{}", req.uri()))
-                    .body(body.to_vec());
-                for (name, value) in req.headers() {
-                    if name.as_str() != "host" && name.as_str() != "content-length" {
-                        request = request.header(name.as_str(), value.as_bytes());
-                    }
-                }
-                let response = request.send().await.expect("the provider answers");
-                let status = response.status().as_u16();
-                let headers: Vec<(String, Vec<u8>)> = response
-                    .headers()
-                    .iter()
-                    .filter(|(name, _)| {
-                        !["content-length", "transfer-encoding", "connection"]
-                            .contains(&name.as_str())
-                    })
-                    .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-                    .collect();
-                let mut body = response.bytes().await.expect("a body").to_vec();
-                if fault == Some(Fault::NoTokenType)
-                    && let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body)
-                {
-                    if let Some(object) = json.as_object_mut() {
-                        object.remove("token_type");
-                    }
-                    body = serde_json::to_vec(&json).expect("JSON");
-                }
-                let mut answer = HttpResponse::build(
-                    actix_web::http::StatusCode::from_u16(status).expect("a status"),
-                );
-                for (name, value) in headers {
-                    answer.append_header((name, value));
-                }
-                answer.body(body)
-            },
-        ))
-    })
-    .workers(1)
-    .listen(proxy_listener)
-    .expect("the proxy listens")
-    .run();
-    tokio::spawn(server);
-    spawn_client_on(client_listener, &proxy, &[("CLIENT_HTTP_TIMEOUT", "1")]);
-    let apps = TestApps {
-        provider: proxy,
-        client,
-        browser: Browser::new(),
-        provider_handle,
-    };
-    (apps, faults)
+    let faulty = spawn_behind_fault_injector_with(&[("CLIENT_HTTP_TIMEOUT", "1")]).await;
+    (faulty.apps, faulty.faults)
 }
 
 #[tokio::test]

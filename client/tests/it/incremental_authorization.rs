@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client};
+use testkit::{Browser, spawn_provider_and_client};
 
 #[tokio::test]
 async fn without_teams_write_the_client_offers_to_ask_for_it_instead_of_team_forms() {
@@ -22,7 +22,7 @@ async fn asking_for_teams_write_runs_a_new_authorization_then_members_can_be_add
     let hops = apps
         .authorize(&browser, "/login?add_scope=teams%3Awrite", "approve")
         .await;
-    let scope = crate::helpers::query_param(&hops.authorization_url, "scope").expect("a scope");
+    let scope = testkit::query_param(&hops.authorization_url, "scope").expect("a scope");
     assert_eq!(scope, "profile:read teams:read teams:write");
     let home = apps.finish(&browser, &hops.callback_url).await;
     home.assert_contains("Incremental authorization: done");

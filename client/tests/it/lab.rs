@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, Page, TestApps, spawn_provider_and_client, spawn_with};
+use testkit::{Browser, Page, TestApps, spawn_provider_and_client, spawn_with};
 
 /// Opens `/lab`, presses card `id`'s button, answers the page and the card's own part.
 async fn run_card(apps: &TestApps, id: &str) -> (Page, String) {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, code_after, query_param, spawn_provider_and_client};
+use testkit::{Browser, code_after, query_param, spawn_provider_and_client};
 
 #[tokio::test]
 async fn a_user_logs_in_through_the_provider_and_sees_profile_teams_and_token_facts() {

@@ -1,7 +1,6 @@
 //! The client's integration tests: the real provider and the client, in-process on free
-//! ports, driven by a browser that follows every redirect by hand.
-
-mod helpers;
+//! ports, driven by a browser that follows every redirect by hand (the workspace's test kit,
+//! `testkit`: [`testkit::apps`], [`testkit::user_agent`]).
 
 mod callback_checks;
 mod error_gallery;

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client};
+use testkit::{Browser, spawn_provider_and_client};
 
 #[tokio::test]
 async fn a_request_for_another_host_name_is_redirected_to_the_redirect_uris_origin() {

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApps, spawn_client_on, spawn_provider_on, spawn_with};
+use testkit::{Browser, TestApps, spawn_client_on, spawn_provider_on, spawn_with};
 
 #[tokio::test]
 async fn a_provider_that_is_down_gives_a_page_naming_its_url_and_login_works_once_it_is_up() {

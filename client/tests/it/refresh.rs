@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use tokio::task::JoinSet;
 
-use crate::helpers::{Browser, code_after, spawn_provider_and_client};
+use testkit::{Browser, code_after, spawn_provider_and_client};
 
 #[tokio::test]
 async fn refreshing_by_hand_rotates_both_tokens_and_the_session_continues() {

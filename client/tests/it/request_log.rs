@@ -2,7 +2,7 @@
 //! id in `X-Request-Id`, the id its log line (and any line written while answering it)
 //! carries, so a learner can find one request in the client's terminal.
 
-use crate::helpers::{Browser, spawn_provider_and_client};
+use testkit::{Browser, spawn_provider_and_client};
 
 #[tokio::test]
 async fn every_client_response_names_its_own_request_id_for_the_log() {

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApps, spawn_client_on, spawn_provider_on};
+use testkit::{Browser, TestApps, spawn_client_on, spawn_provider_on};
 
 /// Provider and client on free ports; answers the apps and the provider's address.
 async fn apps_with_restartable_provider() -> (TestApps, std::net::SocketAddr) {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client};
+use testkit::{Browser, spawn_provider_and_client};
 
 #[tokio::test]
 async fn revoking_at_the_provider_account_page_ends_the_client_session_with_a_reason() {

@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 
-use crate::helpers::spawn_provider_on;
+use testkit::spawn_provider_on;
 
 /// The example's binary, built by `cargo test` beside this test binary.
 fn example_binary() -> std::path::PathBuf {

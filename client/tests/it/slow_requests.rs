@@ -4,69 +4,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-use crate::helpers::spawn_with;
+use testkit::slow_peer::{Outcome, slow_post};
+use testkit::spawn_with;
 
 /// How many slow connections the test holds open.
 const SLOW_PEERS: usize = 300;
 
-/// What became of one slow connection.
-struct Outcome {
-    /// The status line the server answered with, if any, before it closed.
-    status_line: Option<String>,
-}
-
 /// The body announced: under the client's 16 KiB form limit, so that only the deadline
 /// can end it (60,000 bytes, as at the provider, is refused at once by that limit).
 const ANNOUNCED: usize = 8_000;
-
-/// Opens a connection, announces an `ANNOUNCED`-byte form body and sends one byte of it
-/// about every second; answers once the server has closed the connection.
-async fn slow_post(
-    address: SocketAddr,
-    path: &str,
-    connected: tokio::sync::mpsc::Sender<()>,
-) -> Outcome {
-    let mut stream = TcpStream::connect(address).await.expect("connects");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {ANNOUNCED}\r\n\r\na"
-    );
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .expect("sends the headers");
-    let _ = connected.send(()).await;
-    let (mut reader, mut writer) = stream.into_split();
-    let trickle = async {
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            if writer.write_all(b"a").await.is_err() {
-                // Closed: wait for the reader to see the end.
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    let answer = async {
-        let mut received = Vec::new();
-        let _ = reader.read_to_end(&mut received).await;
-        received
-    };
-    let received = tokio::select! {
-        received = answer => received,
-        () = trickle => unreachable!("the trickle never ends by itself"),
-    };
-    let text = String::from_utf8_lossy(&received);
-    Outcome {
-        status_line: text
-            .lines()
-            .next()
-            .filter(|line| !line.is_empty())
-            .map(str::to_owned),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_request_bodies_are_cut_at_the_deadline_while_a_login_still_succeeds() {
@@ -79,7 +25,7 @@ async fn slow_request_bodies_are_cut_at_the_deadline_while_a_login_still_succeed
         .expect("an address");
     let (connected, mut each_connected) = tokio::sync::mpsc::channel(SLOW_PEERS);
     let slow: Vec<_> = (0..SLOW_PEERS)
-        .map(|_| tokio::spawn(slow_post(address, "/logout", connected.clone())))
+        .map(|_| tokio::spawn(slow_post(address, "/logout", ANNOUNCED, connected.clone())))
         .collect();
     for _ in 0..SLOW_PEERS {
         each_connected

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_provider_and_client, spawn_with};
+use testkit::{Browser, spawn_provider_and_client, spawn_with};
 
 #[tokio::test]
 async fn a_form_without_any_csrf_token_field_is_refused_with_403_like_a_wrong_one() {

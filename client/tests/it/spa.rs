@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{
+use testkit::{
     Browser, PASSWORD, Page, TestApps, USERNAME, query_param, spawn_client_on,
     spawn_provider_and_client,
 };

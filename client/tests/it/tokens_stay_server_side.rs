@@ -4,7 +4,7 @@
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Browser, CLIENT_SECRET, code_after, query_param, spawn_provider_and_client};
+use testkit::{Browser, CLIENT_SECRET, code_after, query_param, spawn_provider_and_client};
 
 /// Every run of base64url characters in `text`, and every substring of it long enough to
 /// be a token or a verifier (so a secret glued to other characters is still found).

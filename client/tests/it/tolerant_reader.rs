@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApps, spawn_client_on, spawn_provider_on};
+use testkit::{Browser, TestApps, spawn_client_on, spawn_provider_on};
 
 /// Path → (status, JSON body) the proxy answers itself; every other path is forwarded.
 type Canned = Arc<HashMap<&'static str, (u16, &'static str)>>;

@@ -1,6 +1,6 @@
 //! A 401 from the API (RFC 6750 §3.1 `invalid_token`) triggers one refresh and one retry.
 
-use crate::helpers::{Browser, code_after, spawn_behind_fault_injector};
+use testkit::{Browser, code_after, spawn_behind_fault_injector};
 
 #[tokio::test]
 async fn an_api_401_makes_the_client_refresh_once_and_retry_the_call() {
@@ -40,7 +40,7 @@ async fn a_second_401_after_the_refresh_ends_the_session_and_says_why() {
 
 #[tokio::test]
 async fn revoking_the_access_token_alone_shows_a_401_then_a_refresh_then_a_retry() {
-    let apps = crate::helpers::spawn_provider_and_client().await;
+    let apps = testkit::spawn_provider_and_client().await;
     let browser = Browser::new();
     let home = apps.log_in(&browser).await;
     let access = code_after(&home.body, "Access token fingerprint").expect("shown");

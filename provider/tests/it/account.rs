@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, CLIENT_ID, TestProvider, assert_json_error, hidden_input, location,
     new_browser, spawn_provider, token_pair,
 };

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, REDIRECT_URI, assert_redirected_with_error, location, new_browser,
     query_param, spawn_provider,
 };

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, TestProvider, header_value, new_browser, spawn_provider, token_pair,
 };
 
@@ -27,12 +27,7 @@ async fn the_login_consent_and_account_pages_are_not_stored_by_caches() {
 
     let login_html = login.text().await.expect("a body");
     let logged_in = provider
-        .log_in(
-            &browser,
-            &login_html,
-            crate::helpers::USERNAME,
-            crate::helpers::PASSWORD,
-        )
+        .log_in(&browser, &login_html, testkit::USERNAME, testkit::PASSWORD)
         .await;
     let consent = provider.follow(&browser, &logged_in).await;
     assert_eq!(consent.status(), StatusCode::OK);

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::{Response, StatusCode};
 
-use crate::helpers::{CLIENT_ID, CLIENT_SECRET, TestProvider, header_value, spawn_provider_with};
+use testkit::{CLIENT_ID, CLIENT_SECRET, TestProvider, header_value, spawn_provider_with};
 
 /// A provider whose address may fail client authentication three times a minute.
 async fn provider_allowing_three_failures() -> TestProvider {

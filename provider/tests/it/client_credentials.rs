@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use shared::token::TokenResponse;
 
-use crate::helpers::{
+use testkit::{
     CLIENT_ID, CLIENT_SECRET, TestProvider, assert_json_error, header_value, spawn_provider,
 };
 
@@ -259,7 +259,7 @@ async fn a_client_token_has_no_user_so_the_profile_endpoint_refuses_it() {
 #[tokio::test]
 async fn basic_credentials_are_form_urlencoded_before_base64_as_rfc_6749_2_3_1_says() {
     let secret = "s e:c%ret/+";
-    let provider = crate::helpers::spawn_provider_with(&[("CLIENT_SECRET", secret)]).await;
+    let provider = testkit::spawn_provider_with(&[("CLIENT_SECRET", secret)]).await;
     let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let response = provider
         .api

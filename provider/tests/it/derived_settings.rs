@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use reqwest::header::ORIGIN;
 
-use crate::helpers::{AuthorizationRequest, PUBLIC_CLIENT_ID, new_browser, spawn_provider_with};
+use testkit::{AuthorizationRequest, PUBLIC_CLIENT_ID, new_browser, spawn_provider_with};
 
 const MOVED_REDIRECT_URI: &str = "http://localhost:4000/callback";
 const MOVED_ORIGIN: &str = "http://localhost:4000";

@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, CLIENT_ID, CLIENT_SECRET, TestProvider, spawn_provider,
     spawn_provider_with, token_pair,
 };

@@ -5,7 +5,7 @@
 
 use reqwest::{Response, StatusCode};
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, TestProvider, location,
     new_browser, query_param, spawn_provider,
 };
@@ -188,7 +188,7 @@ async fn every_error_description_stays_within_rfc_6749_section_5_2_and_echoes_no
         vec![
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
-            ("redirect_uri", crate::helpers::REDIRECT_URI),
+            ("redirect_uri", testkit::REDIRECT_URI),
             ("code_verifier", HOSTILE),
         ],
     ] {

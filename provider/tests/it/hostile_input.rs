@@ -19,7 +19,7 @@ use provider::oauth::params::Params;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-use crate::helpers::{
+use testkit::{
     CHALLENGE, CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, PUBLIC_REDIRECT_URI, REDIRECT_URI,
     TestProvider, VERIFIER, query_param, spawn_provider,
 };
@@ -953,7 +953,7 @@ async fn nothing_a_request_carries_can_forge_a_line_in_the_providers_log() {
         .text()
         .await
         .expect("a page");
-    let csrf = crate::helpers::hidden_input(&login_page, "csrf_token").unwrap_or_default();
+    let csrf = testkit::hidden_input(&login_page, "csrf_token").unwrap_or_default();
     answered(
         http.post(format!("{base}/login"))
             .form(&[

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{
+use testkit::{
     CLIENT_ID, PUBLIC_CLIENT_ID, TestProvider, assert_json_error, header_value, spawn_provider,
     spawn_provider_with, token_pair,
 };

@@ -4,7 +4,7 @@
 use provider::store::GrantStore;
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, PASSWORD, REDIRECT_URI, USERNAME, hidden_input, location, new_browser,
     query_param, spawn_provider,
 };

@@ -1,11 +1,10 @@
 //! The provider's integration tests: one module per RFC area, each test a sentence about
 //! behaviour. Every test starts its own provider on 127.0.0.1:0 and speaks HTTP to it.
 //!
-//! The whole suite runs on the in-memory store, or with `TEST_STORE=redis` on a Redis that
-//! the first test starts ([`helpers::backend`]). `multi_instance` runs provider processes on Redis in
-//! either run.
-
-mod helpers;
+//! The helpers are the workspace's test kit (`testkit`: spawning, the browser, PKCE, forms,
+//! error assertions). The whole suite runs on the in-memory store, or with
+//! `TEST_STORE=redis` on a Redis that the first test starts ([`testkit::backend`]).
+//! `multi_instance` runs provider processes on Redis in either run.
 
 // RFC 8414, then the front channel (RFC 6749 §4.1.1–4.1.2, RFC 7636, RFC 9207).
 mod authorize;

@@ -1,6 +1,6 @@
 //! RFC 8414: authorization server metadata.
 
-use crate::helpers::spawn_provider;
+use testkit::spawn_provider;
 
 #[tokio::test]
 async fn metadata_names_every_endpoint_under_the_issuer_and_what_is_supported() {
@@ -81,10 +81,7 @@ async fn the_metadata_urls_are_the_ones_that_answer() {
     let token = provider
         .api
         .post(&metadata.token_endpoint)
-        .basic_auth(
-            crate::helpers::CLIENT_ID,
-            Some(crate::helpers::CLIENT_SECRET),
-        )
+        .basic_auth(testkit::CLIENT_ID, Some(testkit::CLIENT_SECRET))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await

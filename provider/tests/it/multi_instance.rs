@@ -7,24 +7,23 @@
 //! These tests need Redis whatever `TEST_STORE` says: without `redis-server` on the `PATH`
 //! they fail, saying so (`.ci/run` installs it).
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use reqwest::StatusCode;
 use shared::token::TokenResponse;
 
-use crate::helpers::backend::{TEST_SESSION_KEY, fresh_prefix, redis_server};
-use crate::helpers::{
+use testkit::backend::{TEST_SESSION_KEY, fresh_prefix, redis_server};
+use testkit::process::{Program, Server};
+use testkit::user_agent::{consent_form, login_form};
+use testkit::{
     AuthorizationRequest, CLIENT_ID, CLIENT_SECRET, PASSWORD, REDIRECT_URI, USERNAME, VERIFIER,
-    hidden_input, location, new_browser, query_param,
+    location, new_browser, query_param,
 };
 
 /// One provider process; killed when dropped.
 struct Instance {
     base: String,
-    child: Child,
+    server: Server,
 }
 
 impl Instance {
@@ -34,14 +33,7 @@ impl Instance {
 
     /// Stops the process at once (SIGKILL): no graceful shutdown, as in a crash.
     fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
+        self.server.kill();
     }
 }
 
@@ -56,7 +48,8 @@ fn two_instances() -> (Instance, Instance) {
 
 /// One provider process on 127.0.0.1:0; its address is read from its start-up line.
 fn spawn_instance(prefix: &str) -> Instance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_provider"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provider"));
+    command
         // Only these settings: no `.env` from the workspace (the temp dir has none).
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -69,44 +62,11 @@ fn spawn_instance(prefix: &str) -> Instance {
         .env("RATE_LIMIT", "off")
         .env("WORKERS", "1")
         .env("RUST_LOG", "info")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the provider binary starts");
-    // Both streams are read to the end, so the process never blocks on a full pipe.
-    let (lines, output) = mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().expect("stderr")),
-    ] {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-    }
-    let marker = "provider listening on http://";
-    let mut seen = Vec::new();
-    let address = loop {
-        let Ok(line) = output.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            panic!("the provider did not announce its address; it said: {seen:#?}");
-        };
-        if let Some(rest) = line.split(marker).nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .expect("an address")
-                .to_owned();
-        }
-        seen.push(line);
-    };
+        .current_dir(std::env::temp_dir());
+    let server = Program::spawn_server(command, "provider listening on http://");
     Instance {
-        base: format!("http://{address}"),
-        child,
+        base: format!("http://{}", server.address),
+        server,
     }
 }
 
@@ -124,15 +84,7 @@ async fn start_authorization(browser: &reqwest::Client, instance: &Instance) -> 
 
 /// Posts the login form of `login_html` to `instance`, follows to the consent page there.
 async fn log_in(browser: &reqwest::Client, instance: &Instance, login_html: &str) -> String {
-    let mut form = vec![
-        ("username", USERNAME.to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    for name in ["csrf_token", "request_id"] {
-        if let Some(value) = hidden_input(login_html, name) {
-            form.push((name, value));
-        }
-    }
+    let form = login_form(login_html, USERNAME, PASSWORD);
     let logged_in = browser
         .post(instance.url("/login"))
         .form(&form)
@@ -156,17 +108,7 @@ async fn log_in(browser: &reqwest::Client, instance: &Instance, login_html: &str
 
 /// Approves on `instance`: the code from the redirect (checking `iss`).
 async fn approve(browser: &reqwest::Client, instance: &Instance, consent_html: &str) -> String {
-    let form = [
-        (
-            "csrf_token",
-            hidden_input(consent_html, "csrf_token").unwrap_or_default(),
-        ),
-        (
-            "request_id",
-            hidden_input(consent_html, "request_id").unwrap_or_default(),
-        ),
-        ("decision", "approve".to_owned()),
-    ];
+    let form = consent_form(consent_html, "approve");
     let approved = browser
         .post(instance.url("/oauth/authorize"))
         .form(&form)

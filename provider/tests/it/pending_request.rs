@@ -21,7 +21,7 @@ use shared::env::EnvSource;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{CHALLENGE, CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME, new_browser};
+use testkit::{CHALLENGE, CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME, new_browser};
 
 /// The request id the damaged request is planted under.
 const PLANTED: &str = "planted";

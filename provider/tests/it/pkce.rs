@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, REDIRECT_URI, VERIFIER, assert_json_error, assert_redirected_with_error,
     new_browser, spawn_provider,
 };

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, ORIGIN};
 use shared::token::TokenResponse;
 
-use crate::helpers::{
+use testkit::{
     CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, PUBLIC_REDIRECT_URI, REDIRECT_URI, TestProvider,
     VERIFIER, assert_json_error, spawn_provider, spawn_provider_with, token_pair,
 };
@@ -310,7 +310,7 @@ async fn the_authorization_endpoint_and_the_pages_never_send_cors_headers() {
     let provider = spawn_provider().await;
     let authorize = format!(
         "/oauth/authorize?{}",
-        crate::helpers::AuthorizationRequest::default().query()
+        testkit::AuthorizationRequest::default().query()
     );
     for path in [authorize.as_str(), "/account", "/login"] {
         let get = provider

@@ -17,7 +17,7 @@ use shared::token::TokenResponse;
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, REDIRECT_URI, TestProvider, hidden_input, location, new_browser,
     query_param, spawn_provider, token_pair,
 };
@@ -106,7 +106,7 @@ async fn one_code_redeemed_by_fifty_concurrent_requests_has_one_winner_and_the_r
                 ("grant_type", "authorization_code".into()),
                 ("code", code.clone()),
                 ("redirect_uri", REDIRECT_URI.into()),
-                ("code_verifier", crate::helpers::VERIFIER.into()),
+                ("code_verifier", testkit::VERIFIER.into()),
             ],
         )
         .await;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 
-use crate::helpers::backend::{PrivateRedis, TEST_SESSION_KEY};
-use crate::helpers::{
+use testkit::backend::{PrivateRedis, TEST_SESSION_KEY};
+use testkit::{
     AuthorizationRequest, TestProvider, assert_json_error, header_value, new_browser,
     spawn_provider_with,
 };

@@ -10,7 +10,7 @@ use provider::store::{GrantStore, Store, StoreSize};
 use reqwest::StatusCode;
 use shared::token::TokenResponse;
 
-use crate::helpers::{
+use testkit::{
     PUBLIC_REDIRECT_URI, REDIRECT_URI, TestProvider, VERIFIER, assert_json_error, spawn_provider,
     token_pair,
 };

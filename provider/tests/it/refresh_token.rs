@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use shared::token::TokenResponse;
 
-use crate::helpers::{
+use testkit::{
     PUBLIC_CLIENT_ID, assert_json_error, spawn_provider, spawn_provider_with, token_pair,
 };
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestProvider, header_value, spawn_provider, spawn_provider_with, token_pair};
+use testkit::{TestProvider, header_value, spawn_provider, spawn_provider_with, token_pair};
 
 const ALL_SCOPES: &str = "profile:read teams:read teams:write";
 

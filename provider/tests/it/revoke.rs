@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     CLIENT_ID, PUBLIC_CLIENT_ID, assert_json_error, header_value, spawn_provider, token_pair,
 };
 
@@ -184,7 +184,7 @@ async fn a_revocation_body_that_is_not_a_form_or_repeats_a_parameter_is_invalid_
     let json = provider
         .api
         .post(provider.url("/oauth/revoke"))
-        .basic_auth(CLIENT_ID, Some(crate::helpers::CLIENT_SECRET))
+        .basic_auth(CLIENT_ID, Some(testkit::CLIENT_SECRET))
         .header("content-type", "application/json")
         .body(format!(r#"{{"token":"{access}"}}"#))
         .send()
@@ -194,7 +194,7 @@ async fn a_revocation_body_that_is_not_a_form_or_repeats_a_parameter_is_invalid_
     let repeated = provider
         .api
         .post(provider.url("/oauth/revoke"))
-        .basic_auth(CLIENT_ID, Some(crate::helpers::CLIENT_SECRET))
+        .basic_auth(CLIENT_ID, Some(testkit::CLIENT_SECRET))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("token={access}&token=other"))
         .send()

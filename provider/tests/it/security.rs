@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use shared::token::TokenResponse;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, CLIENT_ID, PASSWORD, REDIRECT_URI, TestProvider, USERNAME, VERIFIER,
     header_value, hidden_input, location, new_browser, query_param, spawn_provider,
     spawn_provider_with, token_pair,
@@ -307,7 +307,7 @@ async fn a_body_just_over_64_kib_is_413_and_one_under_is_read() {
     let over = format!("grant_type=client_credentials&padding={padding}");
     let response = client
         .post(provider.url("/oauth/token"))
-        .basic_auth(CLIENT_ID, Some(crate::helpers::CLIENT_SECRET))
+        .basic_auth(CLIENT_ID, Some(testkit::CLIENT_SECRET))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(over)
         .send()
@@ -320,7 +320,7 @@ async fn a_body_just_over_64_kib_is_413_and_one_under_is_read() {
     );
     let response = client
         .post(provider.url("/oauth/token"))
-        .basic_auth(CLIENT_ID, Some(crate::helpers::CLIENT_SECRET))
+        .basic_auth(CLIENT_ID, Some(testkit::CLIENT_SECRET))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(under)
         .send()

@@ -10,7 +10,7 @@ use provider::domain::scope::ScopeSet;
 use provider::domain::token::{FamilySalt, TokenHash, mint};
 use provider::store::{Commit, Family, GrantStore, Store, TokenStatus};
 
-use crate::helpers::backend::{redis_requested, test_store};
+use testkit::backend::{redis_requested, test_store};
 
 /// A clock for these tests: now, so Redis TTLs (real time) and logical expiry agree.
 fn now() -> u64 {

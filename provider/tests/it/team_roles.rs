@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestProvider, spawn_provider, token_pair};
+use testkit::{TestProvider, spawn_provider, token_pair};
 
 /// An access token of the demo user that may read and write teams.
 async fn writer_token(provider: &TestProvider) -> String {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use testkit::{
     AuthorizationRequest, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, VERIFIER, assert_json_error,
     spawn_provider, spawn_provider_with,
 };
@@ -176,11 +176,11 @@ async fn the_granted_scope_is_the_one_approved() {
 /// POSTs `form` to the token endpoint as the public `spa-client`: `client_id` only, no
 /// secret (RFC 6749 §2.1: anyone can do this).
 async fn as_public_client(
-    provider: &crate::helpers::TestProvider,
+    provider: &testkit::TestProvider,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
     let mut form = form.to_vec();
-    form.push(("client_id", crate::helpers::PUBLIC_CLIENT_ID));
+    form.push(("client_id", testkit::PUBLIC_CLIENT_ID));
     provider
         .api
         .post(provider.url("/oauth/token"))

@@ -1,7 +1,7 @@
 //! The by-hand curl walkthrough in `docs/walkthrough.sh` (quoted by the README and the
 //! workshop handout) still works, step by step, against a real provider.
 
-use crate::helpers::{spawn_provider, spawn_provider_with};
+use testkit::{spawn_provider, spawn_provider_with};
 
 #[tokio::test]
 async fn the_documented_curl_walkthrough_completes_the_flow() {

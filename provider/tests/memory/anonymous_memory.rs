@@ -5,27 +5,14 @@
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 
-use crate::helpers::{AuthorizationRequest, assert_redirected_with_error, spawn_provider};
+use testkit::process::rss_kib;
+use testkit::{AuthorizationRequest, assert_redirected_with_error, spawn_provider};
 
 const REQUESTS: usize = 10_000;
 
-/// This process's resident memory in KiB (the provider runs in-process), 0 where
-/// `/proc` is not there.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Sends `REQUESTS` cookieless authorization requests with this `state`, 16 at a time;
 /// answers how many got each status.
-async fn flood(provider: &crate::helpers::TestProvider, state: &str) -> Vec<StatusCode> {
+async fn flood(provider: &testkit::TestProvider, state: &str) -> Vec<StatusCode> {
     let url = provider.url(&format!(
         "/oauth/authorize?{}",
         AuthorizationRequest {
@@ -64,7 +51,7 @@ async fn ten_thousand_anonymous_authorization_requests_grow_memory_by_a_bounded_
         .await
         .expect("answers");
     assert_redirected_with_error(&refused, "invalid_request", &provider.issuer);
-    assert!(!crate::helpers::location(&refused).contains(&huge));
+    assert!(!testkit::location(&refused).contains(&huge));
 
     let before = rss_kib();
     let statuses = flood(&provider, &huge).await;
@@ -104,7 +91,7 @@ async fn ten_thousand_anonymous_authorization_requests_grow_memory_by_a_bounded_
 
 #[tokio::test]
 async fn authorization_requests_are_rate_limited_per_address_when_limits_are_on() {
-    let provider = crate::helpers::spawn_provider_with(&[
+    let provider = testkit::spawn_provider_with(&[
         ("RATE_LIMIT", "on"),
         ("RATE_LIMIT_AUTHORIZE_PER_MINUTE", "3"),
     ])

@@ -1,14 +1,15 @@
-//! Which store the suite runs against: `TEST_STORE=redis` runs every test on Redis;
-//! `TEST_STORE=memory`, or no `TEST_STORE`, on the in-memory store.
+//! Which store the provider's tests run against. Codes, grants and token families live in
+//! the store, and RFC 6749 §4.1.2 ("the authorization code MUST NOT be used more than
+//! once") or §10.4 (refresh token rotation) must hold on every backend, so the whole suite
+//! runs on either: `TEST_STORE=redis` on Redis; `TEST_STORE=memory`, or no `TEST_STORE`,
+//! on the in-memory store.
 //!
 //! With Redis, the first test that needs it starts one `redis-server` for the whole test
 //! binary, on a free loopback port, with persistence off (`--save '' --appendonly no`).
 //! Each provider (and each contract test's store) gets its own key prefix
 //! (`STORE_PREFIX=t<n>:`), so tests never see each other's keys. The server is started by
 //! a small shell watcher that stops it as soon as the test binary is gone, even when a
-//! test panics.
-
-#![allow(dead_code)]
+//! test panics. [`PrivateRedis`] is one test's own server, to stop and start again.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,6 +21,8 @@ use std::time::Duration;
 use provider::config::Settings;
 use provider::store::Store;
 use shared::env::EnvSource;
+
+pub use crate::process::redis_installed;
 
 /// A `SESSION_KEY` for tests (64 bytes as hex): every instance of one test shares it.
 pub const TEST_SESSION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\
@@ -34,16 +37,6 @@ pub fn redis_requested() -> bool {
         "redis" => true,
         _ => panic!("TEST_STORE={value:?}: expected memory or redis"),
     }
-}
-
-/// Whether `redis-server` is on the `PATH`.
-pub fn redis_installed() -> bool {
-    Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 /// The test binary's Redis.

@@ -1,12 +1,12 @@
-//! Test harness: a provider on a free port, and a browser-like client that keeps cookies
-//! and does not follow redirects, with methods in the protocol's vocabulary.
-
-#![allow(dead_code)]
-
-// Declared here rather than in `main.rs`: the workshop's exercise checks include this file
-// by path, and the harness must bring its backend choice along.
-#[path = "backend.rs"]
-pub mod backend;
+//! The provider alone, in-process on `127.0.0.1:0`, with methods in the protocol's words:
+//! the front channel walked by a [`new_browser`] (request, login, consent, the redirect back),
+//! then the back channel as a client's server makes it: the token endpoint (RFC 6749 §4.1.3,
+//! §4.4, §6) with `client_secret_basic` or as the public client, revocation (RFC 7009),
+//! introspection (RFC 7662) and bearer calls to the API (RFC 6750).
+//!
+//! A test changes one thing (a setting, a request field, a token) and asserts what the
+//! provider answers; the helpers here assert only the steps that must work for the test to
+//! mean anything (the login page is shown, approval redirects).
 
 use std::sync::Arc;
 
@@ -14,22 +14,19 @@ use provider::config::Settings;
 use provider::domain::ManualClock;
 use provider::startup::Application;
 use provider::store::Store;
-use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Response, StatusCode};
 use shared::env::EnvSource;
 use shared::token::TokenResponse;
 
-pub const CLIENT_ID: &str = "testclient";
-pub const CLIENT_SECRET: &str = "testsecret";
-pub const REDIRECT_URI: &str = "http://localhost:3000/callback";
-pub const PUBLIC_CLIENT_ID: &str = "spa-client";
-pub const PUBLIC_REDIRECT_URI: &str = "http://localhost:3000/spa/callback";
-pub const USERNAME: &str = "demo";
-pub const PASSWORD: &str = "demo";
-
-/// RFC 7636 Appendix B.
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+use crate::backend;
+use crate::demo::{
+    CLIENT_ID, CLIENT_SECRET, PASSWORD, PUBLIC_CLIENT_ID, PUBLIC_REDIRECT_URI, REDIRECT_URI,
+    USERNAME,
+};
+use crate::html::hidden_input;
+use crate::pkce::{AuthorizationRequest, VERIFIER};
+use crate::urls::{location, query_param};
+use crate::user_agent::{consent_form, login_form, new_browser};
 
 /// A running provider.
 pub struct TestProvider {
@@ -89,77 +86,6 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
     }
 }
 
-/// A fresh browser: its own cookie jar, no redirect following.
-pub fn new_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client")
-}
-
-/// An authorization request with valid defaults; change one field to test one rule.
-#[derive(Debug, Clone)]
-pub struct AuthorizationRequest {
-    pub client_id: Option<String>,
-    pub redirect_uri: Option<String>,
-    pub response_type: Option<String>,
-    pub scope: Option<String>,
-    pub state: Option<String>,
-    pub code_challenge: Option<String>,
-    pub code_challenge_method: Option<String>,
-    /// Extra raw `name=value` pairs appended as they are (for repeated parameters).
-    pub extra: Vec<(String, String)>,
-}
-
-impl Default for AuthorizationRequest {
-    fn default() -> Self {
-        Self {
-            client_id: Some(CLIENT_ID.into()),
-            redirect_uri: Some(REDIRECT_URI.into()),
-            response_type: Some("code".into()),
-            scope: Some("profile:read teams:read".into()),
-            state: Some("state-123".into()),
-            code_challenge: Some(CHALLENGE.into()),
-            code_challenge_method: Some("S256".into()),
-            extra: Vec::new(),
-        }
-    }
-}
-
-impl AuthorizationRequest {
-    /// The public client's request.
-    pub fn public_client() -> Self {
-        Self {
-            client_id: Some(PUBLIC_CLIENT_ID.into()),
-            redirect_uri: Some(PUBLIC_REDIRECT_URI.into()),
-            ..Self::default()
-        }
-    }
-
-    pub fn query(&self) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        let fields = [
-            ("client_id", &self.client_id),
-            ("redirect_uri", &self.redirect_uri),
-            ("response_type", &self.response_type),
-            ("scope", &self.scope),
-            ("state", &self.state),
-            ("code_challenge", &self.code_challenge),
-            ("code_challenge_method", &self.code_challenge_method),
-        ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                query.append_pair(name, value);
-            }
-        }
-        for (name, value) in &self.extra {
-            query.append_pair(name, value);
-        }
-        query.finish()
-    }
-}
-
 /// The result of walking a flow up to the redirect back to the client.
 #[derive(Debug, Clone)]
 pub struct Redirect {
@@ -198,15 +124,7 @@ impl TestProvider {
         username: &str,
         password: &str,
     ) -> Response {
-        let mut form = vec![
-            ("username".to_owned(), username.to_owned()),
-            ("password".to_owned(), password.to_owned()),
-        ];
-        for name in ["csrf_token", "request_id"] {
-            if let Some(value) = hidden_input(page_html, name) {
-                form.push((name.to_owned(), value));
-            }
-        }
+        let form = login_form(page_html, username, password);
         browser
             .post(self.url("/login"))
             .form(&form)
@@ -233,17 +151,7 @@ impl TestProvider {
         page_html: &str,
         decision: &str,
     ) -> Response {
-        let form = [
-            (
-                "csrf_token",
-                hidden_input(page_html, "csrf_token").unwrap_or_default(),
-            ),
-            (
-                "request_id",
-                hidden_input(page_html, "request_id").unwrap_or_default(),
-            ),
-            ("decision", decision.to_owned()),
-        ];
+        let form = consent_form(page_html, decision);
         browser
             .post(self.url("/oauth/authorize"))
             .form(&form)
@@ -317,13 +225,7 @@ impl TestProvider {
 
     /// POST `/oauth/token` with `form`, authenticated with client_secret_basic.
     pub async fn token_request(&self, form: &[(&str, &str)]) -> Response {
-        self.api
-            .post(self.url("/oauth/token"))
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-            .form(form)
-            .send()
-            .await
-            .expect("the provider answers")
+        self.post_as_client("/oauth/token", form).await
     }
 
     /// Exchanges `code` with the RFC 7636 verifier.
@@ -341,8 +243,7 @@ impl TestProvider {
     pub async fn user_tokens(&self) -> TokenResponse {
         let code = self.authorization_code().await;
         let response = self.exchange_code(&code).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("a token response")
+        issued_tokens(response).await
     }
 
     /// The same flow asking for `scope`.
@@ -357,8 +258,7 @@ impl TestProvider {
             .param("code")
             .expect("a code");
         let response = self.exchange_code(&code).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("a token response")
+        issued_tokens(response).await
     }
 
     /// Uses a refresh token.
@@ -377,8 +277,7 @@ impl TestProvider {
             form.push(("scope", scope));
         }
         let response = self.token_request(&form).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("a token response")
+        issued_tokens(response).await
     }
 
     /// GET `path` with `Authorization: Bearer token`.
@@ -411,102 +310,7 @@ impl TestProvider {
         let body: serde_json::Value = response.json().await.expect("JSON");
         body["active"].as_bool().expect("active is a boolean")
     }
-}
 
-/// The `Location` header of a redirect.
-pub fn location(response: &Response) -> String {
-    location_of(response.headers())
-}
-
-pub fn location_of(headers: &HeaderMap) -> String {
-    headers
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .expect("the response is a redirect with a Location")
-        .to_owned()
-}
-
-/// One query parameter of a URL, decoded.
-pub fn query_param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
-}
-
-/// The `value` of `<input type="hidden" name="NAME" value="...">` in `html`.
-pub fn hidden_input(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&amp;", "&")
-            .replace("&#x2F;", "/")
-            .replace("&quot;", "\""),
-    )
-}
-
-/// Asserts `response` redirects to the client with `error` (and `state`, `iss`).
-pub fn assert_redirected_with_error(response: &Response, error: &str, issuer: &str) {
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "errors after client verification redirect"
-    );
-    let location = location(response);
-    assert!(
-        location.starts_with(REDIRECT_URI),
-        "only to the registered redirect URI: {location}"
-    );
-    assert_eq!(
-        query_param(&location, "error").as_deref(),
-        Some(error),
-        "{location}"
-    );
-    assert!(query_param(&location, "error_description").is_some());
-    assert_eq!(query_param(&location, "iss").as_deref(), Some(issuer));
-}
-
-/// Asserts a JSON error body with `error`.
-pub async fn assert_json_error(
-    response: Response,
-    status: StatusCode,
-    error: &str,
-) -> serde_json::Value {
-    assert_eq!(response.status(), status);
-    let body: serde_json::Value = response.json().await.expect("a JSON error body");
-    assert_eq!(body["error"], error, "{body}");
-    body
-}
-
-// ---------------------------------------------------------------------------------------
-// Helpers for the refresh, revocation, introspection, resource, account, public-client
-// and security modules.
-
-/// The access token and the refresh token of a token response, as strings.
-pub fn token_pair(tokens: &TokenResponse) -> (String, String) {
-    (
-        tokens.access_token.expose().to_owned(),
-        tokens
-            .refresh_token
-            .as_ref()
-            .expect("this grant returns a refresh token")
-            .expose()
-            .to_owned(),
-    )
-}
-
-/// One header of `response` as a string, if present.
-pub fn header_value(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-}
-
-impl TestProvider {
     /// A fresh authorization code for the public client (`spa-client`), PKCE S256.
     pub async fn public_authorization_code(&self) -> String {
         self.authorize(&AuthorizationRequest::public_client())
@@ -542,8 +346,7 @@ impl TestProvider {
     pub async fn public_client_tokens(&self) -> TokenResponse {
         let code = self.public_authorization_code().await;
         let response = self.public_exchange_code(&code).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("a token response")
+        issued_tokens(response).await
     }
 
     /// The public client uses its refresh token (no secret).
@@ -569,8 +372,7 @@ impl TestProvider {
             .param("code")
             .expect("a code");
         let response = self.exchange_code(&code).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("a token response")
+        issued_tokens(response).await
     }
 
     /// GET `path` in `browser`, returning the status and the page.
@@ -583,4 +385,23 @@ impl TestProvider {
         let status = response.status();
         (status, response.text().await.expect("a body"))
     }
+}
+
+/// The access token and the refresh token of a token response, as strings.
+pub fn token_pair(tokens: &TokenResponse) -> (String, String) {
+    (
+        tokens.access_token.expose().to_owned(),
+        tokens
+            .refresh_token
+            .as_ref()
+            .expect("this grant returns a refresh token")
+            .expose()
+            .to_owned(),
+    )
+}
+
+/// A successful token response (RFC 6749 §5.1): 200 and its JSON, asserted.
+async fn issued_tokens(response: Response) -> TokenResponse {
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("a token response")
 }

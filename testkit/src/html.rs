@@ -1,6 +1,38 @@
-//! Just enough HTML reading to fill the provider's forms the way a browser would: the first
-//! `<form method="post">`, its `action`, and its hidden inputs (CSRF token, request id).
-//! The contract fixes those forms' shape (CONTRACT.md, "HTML forms").
+//! Reading a page the way a browser does, just enough to fill the provider's forms: the
+//! login form (RFC 6749 §4.1.1 leaves user authentication to the server) and the consent
+//! form carry a CSRF token and the pending request's id in hidden inputs; a test must send
+//! them back, as a browser would, or it tests nothing but the CSRF check.
+//!
+//! [`hidden_input`] finds one field; [`first_post_form`] reads a whole form (its `action` and
+//! every hidden field) for drivers that know nothing of the page. Values come back with
+//! Tera's HTML escapes undone ([`decode_entities`]).
+
+/// The `value` of `<input type="hidden" name="NAME" value="...">`, by string scanning: the
+/// first `<input` tag naming `name`, whatever the attribute order.
+pub fn hidden_input(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\"");
+    let mut rest = html;
+    while let Some(start) = rest.find("<input") {
+        let tag_end = rest[start..].find('>')? + start;
+        let tag = &rest[start..tag_end];
+        if tag.contains(&needle) {
+            let value_start = tag.find("value=\"")? + "value=\"".len();
+            let value_end = tag[value_start..].find('"')? + value_start;
+            return Some(decode_entities(&tag[value_start..value_end]));
+        }
+        rest = &rest[tag_end..];
+    }
+    None
+}
+
+/// The text of the first `<code>` after `label` in `html` (the client's home page shows
+/// token fingerprints this way, never the tokens).
+pub fn code_after(html: &str, label: &str) -> Option<String> {
+    let start = html.find(label)? + label.len();
+    let open = html[start..].find("<code>")? + start + "<code>".len();
+    let close = html[open..].find("</code>")? + open;
+    Some(html[open..close].to_owned())
+}
 
 /// A form as a browser would submit it, before the person's own fields are added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +150,7 @@ fn attributes(tag: &str) -> Vec<(String, String)> {
                 value
             }
         };
-        pairs.push((name, unescape(&value)));
+        pairs.push((name, decode_entities(&value)));
     }
     pairs
 }
@@ -132,7 +164,7 @@ fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a s
 
 /// The character references Tera's autoescape writes (`&amp; &lt; &gt; &quot; &#x27; &#x2F;`)
 /// and their decimal forms.
-fn unescape(value: &str) -> String {
+pub fn decode_entities(value: &str) -> String {
     if !value.contains('&') {
         return value.to_owned();
     }
@@ -198,6 +230,14 @@ mod tests {
                 ("request_id".to_owned(), "r/1&2".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_hidden_input_is_found_whatever_the_attribute_order_and_unescaped() {
+        assert_eq!(hidden_input(LOGIN, "request_id").as_deref(), Some("r/1&2"));
+        let reordered = r#"<input value="v&#x27;1" type="hidden" name="state">"#;
+        assert_eq!(hidden_input(reordered, "state").as_deref(), Some("v'1"));
+        assert_eq!(hidden_input(LOGIN, "decision"), None);
     }
 
     #[test]
