@@ -556,9 +556,13 @@ impl RunningBinary {
         format!("{}\n{}", read("stdout"), read("stderr"))
     }
 
-    /// Stops the provider and returns everything it printed.
+    /// Stops the provider as an operator would (SIGTERM: it flushes its log and exits) and
+    /// returns everything it printed. A SIGKILL could cut the log's last few milliseconds,
+    /// which the log writes out in batches.
     fn stop(mut self) -> String {
-        let _ = self.child.kill();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
         self.output()
     }
