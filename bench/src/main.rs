@@ -1,4 +1,4 @@
-//! The provider's benchmark (issue 6): `cargo run --release -p bench -- [--smoke] [--memory]`,
+//! The provider's benchmark (docs/performance.md): `cargo run --release -p bench -- [--smoke] [--memory]`,
 //! or `just bench`.
 //!
 //! It builds the provider and a hello-world actix server (`src/bin/reference.rs`) in release
@@ -14,7 +14,7 @@
 //! Every provider scenario runs on a freshly started provider, so one scenario's tokens do
 //! not weigh on the next one's memory or speed. The provider runs with `RATE_LIMIT=off`
 //! and `RUST_LOG=warn` (no line per request), except in the two "default configuration"
-//! rows (issue 14): there `RUST_LOG` is unset, as a user runs it, a line per request goes to
+//! rows (docs/performance.md, "The default configuration"): there `RUST_LOG` is unset, as a user runs it, a line per request goes to
 //! a pipe the benchmark reads, and after the run the provider is stopped with SIGTERM and
 //! its lines are counted: one per answered request, or the row says how many were lost.
 //!
@@ -62,7 +62,7 @@ enum Part {
     Redis,
     /// /public and client_credentials again with the default `RUST_LOG`.
     Default,
-    /// Memory of 1,000 grants rotated 1,000 times each against once (issue 18); only when
+    /// Memory of 1,000 grants rotated 1,000 times each against once (docs/performance.md); only when
     /// `--only` names it.
     Rotations,
 }

@@ -1,6 +1,6 @@
 //! The client's settings: the only place that reads the environment or `.env`.
 //!
-//! Five keys are all it takes to log in with another provider (CONTRACT.md, "Client"):
+//! Five keys are all it takes to log in with another provider (README, "Settings"):
 //! `AUTH_SERVER`, `CLIENT_ID`, `CLIENT_SECRET`, `REDIRECT_URI` and `SCOPES`. Everything
 //! else has a default that works on a laptop. A bad value stops the binary with one line
 //! naming the key and the value ([`SettingError`]).

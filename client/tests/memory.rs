@@ -1,4 +1,4 @@
-//! Memory anonymous requests can grow, at the client (issue 13, item 3). A test binary of
+//! Memory anonymous requests can grow, at the client (docs/robustness.md). A test binary of
 //! its own: resident memory is the process's, so no other test may run beside it.
 
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! The real-browser test's harness (issue 4): headless Chromium walks the OAuth flow the way a
+//! The real-browser test's harness (docs/tests.md): headless Chromium walks the OAuth flow the way a
 //! person does, against a provider and a client started in-process on free ports.
 //!
 //! - `browser` (feature `browser`) drives Chromium through chromedriver and saves screenshots.

@@ -1,4 +1,4 @@
-//! The real-browser test (issue 4): headless Chromium walks the OAuth 2.0 authorization code
+//! The real-browser test (docs/tests.md): headless Chromium walks the OAuth 2.0 authorization code
 //! flow like a person, against a provider (and client) started in-process on free ports,
 //! and saves a screenshot of each page to `docs/screenshots/`.
 //!

@@ -1,4 +1,4 @@
-//! The real-browser test of `/spa` (issue 9): there the JavaScript *is* the OAuth client
+//! The real-browser test of `/spa` (README, "Two kinds of client"): there the JavaScript *is* the OAuth client
 //! (a public client, RFC 6749 §2.1), so only a browser can test it. Headless Chromium logs
 //! in through the page, approves, comes back to `/spa/callback`, sees the profile, refreshes,
 //! revokes; and nothing of the tokens is left in `localStorage`, `sessionStorage` or a

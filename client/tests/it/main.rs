@@ -20,7 +20,7 @@ mod startup;
 mod tokens_stay_server_side;
 mod tolerant_reader;
 mod unauthorized_retry;
-// Robustness (issue 7): hostile input, a provider restart, shutdown.
+// Robustness (docs/robustness.md): hostile input, a provider restart, shutdown.
 mod hostile;
 mod restart;
 mod shutdown;

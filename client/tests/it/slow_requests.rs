@@ -1,4 +1,4 @@
-//! Slow peers (issue 13, item 2), at the client: a body sent one byte at a time must not
+//! Slow peers at the client (README, "Security choices"): a body sent one byte at a time must not
 //! hold a connection for as long as the peer likes, nor keep real users out meanwhile.
 
 use std::net::SocketAddr;

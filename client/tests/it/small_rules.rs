@@ -1,4 +1,4 @@
-//! Smaller rules of the client (issue 13, item 6): a form without a CSRF token, the lab and
+//! Smaller rules of the client (README, "Security choices"): a form without a CSRF token, the lab and
 //! the error gallery only where they are safe, and their actions limited per session.
 
 use reqwest::StatusCode;

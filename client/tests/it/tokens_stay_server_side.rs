@@ -1,4 +1,4 @@
-//! Tokens never reach the browser (CONTRACT.md, "Client"): no access token, refresh token,
+//! Tokens never reach the browser (RFC 9700 §2.1, and the README's "Security choices"): no access token, refresh token,
 //! code verifier or client secret in any body, header or cookie the browser gets.
 
 use base64::Engine;

@@ -1,4 +1,4 @@
-//! Caches and `HEAD` (issue 13, item 6). Pages and API answers with user data carry
+//! Caches and `HEAD` (RFC 9111 §5.2.2.5 `no-store`; RFC 9110 §9.3.2 `HEAD`). Pages and API answers with user data carry
 //! `Cache-Control: no-store`, so no shared or browser cache keeps them; `HEAD` answers
 //! wherever `GET` does, with the same status and headers and no body (RFC 9110 §9.3.2).
 

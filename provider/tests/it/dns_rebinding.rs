@@ -1,4 +1,4 @@
-//! DNS rebinding (issue 13, item 6): a page on `evil.example` points its own name at
+//! DNS rebinding (README, "Security choices"): a page on `evil.example` points its own name at
 //! 127.0.0.1 and drives the provider from the victim's browser; only the `Host` header gives
 //! it away. The provider answers to its issuer's host, the loopback names and
 //! `ALLOWED_HOSTS`, and refuses any other `Host` with 421 and a page saying why.

@@ -152,8 +152,8 @@ enum AuthorizeVerdict {
     Valid,
 }
 
-/// The model of the authorization endpoint's rules (CONTRACT.md, "Authorization endpoint
-/// rules"), on the pairs as sent.
+/// The model of the authorization endpoint's rules (RFC 6749 §4.1.1 and
+/// §4.1.2.1, as `provider/src/oauth/authorize.rs` orders them), on the pairs as sent.
 fn authorize_verdict(pairs: &[(String, String)]) -> AuthorizeVerdict {
     let mut first: HashMap<&str, &str> = HashMap::new();
     let mut count: HashMap<&str, usize> = HashMap::new();

@@ -34,7 +34,7 @@ mod security;
 mod client_auth_limits;
 // RFC 6749 §5.2's characters in every error_description.
 mod error_descriptions;
-// Robustness (issue 7): concurrent requests, hostile input, shutdown.
+// Robustness (docs/robustness.md): concurrent requests, hostile input, shutdown.
 mod hostile_input;
 mod races;
 mod request_log;

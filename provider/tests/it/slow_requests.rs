@@ -1,4 +1,4 @@
-//! Slow peers (issue 13, item 2): a body sent one byte at a time must not hold a connection
+//! Slow peers (README, "Security choices", request bodies read within a deadline): a body sent one byte at a time must not hold a connection
 //! for as long as the peer likes, and must not keep real users out meanwhile.
 
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Team roles (issue 13, item 4): the scope says what the *client* may do, the role says what
+//! Team roles (README, "Security choices", roles as well as scopes; OWASP API1:2023): the scope says what the *client* may do, the role says what
 //! the *user* may do, and a change needs both. The demo user is `admin` of `platform` (alone)
 //! and a plain `member` of `design` (whose admin is `carol`); every token below carries
 //! `teams:write`, so each refusal is the role's, not the scope's.

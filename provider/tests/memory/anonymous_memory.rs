@@ -1,4 +1,4 @@
-//! Memory anonymous requests can grow (issue 13, item 3): a cookieless
+//! Memory anonymous requests can grow (docs/robustness.md): a cookieless
 //! `GET /oauth/authorize` keeps a small session for minutes, and an over-long `state` is
 //! refused and kept nowhere.
 
