@@ -232,6 +232,7 @@ mod tests {
         PendingAuthorization {
             state: CsrfToken::new(state.into()),
             verifier: PkceCodeVerifier::new("v".repeat(43)),
+            nonce: None,
             scopes: vec![],
             started: Instant::now(),
             incremental: false,
