@@ -47,6 +47,8 @@ struct FakeOp {
     /// The `nonce` of the last authorization request.
     nonce: Mutex<Option<String>>,
     jwks_fetches: AtomicUsize,
+    /// The query of the last request to the end_session_endpoint.
+    logout: Mutex<Vec<(String, String)>>,
 }
 
 impl FakeOp {
@@ -123,6 +125,7 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
         spoil,
         nonce: Mutex::new(None),
         jwks_fetches: AtomicUsize::new(0),
+        logout: Mutex::new(Vec::new()),
     });
     let data = web::Data::from(Arc::clone(&op));
     let server = HttpServer::new(move || {
@@ -137,6 +140,7 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                         "authorization_endpoint": format!("{issuer}/authorize"),
                         "token_endpoint": format!("{issuer}/token"),
                         "jwks_uri": format!("{issuer}/jwks"),
+                        "end_session_endpoint": format!("{issuer}/end-session"),
                         "scopes_supported": ["openid", "profile", "email"],
                         "response_types_supported": ["code"],
                         "subject_types_supported": ["public"],
@@ -181,6 +185,28 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                             "id_token": op.id_token(),
                         }))
                 }),
+            )
+            .route(
+                "/end-session",
+                web::get().to(
+                    |op: web::Data<FakeOp>, query: web::Query<Vec<(String, String)>>| async move {
+                        let query = query.into_inner();
+                        let param = |name: &str| {
+                            query
+                                .iter()
+                                .find(|(key, _)| key == name)
+                                .map(|(_, value)| value.clone())
+                                .unwrap_or_default()
+                        };
+                        let mut back =
+                            url::Url::parse(&param("post_logout_redirect_uri")).expect("a URL");
+                        back.query_pairs_mut().append_pair("state", &param("state"));
+                        *op.logout.lock().expect("not poisoned") = query;
+                        HttpResponse::SeeOther()
+                            .insert_header(("Location", back.as_str()))
+                            .finish()
+                    },
+                ),
             )
             .route(
                 "/jwks",
@@ -326,4 +352,56 @@ async fn a_key_rotated_in_after_the_keys_were_cached_is_found_by_the_second_fetc
         .get(&format!("{client}/"))
         .await
         .assert_contains(SUBJECT);
+}
+
+#[tokio::test]
+async fn logout_ends_the_providers_session_at_its_end_session_endpoint_with_the_id_token_hint() {
+    let (client, op) = spawn_fake_op_and_client(Spoil::Nothing).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    let csrf_token = home.hidden("csrf_token");
+
+    let out = browser
+        .post(&format!("{client}/logout"), &[("csrf_token", &csrf_token)])
+        .await;
+    let end_session = out.redirect_target(StatusCode::SEE_OTHER);
+    assert!(
+        end_session.starts_with(&format!("{}/end-session?", op.issuer)),
+        "{end_session}"
+    );
+    let back = browser.get(&end_session).await;
+    let sent = op.logout.lock().expect("not poisoned").clone();
+    let sent = |name: &str| {
+        sent.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let hint = sent("id_token_hint").expect("an id_token_hint");
+    assert_eq!(
+        hint.split('.').count(),
+        3,
+        "the ID token of the login: {hint}"
+    );
+    assert_eq!(sent("client_id").as_deref(), Some(CLIENT_ID));
+    assert_eq!(
+        sent("post_logout_redirect_uri"),
+        Some(format!("{client}/logged-out"))
+    );
+    assert!(sent("state").is_some_and(|state| state.len() >= 22));
+
+    let logged_out = back.redirect_target(StatusCode::SEE_OTHER);
+    let returned = browser.get(&logged_out).await;
+    let home = browser
+        .get(&returned.redirect_target(StatusCode::SEE_OTHER))
+        .await;
+    home.assert_contains("Signed out, here and at the provider");
+    assert!(!home.body.contains(SUBJECT), "{}", home.body);
+
+    // The same return again is not the answer to a logout this browser started.
+    let replayed = browser.get(&logged_out).await;
+    let home = browser
+        .get(&replayed.redirect_target(StatusCode::SEE_OTHER))
+        .await;
+    home.assert_contains("Back from a logout this browser did not start");
 }
