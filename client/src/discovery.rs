@@ -306,4 +306,34 @@ mod tests {
         assert_eq!(endpoints.issuer, "http://p");
         assert!(endpoints.iss_parameter_supported);
     }
+
+    #[test]
+    fn a_provider_is_an_openid_provider_only_with_a_jwks_uri_and_the_openid_scope() {
+        let document = |scopes: &[&str], jwks: Option<&str>| {
+            let body = serde_json::json!({
+                "issuer": "http://p",
+                "authorization_endpoint": "http://p/authorize",
+                "token_endpoint": "http://p/token",
+                "scopes_supported": scopes,
+                "jwks_uri": jwks,
+                "end_session_endpoint": "http://p/logout",
+            })
+            .to_string();
+            let metadata: AuthorizationServerMetadata =
+                serde_json::from_str(&body).expect("metadata");
+            let openid: OpenIdMetadata = serde_json::from_str(&body).expect("openid members");
+            OpenIdProvider::from_metadata(&metadata, openid)
+        };
+        let provider = document(&["openid", "email", "profile:read"], Some("http://p/jwks"))
+            .expect("an OpenID Provider");
+        assert_eq!(provider.jwks_uri, "http://p/jwks");
+        assert_eq!(provider.end_session.as_deref(), Some("http://p/logout"));
+        assert_eq!(
+            provider.claim_scopes,
+            ["email"],
+            "only the offered claim scopes"
+        );
+        assert_eq!(document(&["profile:read"], Some("http://p/jwks")), None);
+        assert_eq!(document(&["openid"], None), None);
+    }
 }

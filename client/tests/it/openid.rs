@@ -36,6 +36,8 @@ enum Spoil {
     UnknownKid,
     Expired,
     BadAtHash,
+    /// No `id_token` in the token response, though the request asked for `openid`.
+    NoIdToken,
     /// Signed with a key published only from the second JWK Set fetch on (a rotation).
     RotatedKey,
 }
@@ -74,7 +76,7 @@ impl FakeOp {
         });
         let mut header = json!({"alg": "ES256", "kid": "k1", "typ": "JWT"});
         match self.spoil {
-            Spoil::Nothing => {}
+            Spoil::Nothing | Spoil::NoIdToken => {}
             Spoil::WrongNonce => claims["nonce"] = json!("a-nonce-from-another-login"),
             Spoil::WrongAudience => {
                 claims["aud"] = json!("another-client");
@@ -128,8 +130,9 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
         logout: Mutex::new(Vec::new()),
     });
     let data = web::Data::from(Arc::clone(&op));
-    let server = HttpServer::new(move || {
-        App::new()
+    let server =
+        HttpServer::new(move || {
+            App::new()
             .app_data(data.clone())
             .route(
                 "/.well-known/openid-configuration",
@@ -175,15 +178,19 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
             .route(
                 "/token",
                 web::post().to(|op: web::Data<FakeOp>| async move {
+                    let mut answer = json!({
+                        "access_token": ACCESS_TOKEN,
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                        "scope": "openid profile email",
+                        "id_token": op.id_token(),
+                    });
+                    if op.spoil == Spoil::NoIdToken {
+                        answer.as_object_mut().expect("an object").remove("id_token");
+                    }
                     HttpResponse::Ok()
                         .insert_header(("Cache-Control", "no-store"))
-                        .json(json!({
-                            "access_token": ACCESS_TOKEN,
-                            "token_type": "Bearer",
-                            "expires_in": 3600,
-                            "scope": "openid profile email",
-                            "id_token": op.id_token(),
-                        }))
+                        .json(answer)
                 }),
             )
             .route(
@@ -219,11 +226,11 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                     HttpResponse::Ok().json(json!({ "keys": keys }))
                 }),
             )
-    })
-    .workers(1)
-    .listen(op_listener)
-    .expect("listens")
-    .run();
+        })
+        .workers(1)
+        .listen(op_listener)
+        .expect("listens")
+        .run();
     tokio::spawn(server);
     spawn_client_on(client_listener, &issuer, &[("CLIENT_ID", CLIENT_ID)]);
     (client, op)
@@ -324,6 +331,11 @@ async fn an_expired_id_token_is_refused_at_the_exp_check() {
 #[tokio::test]
 async fn an_id_token_whose_at_hash_is_of_another_access_token_is_refused() {
     assert_refused_at(Spoil::BadAtHash, "at_hash").await;
+}
+
+#[tokio::test]
+async fn a_token_response_without_an_id_token_to_an_openid_request_is_refused() {
+    assert_refused_at(Spoil::NoIdToken, "id_token").await;
 }
 
 #[tokio::test]
