@@ -130,23 +130,7 @@ pub async fn discover(
         ),
     ];
     for (source, url) in candidates {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(&url)
-            .header(header::ACCEPT, "application/json")
-            .body(Vec::new())
-            .map_err(|error| ClientError::ProviderBroken {
-                url: url.clone(),
-                detail: format!("not a usable URL ({error})"),
-            })?;
-        let response =
-            recorder
-                .send(request)
-                .await
-                .map_err(|error| ClientError::ProviderUnreachable {
-                    url: issuer.clone(),
-                    detail: error.to_string(),
-                })?;
+        let response = get_json(recorder, &url, &issuer).await?;
         match response.status().as_u16() {
             200 => {
                 let metadata: AuthorizationServerMetadata = serde_json::from_slice(response.body())
@@ -192,6 +176,31 @@ pub async fn discover(
         source: Source::ContractPaths,
         openid: None,
     })
+}
+
+/// A GET of a JSON document of the provider's (its metadata, its JWK Set), recorded on
+/// `recorder` for the inspector. An unreachable provider is named by `reported_url`.
+pub async fn get_json(
+    recorder: &Recorder<'_>,
+    url: &str,
+    reported_url: &str,
+) -> Result<oauth2::HttpResponse, ClientError> {
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(url)
+        .header(header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|error| ClientError::ProviderBroken {
+            url: url.to_owned(),
+            detail: format!("not a usable URL ({error})"),
+        })?;
+    recorder
+        .send(request)
+        .await
+        .map_err(|error| ClientError::ProviderUnreachable {
+            url: reported_url.to_owned(),
+            detail: error.to_string(),
+        })
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.

@@ -42,7 +42,6 @@ use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
-use oauth2::http::{Method, Request, header};
 use oauth2::{
     AuthType, AuthUrl, Client, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet,
     EndpointSet, ExtraTokenFields, IntrospectionUrl, RedirectUrl, RevocationUrl,
@@ -202,20 +201,7 @@ impl OAuth {
             url: url.clone(),
             detail,
         };
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(url)
-            .header(header::ACCEPT, "application/json")
-            .body(Vec::new())
-            .map_err(|error| broken(format!("jwks_uri is not a usable URL ({error})")))?;
-        let response =
-            recorder
-                .send(request)
-                .await
-                .map_err(|error| ClientError::ProviderUnreachable {
-                    url: url.clone(),
-                    detail: error.to_string(),
-                })?;
+        let response = discovery::get_json(recorder, url, url).await?;
         if response.status().as_u16() != 200 {
             return Err(broken(format!(
                 "jwks_uri answered HTTP {}",
