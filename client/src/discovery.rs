@@ -8,6 +8,11 @@
 //! 3. neither exists (404): `AUTH_SERVER` plus the paths this project's provider serves
 //!    (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`).
 //!
+//! The same document says whether the provider is an OpenID Provider (Discovery 1.0 §3):
+//! with a `jwks_uri` and `openid` in `scopes_supported`, the client asks for `openid` and
+//! checks the ID token ([`OpenIdProvider`]); without them it stays a plain OAuth client and
+//! learns who signed in from the profile API.
+//!
 //! A provider that cannot be reached is not "absent": discovery fails and is retried on the
 //! next request, so the client can start before the provider. Metadata whose `issuer` is not
 //! `AUTH_SERVER` is refused (RFC 8414 §3.3: "MUST be identical"), or an attacker who could
@@ -56,6 +61,59 @@ pub struct Endpoints {
     /// response without it must be refused.
     pub iss_parameter_supported: bool,
     pub source: Source,
+    /// `Some` when the provider is an OpenID Provider (Discovery 1.0 §3).
+    pub openid: Option<OpenIdProvider>,
+}
+
+/// What OpenID Connect Discovery 1.0 §3 adds to the metadata, as this client uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenIdProvider {
+    /// `jwks_uri`: the provider's public signing keys (RFC 7517 §5).
+    pub jwks_uri: String,
+    /// `userinfo_endpoint` (Core §5.3).
+    pub userinfo: Option<String>,
+    /// `end_session_endpoint` (RP-Initiated Logout 1.0 §2).
+    pub end_session: Option<String>,
+    /// The standard claim scopes the provider offers (Core §5.4): `profile`, `email`.
+    pub claim_scopes: Vec<String>,
+}
+
+/// The OpenID members of the metadata document (Discovery 1.0 §3); the rest is
+/// [`AuthorizationServerMetadata`]'s.
+#[derive(Debug, Default, serde::Deserialize)]
+struct OpenIdMetadata {
+    jwks_uri: Option<String>,
+    userinfo_endpoint: Option<String>,
+    end_session_endpoint: Option<String>,
+}
+
+impl OpenIdProvider {
+    /// An OpenID Provider publishes its keys and offers the `openid` scope; anything less
+    /// is treated as a plain OAuth authorization server.
+    fn from_metadata(
+        metadata: &AuthorizationServerMetadata,
+        openid: OpenIdMetadata,
+    ) -> Option<Self> {
+        let offers = |scope: &str| {
+            metadata
+                .scopes_supported
+                .iter()
+                .any(|offered| offered == scope)
+        };
+        if !offers("openid") {
+            return None;
+        }
+        Some(OpenIdProvider {
+            jwks_uri: openid.jwks_uri?,
+            userinfo: openid.userinfo_endpoint,
+            end_session: openid.end_session_endpoint,
+            claim_scopes: ["profile", "email"]
+                .into_iter()
+                .filter(|scope| offers(scope))
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
 }
 
 /// Finds the endpoints; `recorder` keeps every request made for the flow inspector.
@@ -72,23 +130,7 @@ pub async fn discover(
         ),
     ];
     for (source, url) in candidates {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(&url)
-            .header(header::ACCEPT, "application/json")
-            .body(Vec::new())
-            .map_err(|error| ClientError::ProviderBroken {
-                url: url.clone(),
-                detail: format!("not a usable URL ({error})"),
-            })?;
-        let response =
-            recorder
-                .send(request)
-                .await
-                .map_err(|error| ClientError::ProviderUnreachable {
-                    url: issuer.clone(),
-                    detail: error.to_string(),
-                })?;
+        let response = get_json(recorder, &url, &issuer).await?;
         match response.status().as_u16() {
             200 => {
                 let metadata: AuthorizationServerMetadata = serde_json::from_slice(response.body())
@@ -96,7 +138,13 @@ pub async fn discover(
                         url: url.clone(),
                         detail: format!("the metadata is not valid JSON ({error})"),
                     })?;
-                return from_metadata(metadata, &issuer, source, &url);
+                // The OpenID members, when there are any (a plain RFC 8414 document has none).
+                let openid_members: OpenIdMetadata =
+                    serde_json::from_slice(response.body()).unwrap_or_default();
+                let openid = OpenIdProvider::from_metadata(&metadata, openid_members);
+                let mut endpoints = from_metadata(metadata, &issuer, source, &url)?;
+                endpoints.openid = openid;
+                return Ok(endpoints);
             }
             // Not found (or not allowed): this provider does not publish this document.
             400..=428 | 430..=499 => continue,
@@ -126,7 +174,33 @@ pub async fn discover(
         introspection: Some(settings.provider_url("/oauth/introspect")),
         iss_parameter_supported: false,
         source: Source::ContractPaths,
+        openid: None,
     })
+}
+
+/// A GET of a JSON document of the provider's (its metadata, its JWK Set), recorded on
+/// `recorder` for the inspector. An unreachable provider is named by `reported_url`.
+pub async fn get_json(
+    recorder: &Recorder<'_>,
+    url: &str,
+    reported_url: &str,
+) -> Result<oauth2::HttpResponse, ClientError> {
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(url)
+        .header(header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|error| ClientError::ProviderBroken {
+            url: url.to_owned(),
+            detail: format!("not a usable URL ({error})"),
+        })?;
+    recorder
+        .send(request)
+        .await
+        .map_err(|error| ClientError::ProviderUnreachable {
+            url: reported_url.to_owned(),
+            detail: error.to_string(),
+        })
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
@@ -169,6 +243,7 @@ fn from_metadata(
         ));
     }
     Ok(Endpoints {
+        openid: None,
         issuer: metadata.issuer.trim_end_matches('/').to_owned(),
         authorization: metadata.authorization_endpoint,
         token: metadata.token_endpoint,
@@ -239,5 +314,35 @@ mod tests {
         .expect("valid");
         assert_eq!(endpoints.issuer, "http://p");
         assert!(endpoints.iss_parameter_supported);
+    }
+
+    #[test]
+    fn a_provider_is_an_openid_provider_only_with_a_jwks_uri_and_the_openid_scope() {
+        let document = |scopes: &[&str], jwks: Option<&str>| {
+            let body = serde_json::json!({
+                "issuer": "http://p",
+                "authorization_endpoint": "http://p/authorize",
+                "token_endpoint": "http://p/token",
+                "scopes_supported": scopes,
+                "jwks_uri": jwks,
+                "end_session_endpoint": "http://p/logout",
+            })
+            .to_string();
+            let metadata: AuthorizationServerMetadata =
+                serde_json::from_str(&body).expect("metadata");
+            let openid: OpenIdMetadata = serde_json::from_str(&body).expect("openid members");
+            OpenIdProvider::from_metadata(&metadata, openid)
+        };
+        let provider = document(&["openid", "email", "profile:read"], Some("http://p/jwks"))
+            .expect("an OpenID Provider");
+        assert_eq!(provider.jwks_uri, "http://p/jwks");
+        assert_eq!(provider.end_session.as_deref(), Some("http://p/logout"));
+        assert_eq!(
+            provider.claim_scopes,
+            ["email"],
+            "only the offered claim scopes"
+        );
+        assert_eq!(document(&["profile:read"], Some("http://p/jwks")), None);
+        assert_eq!(document(&["openid"], None), None);
     }
 }

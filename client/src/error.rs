@@ -50,6 +50,17 @@ pub enum ClientError {
     /// A successful-looking authorization response without a `code`.
     #[error("the authorization response has no code")]
     CodeMissing,
+    /// The ID token failed one of its checks (OpenID Connect Core §3.1.3.7), or the
+    /// response to an `openid` request had none (§3.1.3.3).
+    #[error("the ID token failed the {check} check")]
+    IdTokenRefused {
+        /// The check's name (`nonce`, `aud`, …).
+        check: &'static str,
+        /// What it compared, in one sentence (no secrets).
+        detail: String,
+        /// The file and function that made the check.
+        function: &'static str,
+    },
     /// The token endpoint (or revocation, introspection) refused (RFC 6749 §5.2).
     #[error("the provider's {endpoint} endpoint answered {code}")]
     TokenRefused {
@@ -124,6 +135,15 @@ impl ClientError {
                 .title("No login in progress")
                 .text("This browser has no login waiting for an answer: the app was restarted, the session expired, or this link comes from another browser. Nothing was exchanged.")
                 .check("no pending authorization request")
+                .login_link(),
+            IdTokenRefused {
+                check,
+                detail,
+                function,
+            } => page
+                .title(format!("The ID token failed the '{check}' check: you are not signed in"))
+                .text(format!("The provider answered this login with an ID token, and this app checks every ID token before it believes who signed in (OpenID Connect Core §3.1.3.7). This one failed the '{check}' check: {detail}. Nothing from this login was kept. The check is {function}."))
+                .check(format!("ID token: {check}"))
                 .login_link(),
             LoginExpired => page
                 .title("The login took too long")
@@ -226,6 +246,7 @@ impl ResponseError for ClientError {
             | IssuerMismatch { .. }
             | AuthorizationRefused { .. }
             | CodeMissing
+            | IdTokenRefused { .. }
             | TokenRefused { .. }
             | BadRequest(_) => StatusCode::BAD_REQUEST,
             SessionEnded { .. } | NotSignedIn => StatusCode::UNAUTHORIZED,

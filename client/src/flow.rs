@@ -16,7 +16,7 @@ use oauth2::AccessToken;
 use serde::Serialize;
 
 use crate::error::ClientError;
-use crate::oauth::callback::Check;
+use crate::oauth::callback::{Check, IdTokenOutcome};
 use crate::oauth::introspection::Introspection;
 use crate::oauth::refresh::Refresh;
 use crate::oauth::revocation::Revocation;
@@ -47,6 +47,15 @@ pub fn rfc(number: u32, section: &str) -> RfcLink {
     RfcLink {
         label: format!("RFC {number} §{section}"),
         url: format!("https://www.rfc-editor.org/rfc/rfc{number}#section-{section}"),
+    }
+}
+
+/// `openid_core("3.1.3.7", "IDTokenValidation")` → "OpenID Connect Core 1.0 §3.1.3.7",
+/// linking to the section's anchor in the specification.
+pub fn openid_core(section: &str, anchor: &str) -> RfcLink {
+    RfcLink {
+        label: format!("OpenID Connect Core 1.0 §{section}"),
+        url: format!("https://openid.net/specs/openid-connect-core-1_0.html#{anchor}"),
     }
 }
 
@@ -298,6 +307,29 @@ impl Step {
             "provider/src/oauth/token/authorization_code.rs",
             "exchange_code",
         )])
+    }
+
+    /// (E′) OpenID Connect: the ID token of the token response, checked before it is believed.
+    pub fn id_token() -> Self {
+        Step::new(
+            "(E′) ID token: checked before it says who signed in",
+            Channel::Back,
+            "The request asked for 'openid', so the token response carries an ID token: a JWS \
+             signed by the provider saying who signed in (iss + sub), to which client (aud), \
+             when (iat, exp) and for which login (nonce). The client checks it in order, and \
+             keeps nothing if one check fails. Below: its header and claims as decoded (the \
+             signature masked), and each check with its result.",
+        )
+        .rfcs([
+            openid_core("3.1.3.7", "IDTokenValidation"),
+            openid_core("3.1.3.8", "CodeFlowTokenValidation"),
+            rfc(7515, "7.1"),
+        ])
+        .client([
+            code("client/src/oauth/callback.rs", "check_id_token"),
+            code("client/src/oauth/id_token.rs", "validate"),
+        ])
+        .provider([code("provider/src/openid/jws.rs", "sign_jws")])
     }
 
     /// A refresh token grant.
@@ -569,6 +601,7 @@ pub fn callback_steps(callback: &Callback) -> Vec<Step> {
             },
             Check::Error => "4. error: none ✓".to_owned(),
             Check::Code => "5. code: present, sent to the token endpoint with the PKCE verifier ✓".to_owned(),
+            Check::IdToken => "7. ID token: every check passed (see the ID token step) ✓".to_owned(),
         });
     }
     if let Some(refusal) = &callback.refused {
@@ -601,7 +634,49 @@ pub fn callback_steps(callback: &Callback) -> Vec<Step> {
             Err(_) => step.failed(),
         });
     }
+    if let Some(outcome) = &callback.id_token {
+        steps.push(id_token_step(outcome));
+    } else if let Some(ClientError::IdTokenRefused { check, detail, .. }) = &callback.refused {
+        steps.push(
+            Step::id_token()
+                .note(format!("7. ID token: {check}: refused: {detail}"))
+                .failed(),
+        );
+    }
     steps
+}
+
+/// The ID token step: the token decoded (header and claims; the signature masked, as it is
+/// never needed to read the token) and each of `id_token.rs`'s checks with its result.
+pub fn id_token_step(outcome: &IdTokenOutcome) -> Step {
+    let validation = &outcome.validation;
+    let mut step = Step::id_token().recorded(&outcome.wire);
+    let json = |value: &Option<serde_json::Value>| {
+        value
+            .as_ref()
+            .map_or_else(|| "(not decodable)".to_owned(), ToString::to_string)
+    };
+    step = step
+        .note(format!("header: {}", json(&validation.header)))
+        .note(format!("claims: {}", json(&validation.claims)))
+        .note("signature: ••••••••");
+    for (number, result) in validation.checks.iter().enumerate() {
+        step = step.note(format!(
+            "{}. {}: {} {} ({})",
+            number + 1,
+            result.check.name(),
+            result.detail,
+            if result.passed { "✓" } else { "✗ refused" },
+            result.check.function()
+        ));
+    }
+    match &validation.identity {
+        Some(identity) => step.note(format!(
+            "Signed in as sub {:?} at iss {:?}: the pair is the identity (Core §2)",
+            identity.subject, identity.issuer
+        )),
+        None => step.failed(),
+    }
 }
 
 /// A refresh; none when there was no refresh token to send.

@@ -187,6 +187,8 @@ pub struct HomePage {
 #[derive(Debug, Clone, Serialize)]
 pub struct SignedIn {
     pub csrf_token: String,
+    /// Who signed in (`iss` + `sub`), and where the app learned it.
+    pub identity: Option<IdentityView>,
     pub profile: Option<shared::profile::Profile>,
     /// Why the profile is missing (scope not granted, refused).
     pub profile_problem: Option<String>,
@@ -226,6 +228,18 @@ pub struct MissingScope {
     pub name: String,
     pub description: String,
     pub login_href: String,
+}
+
+/// Who signed in: `iss` + `sub` (OpenID Connect Core §2), from the ID token or, with a plain
+/// OAuth provider, from the profile API.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityView {
+    pub issuer: String,
+    pub subject: String,
+    /// Where it came from, in a few words ("the ID token", "the profile API").
+    pub source: String,
+    /// Why that source, in one sentence.
+    pub why: String,
 }
 
 /// What the client knows about its tokens (never the tokens themselves).
@@ -315,6 +329,12 @@ mod tests {
                 requested_scopes: vec![],
                 notice: Some(Notice::ok("n", "t")),
                 signed_in: Some(SignedIn {
+                    identity: Some(IdentityView {
+                        issuer: "http://p".into(),
+                        subject: "<i>sub</i>".into(),
+                        source: "from the ID token".into(),
+                        why: "w".into(),
+                    }),
                     csrf_token: "csrf".into(),
                     profile: Some(shared::profile::Profile {
                         id: "1".into(),
@@ -341,7 +361,10 @@ mod tests {
             .try_render()
         });
         assert!(
-            home.contains("&lt;b&gt;Demo") && !home.contains("<b>Demo"),
+            home.contains("&lt;b&gt;Demo")
+                && !home.contains("<b>Demo")
+                && home.contains("&lt;i&gt;sub")
+                && !home.contains("<i>sub"),
             "{home}"
         );
 

@@ -91,6 +91,16 @@ impl Alg {
             Alg::EdDsa => "EdDSA",
         }
     }
+
+    /// Whether `key` is of the type this algorithm verifies with: an RSA key for RS256, a
+    /// P-256 key for ES256, an Ed25519 key for EdDSA (RFC 7518 §6, RFC 8037 §2).
+    pub fn fits(self, key: &Jwk) -> bool {
+        match self {
+            Alg::Rs256 => key.kty == "RSA",
+            Alg::Es256 => key.kty == "EC" && key.crv.as_deref() == Some("P-256"),
+            Alg::EdDsa => key.kty == "OKP" && key.crv.as_deref() == Some("Ed25519"),
+        }
+    }
 }
 
 /// The JOSE header of a JWS (RFC 7515 §4.1), as sent. Unknown members are ignored.
@@ -225,10 +235,11 @@ pub fn verify_signature(
     signing_input: &[u8],
     signature: &[u8],
 ) -> Result<(), JoseError> {
-    if key
-        .alg
-        .as_deref()
-        .is_some_and(|named| named != alg.as_str())
+    if !alg.fits(key)
+        || key
+            .alg
+            .as_deref()
+            .is_some_and(|named| named != alg.as_str())
     {
         return Err(JoseError::KeyDoesNotFit);
     }
@@ -240,9 +251,6 @@ pub fn verify_signature(
     };
     let verified = match alg {
         Alg::Rs256 => {
-            if key.kty != "RSA" {
-                return Err(JoseError::KeyDoesNotFit);
-            }
             let components = RsaPublicKeyComponents {
                 n: member(&key.n)?,
                 e: member(&key.e)?,
@@ -255,9 +263,6 @@ pub fn verify_signature(
             )
         }
         Alg::Es256 => {
-            if key.kty != "EC" || key.crv.as_deref() != Some("P-256") {
-                return Err(JoseError::KeyDoesNotFit);
-            }
             let (x, y) = (member(&key.x)?, member(&key.y)?);
             if x.len() != 32 || y.len() != 32 {
                 return Err(JoseError::KeyDoesNotFit);
@@ -270,13 +275,8 @@ pub fn verify_signature(
             UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
                 .verify(signing_input, signature)
         }
-        Alg::EdDsa => {
-            if key.kty != "OKP" || key.crv.as_deref() != Some("Ed25519") {
-                return Err(JoseError::KeyDoesNotFit);
-            }
-            UnparsedPublicKey::new(&signature::ED25519, member(&key.x)?)
-                .verify(signing_input, signature)
-        }
+        Alg::EdDsa => UnparsedPublicKey::new(&signature::ED25519, member(&key.x)?)
+            .verify(signing_input, signature),
     };
     verified.map_err(|_| JoseError::BadSignature)
 }

@@ -4,6 +4,11 @@
 //! The browser is sent to the provider with a fresh `state` and the SHA-256 challenge of a
 //! fresh code verifier. Both secrets stay on this server, in a [`PendingAuthorization`],
 //! until the response comes back to the callback (`callback.rs`).
+//!
+//! From an OpenID Provider (discovery found a `jwks_uri` and the `openid` scope), the request
+//! also asks for `openid` (plus `profile` and `email` when offered, Core §5.4) and carries a
+//! fresh `nonce` (Core §3.1.2.1), kept server-side beside `state`: the ID token must echo
+//! it (Core §3.1.3.7 step 11), so a token from another login cannot be replayed here.
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +27,9 @@ pub struct PendingAuthorization {
     pub state: CsrfToken,
     /// The PKCE code verifier (RFC 7636 §4.1): the secret behind the code challenge.
     pub verifier: PkceCodeVerifier,
+    /// The OpenID Connect `nonce` sent (Core §3.1.2.1), when the request asked for
+    /// `openid`: the ID token must carry it. Server-side only, never in a cookie.
+    pub nonce: Option<String>,
     pub scopes: Vec<String>,
     pub started: Instant,
     /// Whether this request widens an existing grant (incremental authorization).
@@ -51,17 +59,35 @@ impl OAuth {
     ) -> AuthorizationRequest {
         // RFC 7636 §4.1–4.2: a random verifier, and its SHA-256 as the challenge.
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        // OpenID Connect Core §3.1.2.1: `openid` makes this an authentication request, and
+        // a `nonce` (16 bytes from the OS's CSPRNG, base64url) binds the ID token to it.
+        let mut scopes = scopes.to_vec();
+        let mut nonce = None;
+        if let Some(openid) = &provider.endpoints.openid {
+            for scope in
+                std::iter::once("openid").chain(openid.claim_scopes.iter().map(String::as_str))
+            {
+                if !scopes.iter().any(|asked| asked == scope) {
+                    scopes.push(scope.to_owned());
+                }
+            }
+            nonce = Some(CsrfToken::new_random().into_secret());
+        }
         // RFC 6749 §10.12: `state`, a value the provider sends back unchanged, binds the
         // response to this browser. `CsrfToken::new_random` is 16 random bytes, base64url.
-        let (url, state) = provider
+        let mut request = provider
             .client
             .authorize_url(CsrfToken::new_random)
             .add_scopes(scopes.iter().cloned().map(Scope::new))
-            .set_pkce_challenge(challenge.clone())
-            .url();
+            .set_pkce_challenge(challenge.clone());
+        if let Some(nonce) = &nonce {
+            request = request.add_extra_param("nonce", nonce.clone());
+        }
+        let (url, state) = request.url();
         tracing::info!(
             scopes = %scopes.join(" "),
             incremental,
+            openid = nonce.is_some(),
             "authorization request built; browser sent to the provider"
         );
         AuthorizationRequest {
@@ -71,7 +97,8 @@ impl OAuth {
             pending: PendingAuthorization {
                 state,
                 verifier,
-                scopes: scopes.to_vec(),
+                nonce,
+                scopes,
                 started: Instant::now(),
                 incremental,
             },

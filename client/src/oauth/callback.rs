@@ -13,6 +13,10 @@
 //! 4. [`check_error`]: the provider did not answer with an `error` (RFC 6749 §4.1.2.1).
 //! 5. [`check_code`]: there is a `code` (§4.1.2).
 //! 6. [`OAuth::exchange_code`]: the code and the PKCE verifier for tokens (§4.1.3).
+//! 7. [`OAuth::check_id_token`]: when the request asked for `openid`, the token response's
+//!    ID token passes every check of `id_token.rs` (OpenID Connect Core §3.1.3.7), with the
+//!    `nonce` kept in step 1's pending request; otherwise nothing is kept. Its `iss` + `sub`
+//!    is who signed in.
 
 use oauth2::{AuthorizationCode, CsrfToken};
 use serde::Deserialize;
@@ -21,9 +25,10 @@ use subtle::ConstantTimeEq;
 use crate::error::ClientError;
 use crate::oauth::AuthorizationErrorCode;
 use crate::oauth::code_exchange::CodeExchange;
+use crate::oauth::id_token::{self, Expected, Validation};
 use crate::oauth::{LOGIN_TIMEOUT, OAuth, PendingAuthorization, Provider, TokenSet};
 use crate::session::vault::{PendingLogins, PendingMatch};
-use crate::wire::Masker;
+use crate::wire::{Masker, Recorded, Recorder};
 
 /// The query of the authorization response at the redirect URI (RFC 6749 §4.1.2, §4.1.2.1,
 /// RFC 9207 §2). Every field is optional here; the checks say which must be present. No
@@ -46,6 +51,15 @@ pub enum Check {
     Issuer,
     Error,
     Code,
+    IdToken,
+}
+
+/// Step 7: the ID token's checks and the JWK Set fetches they needed.
+pub struct IdTokenOutcome {
+    /// Every check that ran, with its result, and the decoded token.
+    pub validation: Validation,
+    /// The `jwks_uri` requests (none when the cached keys knew the `kid`).
+    pub wire: Recorded,
 }
 
 /// The outcome of (C)–(E): the response, how far its checks got, and the exchange if the
@@ -59,6 +73,8 @@ pub struct Callback {
     pub refused: Option<ClientError>,
     /// The token request, once every check passed.
     pub exchange: Option<CodeExchange>,
+    /// Step 7, when the request asked for `openid` and tokens came back.
+    pub id_token: Option<IdTokenOutcome>,
     /// Whether the request answered widens an existing grant (incremental authorization).
     pub incremental: bool,
     /// Masks the client secret wherever the response is shown.
@@ -90,6 +106,7 @@ impl OAuth {
             passed: Vec::new(),
             refused: None,
             exchange: None,
+            id_token: None,
             incremental: false,
             masker: self.masker(),
         };
@@ -113,6 +130,7 @@ impl OAuth {
             response,
             passed,
             exchange,
+            id_token,
             incremental,
             ..
         } = callback;
@@ -133,8 +151,67 @@ impl OAuth {
         passed.push(Check::Code);
         // 6. Only now does the code leave this server, with the verifier only it holds.
         *incremental = pending.incremental;
-        *exchange = Some(self.exchange_code(provider, code, pending).await);
+        let nonce = pending.nonce.clone();
+        let exchanged = exchange.insert(self.exchange_code(provider, code, pending).await);
+        // 7. With OpenID Connect, the ID token says who signed in, once it has passed.
+        if let (Some(nonce), Ok(tokens)) = (nonce, exchanged.result.as_mut()) {
+            let outcome = self.check_id_token(provider, tokens, &nonce).await?;
+            let validation = &outcome.validation;
+            let identity = validation.identity.clone();
+            let refusal = validation
+                .refused()
+                .map(|refused| ClientError::IdTokenRefused {
+                    check: refused.check.name(),
+                    detail: refused.detail.clone(),
+                    function: refused.check.function(),
+                });
+            *id_token = Some(outcome);
+            if let Some(refusal) = refusal {
+                return Err(refusal);
+            }
+            tokens.identity = identity;
+            passed.push(Check::IdToken);
+        }
         Ok(())
+    }
+
+    /// Step 7, OpenID Connect Core §3.1.3.7: the ID token of the token response, checked
+    /// against the discovered issuer and keys, this client, the login's `nonce` and the
+    /// access token (`at_hash`). An unknown `kid` fetches the JWK Set once more: the
+    /// provider may have rotated its keys since they were cached (Core §10.1.1).
+    pub async fn check_id_token(
+        &self,
+        provider: &Provider,
+        tokens: &TokenSet,
+        nonce: &str,
+    ) -> Result<IdTokenOutcome, ClientError> {
+        // Core §3.1.3.3: a successful response to an `openid` request carries an ID token.
+        let Some(token) = tokens.id_token.as_deref() else {
+            return Err(ClientError::IdTokenRefused {
+                check: "id_token",
+                detail: "the token response has no id_token, though the request asked for openid (Core §3.1.3.3)".into(),
+                function: "client/src/oauth/callback.rs check_id_token",
+            });
+        };
+        let expected = Expected {
+            issuer: &provider.endpoints.issuer,
+            client_id: &self.settings.client_id,
+            nonce,
+            access_token: Some(tokens.access.secret()),
+            now: Expected::now_unix(),
+        };
+        let recorder = Recorder::new(&self.http);
+        let keys = self.provider_keys(provider, false, &recorder).await?;
+        let mut validation = id_token::validate(token, &keys, &expected);
+        if validation.wants_fresh_keys() {
+            let keys = self.provider_keys(provider, true, &recorder).await?;
+            validation = id_token::validate(token, &keys, &expected);
+        }
+        let masker = self.masker().secret(tokens.access.secret()).secret(token);
+        Ok(IdTokenOutcome {
+            validation,
+            wire: recorder.finish(masker),
+        })
     }
 }
 

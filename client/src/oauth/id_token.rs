@@ -29,48 +29,29 @@
 //!     (§3.1.3.8, §3.2.2.9): the token response's ID token and access token belong together.
 //!
 //! Each check is recorded with its result (a [`CheckResult`]), so the flow inspector can
-//! show all of them, not just the first that failed. Signature verification is `ring`'s
-//! (already in the tree for TLS): public-key operations only.
+//! show all of them, not just the first that failed. Parsing, the JWK Set and signature
+//! verification are `shared::jose`'s (ring, public-key operations only), the same code
+//! that checks the API's JWT access tokens.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::{self, UnparsedPublicKey};
-use serde::Deserialize;
 use serde_json::Value;
+use shared::jose::{self, Alg, CompactJws, JoseError, Jwk, JwkSet};
 use subtle::ConstantTimeEq;
 
 /// Clock skew tolerated between the provider and this client, for `exp` and `iat`.
 pub const CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// The algorithms this client accepts, as `id_token_signing_alg_values_supported` names
-/// them. Discovery requires providers to offer RS256.
-pub const ALLOWED_ALGORITHMS: [&str; 3] = ["RS256", "ES256", "EdDSA"];
-
-/// A JSON Web Key Set (RFC 7517 §5), as served at the discovered `jwks_uri`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Jwks {
-    pub keys: Vec<Jwk>,
+/// them: [`Alg::ALL`], the allow-list of `shared::jose` (RS256, which Discovery requires
+/// providers to offer, ES256 and EdDSA).
+pub fn allowed_algorithms() -> [&'static str; 3] {
+    Alg::ALL.map(Alg::as_str)
 }
 
-/// One public key (RFC 7517 §4; RFC 7518 §6 for the members of each key type). Members
-/// this client does not use are ignored.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Jwk {
-    pub kty: String,
-    pub kid: Option<String>,
-    #[serde(rename = "use")]
-    pub use_: Option<String>,
-    pub alg: Option<String>,
-    /// RSA modulus and exponent (base64url, big-endian).
-    pub n: Option<String>,
-    pub e: Option<String>,
-    /// EC / OKP curve and coordinates.
-    pub crv: Option<String>,
-    pub x: Option<String>,
-    pub y: Option<String>,
-}
+/// The JWK Set (RFC 7517 §5) served at the discovered `jwks_uri`: `shared::jose`'s, the same
+/// type the API uses for JWT access tokens.
+pub type Jwks = JwkSet;
 
 /// What the ID token must match: everything the client knows before it arrives.
 #[derive(Debug, Clone, Copy)]
@@ -278,29 +259,36 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
         Ok("three base64url parts: a JSON header, JSON claims and a signature".into()),
         &mut validation.checks,
     );
-    let alg = parts
-        .header
-        .get("alg")
-        .and_then(Value::as_str)
-        .unwrap_or("");
 
     // 2.–4. Algorithm, key, signature.
-    if !record(
-        IdTokenCheck::Algorithm,
-        check_algorithm(alg),
-        &mut validation.checks,
-    ) {
-        return validation;
-    }
-    let kid = parts.header.get("kid").and_then(Value::as_str);
+    let alg = match check_algorithm(&parts.jws.header.alg) {
+        Ok(alg) => {
+            record(
+                IdTokenCheck::Algorithm,
+                Ok(format!(
+                    "{} is on the allow-list {:?}",
+                    alg.as_str(),
+                    allowed_algorithms()
+                )),
+                &mut validation.checks,
+            );
+            alg
+        }
+        Err(detail) => {
+            record(IdTokenCheck::Algorithm, Err(detail), &mut validation.checks);
+            return validation;
+        }
+    };
+    let kid = parts.jws.header.kid.as_deref();
     let key = match check_key(jwks, kid, alg) {
         Ok(key) => {
             record(
                 IdTokenCheck::Key,
                 Ok(format!(
-                    "the JWKS has kid {:?}, a {} key for {alg}",
+                    "the JWKS has kid {:?}, a {} key for {}",
                     kid.unwrap_or(""),
-                    key.kty
+                    key.kty,
+                    alg.as_str()
                 )),
                 &mut validation.checks,
             );
@@ -311,7 +299,7 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
             return validation;
         }
     };
-    let signed = check_signature(key, alg, parts.signing_input, &parts.signature);
+    let signed = check_signature(key, alg, &parts.jws);
     if !record(IdTokenCheck::Signature, signed, &mut validation.checks) {
         return validation;
     }
@@ -329,7 +317,11 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
         (IdTokenCheck::AtHash, check_at_hash),
     ];
     for (check, run) in checks {
-        if !record(check, run(claims, expected, alg), &mut validation.checks) {
+        if !record(
+            check,
+            run(claims, expected, alg.as_str()),
+            &mut validation.checks,
+        ) {
             return validation;
         }
     }
@@ -341,135 +333,90 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
     validation
 }
 
-/// The decoded parts of a compact JWS.
-struct Parts<'a> {
+/// The decoded parts of a compact JWS, for the checks and the inspector.
+struct Parts {
+    jws: CompactJws,
+    /// The header as JSON, for the inspector.
     header: Value,
     claims: Value,
-    /// `header.claims` as sent: what the signature covers (RFC 7515 §5.2).
-    signing_input: &'a str,
-    signature: Vec<u8>,
 }
 
-/// 1. Three base64url parts; the first two JSON objects.
-fn check_shape(token: &str) -> Result<Parts<'_>, String> {
-    let mut pieces = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (pieces.next(), pieces.next(), pieces.next(), pieces.next())
-    else {
-        return Err("not three dot-separated parts (a JWS in compact form)".into());
-    };
-    let json = |part: &str, what: &str| -> Result<Value, String> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| format!("the {what} is not base64url"))?;
-        let value: Value =
-            serde_json::from_slice(&bytes).map_err(|_| format!("the {what} is not JSON"))?;
-        if value.is_object() {
-            Ok(value)
-        } else {
-            Err(format!("the {what} is not a JSON object"))
+/// 1. Three base64url parts; a JSON header and JSON claims ([`CompactJws::parse`]).
+fn check_shape(token: &str) -> Result<Parts, String> {
+    let jws = CompactJws::parse(token).map_err(|error| match error {
+        JoseError::UnknownCriticalHeader => {
+            "the header names a critical extension (crit) this client does not understand (RFC 7515 §4.1.11)".to_owned()
         }
-    };
-    let header_value = json(header, "header")?;
-    let claims_value = json(claims, "claims")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| "the signature is not base64url".to_owned())?;
+        _ => "not a compact JWS: three dot-separated base64url parts, a JSON header with alg (RFC 7515 §7.1)".to_owned(),
+    })?;
+    let claims: Value = jws
+        .claims()
+        .map_err(|_| "the claims are not JSON".to_owned())?;
+    if !claims.is_object() {
+        return Err("the claims are not a JSON object".into());
+    }
+    let header = serde_json::to_value(&jws.header).unwrap_or(Value::Null);
     Ok(Parts {
-        header: header_value,
-        claims: claims_value,
-        signing_input: &token[..header.len() + 1 + claims.len()],
-        signature,
+        jws,
+        header,
+        claims,
     })
 }
 
-/// 2. The algorithm allow-list.
-fn check_algorithm(alg: &str) -> Verdict {
-    if ALLOWED_ALGORITHMS.contains(&alg) {
-        return Ok(format!("{alg} is on the allow-list {ALLOWED_ALGORITHMS:?}"));
+/// 2. The algorithm allow-list, [`Alg`]: `none` and HMAC cannot even be named.
+fn check_algorithm(alg: &str) -> Result<Alg, String> {
+    if let Some(allowed) = Alg::from_name(alg) {
+        return Ok(allowed);
     }
+    let allow_list = allowed_algorithms();
     Err(match alg {
         "none" => "alg none: an unsigned token, which anyone can write".into(),
         alg if alg.starts_with("HS") => format!(
             "alg {alg} is an HMAC: its key would be the provider's public key, which anyone can read, so anyone could sign"
         ),
-        alg => format!("alg {alg:?} is not on the allow-list {ALLOWED_ALGORITHMS:?}"),
+        alg => format!("alg {alg:?} is not on the allow-list {allow_list:?}"),
     })
 }
 
 /// 3. The key named by `kid`, of the type `alg` needs.
-fn check_key<'k>(jwks: &'k Jwks, kid: Option<&str>, alg: &str) -> Result<&'k Jwk, String> {
-    let candidates: Vec<&Jwk> = match kid {
-        Some(kid) => jwks
-            .keys
-            .iter()
-            .filter(|key| key.kid.as_deref() == Some(kid))
-            .collect(),
+fn check_key<'k>(jwks: &'k Jwks, kid: Option<&str>, alg: Alg) -> Result<&'k Jwk, String> {
+    let key = match kid {
+        Some(kid) => match jwks.find(kid) {
+            Some(key) => key,
+            None if jwks.keys.iter().any(|key| key.kid.as_deref() == Some(kid)) => {
+                return Err(format!(
+                    "the key with kid {kid:?} is not for signing (use is not sig)"
+                ));
+            }
+            None => return Err(format!("{UNKNOWN_KID} {kid:?}")),
+        },
         // No kid: allowed only when the set leaves no choice (Core §10.1).
-        None if jwks.keys.len() == 1 => jwks.keys.iter().collect(),
+        None if jwks.keys.len() == 1 => &jwks.keys[0],
         None => return Err("the header has no kid, and the JWKS has more than one key".into()),
     };
-    let Some(key) = candidates.first().copied() else {
-        return Err(format!("{UNKNOWN_KID} {:?}", kid.unwrap_or("")));
-    };
-    if key.use_.as_deref().is_some_and(|use_| use_ != "sig") {
+    if let Some(key_alg) = key.alg.as_deref()
+        && key_alg != alg.as_str()
+    {
         return Err(format!(
-            "the key's use is {:?}, not sig",
-            key.use_.as_deref().unwrap_or("")
+            "the key is for {key_alg}, the token says {}",
+            alg.as_str()
         ));
     }
-    if let Some(key_alg) = key.alg.as_deref()
-        && key_alg != alg
-    {
-        return Err(format!("the key is for {key_alg}, the token says {alg}"));
-    }
-    let fits = match alg {
-        "RS256" => key.kty == "RSA",
-        "ES256" => key.kty == "EC" && key.crv.as_deref() == Some("P-256"),
-        "EdDSA" => key.kty == "OKP" && key.crv.as_deref() == Some("Ed25519"),
-        _ => false,
-    };
-    if !fits {
-        return Err(format!("a {} key cannot verify {alg}", key.kty));
+    if !alg.fits(key) {
+        return Err(format!("a {} key cannot verify {}", key.kty, alg.as_str()));
     }
     Ok(key)
 }
 
-/// 4. The signature over `header.claims`, with `ring`.
-fn check_signature(key: &Jwk, alg: &str, signing_input: &str, signature: &[u8]) -> Verdict {
-    let member = |value: &Option<String>, name: &str| -> Result<Vec<u8>, String> {
-        value
-            .as_deref()
-            .and_then(|value| URL_SAFE_NO_PAD.decode(value).ok())
-            .ok_or_else(|| format!("the key's {name} is missing or not base64url"))
-    };
-    let message = signing_input.as_bytes();
-    let verified = match alg {
-        "RS256" => {
-            let n = member(&key.n, "n")?;
-            let e = member(&key.e, "e")?;
-            signature::RsaPublicKeyComponents { n: &n, e: &e }.verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                message,
-                signature,
-            )
-        }
-        "ES256" => {
-            // An uncompressed point: 0x04 || x || y (SEC 1 §2.3.3); JWS ES256 signatures are
-            // r || s, 64 bytes (RFC 7518 §3.4), ring's "FIXED" form.
-            let mut point = vec![0x04];
-            point.extend(member(&key.x, "x")?);
-            point.extend(member(&key.y, "y")?);
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                .verify(message, signature)
-        }
-        "EdDSA" => UnparsedPublicKey::new(&signature::ED25519, member(&key.x, "x")?)
-            .verify(message, signature),
-        _ => return Err(format!("no verifier for {alg}")),
-    };
-    verified
-        .map(|()| format!("{alg} signature verified with kid {:?}", key.kid.as_deref().unwrap_or("")))
-        .map_err(|_| format!("the {alg} signature does not verify with this key: the token was altered or signed by someone else"))
+/// 4. The signature over `header.claims`, with `shared::jose` (ring).
+fn check_signature(key: &Jwk, alg: Alg, jws: &CompactJws) -> Verdict {
+    let alg_name = alg.as_str();
+    jose::verify_signature(alg, key, jws.signing_input.as_bytes(), &jws.signature)
+        .map(|()| format!("{alg_name} signature verified with kid {:?}", key.kid.as_deref().unwrap_or("")))
+        .map_err(|error| match error {
+            JoseError::BadSignature => format!("the {alg_name} signature does not verify with this key: the token was altered or signed by someone else"),
+            other => format!("the key cannot verify {alg_name}: {other}"),
+        })
 }
 
 fn string_claim<'v>(claims: &'v Value, name: &str) -> Option<&'v str> {
@@ -599,7 +546,7 @@ fn check_at_hash(claims: &Value, expected: &Expected<'_>, alg: &str) -> Verdict 
         _ => ring::digest::digest(&ring::digest::SHA256, access_token.as_bytes()),
     };
     let bytes = digest.as_ref();
-    let computed = URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2]);
+    let computed = jose::base64url_encode(&bytes[..bytes.len() / 2]);
     if bool::from(computed.as_bytes().ct_eq(at_hash.as_bytes())) {
         Ok("at_hash matches the access token of the same response".into())
     } else {
@@ -610,6 +557,7 @@ fn check_at_hash(claims: &Value, expected: &Expected<'_>, alg: &str) -> Verdict 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use ring::rand::SystemRandom;
     use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
     use serde_json::json;
@@ -621,7 +569,7 @@ mod tests {
     const NOW: u64 = 1_800_000_000;
 
     fn b64(bytes: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(bytes)
+        jose::base64url_encode(bytes)
     }
 
     /// A test provider's ES256 key and the JWKS publishing it under `kid` "k1".

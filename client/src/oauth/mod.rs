@@ -38,12 +38,17 @@ pub mod errors;
 
 use std::sync::Arc;
 
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, AuthUrl, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IntrospectionUrl, RedirectUrl, RevocationUrl, TokenUrl,
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
 };
-use tokio::sync::OnceCell;
+use oauth2::{
+    AuthType, AuthUrl, Client, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, IntrospectionUrl, RedirectUrl, RevocationUrl,
+    StandardRevocableToken, StandardTokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{OnceCell, RwLock};
 
 use crate::config::Settings;
 use crate::discovery::{self, Endpoints};
@@ -55,11 +60,47 @@ pub use callback::{AuthorizationResponse, Callback, same_state};
 pub use errors::{AuthorizationErrorCode, TokenErrorCode};
 pub use tokens::TokenSet;
 
+use id_token::Jwks;
+
+/// What a token response carries beyond RFC 6749 §5.1: OpenID Connect's `id_token`
+/// (Core §3.1.3.3). `oauth2`'s `BasicTokenResponse` would drop it. No derived `Debug`: the
+/// ID token must not reach a log line by way of `{:?}`.
+#[derive(Clone, Default, Deserialize, Serialize)]
+pub struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for IdTokenField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.id_token {
+            Some(_) => "IdTokenField { id_token: [redacted] }",
+            None => "IdTokenField { id_token: None }",
+        })
+    }
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+/// A token response (RFC 6749 §5.1), with the ID token when there is one.
+pub type ProviderTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
+
 /// The `oauth2` client with the endpoints discovery can give: authorization and token
 /// endpoints always, revocation and introspection when the provider publishes them.
-/// Parameters in the crate's order: auth, device auth, introspection, revocation, token.
-pub type ProviderClient =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet, EndpointSet>;
+/// `oauth2`'s `BasicClient` but for the token response, which keeps `id_token`.
+/// Endpoint parameters in the crate's order: auth, device auth, introspection, revocation, token.
+pub type ProviderClient = Client<
+    BasicErrorResponse,
+    ProviderTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+    EndpointSet,
+>;
 
 /// The provider, once discovered.
 pub struct Provider {
@@ -67,6 +108,9 @@ pub struct Provider {
     pub endpoints: Endpoints,
     /// The discovery requests, masked: step 0 of every flow inspector page.
     pub discovery: Vec<WireRecord>,
+    /// An OpenID Provider's public keys, from its `jwks_uri`: fetched at the first ID token,
+    /// fetched again once when a token names a `kid` they lack (keys rotate, Core §10.1.1).
+    pub keys: RwLock<Option<Jwks>>,
 }
 
 /// The client side of the protocol: discovery, then the calls of the flow (one file each).
@@ -125,10 +169,50 @@ impl OAuth {
                     client,
                     endpoints,
                     discovery: recorder.finish(self.masker()).masked(),
+                    keys: RwLock::new(None),
                 }))
             })
             .await
             .cloned()
+    }
+}
+
+impl OAuth {
+    /// The provider's public keys (Core §10.1): the cached JWK Set, or a fresh one from the
+    /// discovered `jwks_uri` when there is none yet or `fresh` (an unknown `kid`). The fetch
+    /// is recorded on `recorder`, for the inspector.
+    pub async fn provider_keys(
+        &self,
+        provider: &Provider,
+        fresh: bool,
+        recorder: &Recorder<'_>,
+    ) -> Result<Jwks, ClientError> {
+        if !fresh && let Some(keys) = provider.keys.read().await.as_ref() {
+            return Ok(keys.clone());
+        }
+        let Some(openid) = provider.endpoints.openid.as_ref() else {
+            return Err(ClientError::ProviderBroken {
+                url: provider.endpoints.issuer.clone(),
+                detail: "it sent an ID token but publishes no jwks_uri".into(),
+            });
+        };
+        let url = &openid.jwks_uri;
+        let broken = |detail: String| ClientError::ProviderBroken {
+            url: url.clone(),
+            detail,
+        };
+        let response = discovery::get_json(recorder, url, url).await?;
+        if response.status().as_u16() != 200 {
+            return Err(broken(format!(
+                "jwks_uri answered HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        let keys: Jwks = serde_json::from_slice(response.body())
+            .map_err(|error| broken(format!("the JWK Set is not valid JSON ({error})")))?;
+        *provider.keys.write().await = Some(keys.clone());
+        tracing::info!(keys = keys.keys.len(), fresh, "provider's JWK Set fetched");
+        Ok(keys)
     }
 }
 
@@ -155,7 +239,7 @@ fn build_client(settings: &Settings, endpoints: &Endpoints) -> Result<ProviderCl
             IntrospectionUrl::new(url.clone()).map_err(|_| bad("introspection endpoint", url))
         })
         .transpose()?;
-    Ok(BasicClient::new(ClientId::new(settings.client_id.clone()))
+    Ok(Client::new(ClientId::new(settings.client_id.clone()))
         .set_client_secret(ClientSecret::new(
             settings.client_secret.expose().to_owned(),
         ))

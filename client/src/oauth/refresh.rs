@@ -51,6 +51,10 @@ impl OAuth {
                         refresh: tokens.refresh.or_else(|| Some(refresh.clone())),
                         generation: current.generation + 1,
                         refreshes: current.refreshes + 1,
+                        // The identity is the login's; a refreshed ID token (Core §12.2)
+                        // is not checked here, so the login's stays the one kept.
+                        id_token: current.id_token.clone(),
+                        identity: current.identity.clone(),
                         ..tokens
                     },
                 )

@@ -3,10 +3,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth2::basic::{BasicTokenResponse, BasicTokenType};
+use oauth2::basic::BasicTokenType;
 use oauth2::{AccessToken, RefreshToken, TokenResponse};
 
 use crate::error::ClientError;
+use crate::oauth::ProviderTokenResponse;
+use crate::oauth::id_token::Identity;
 
 /// How the tokens were obtained: the grant type of the token request (RFC 6749 §4.1.3, §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +44,19 @@ pub struct TokenSet {
     /// request already refreshed.
     pub generation: u64,
     pub refreshes: u64,
+    /// The ID token of the response, as received (OpenID Connect Core §3.1.3.3), kept for
+    /// `id_token_hint` at logout. Only believed once `id_token::validate` has passed.
+    pub id_token: Option<String>,
+    /// Who signed in, from the validated ID token (`iss` + `sub`); `None` for a plain
+    /// OAuth provider, whose profile API says who it is instead.
+    pub identity: Option<Identity>,
 }
 
 impl TokenSet {
     /// RFC 6749 §5.1: the token response, checked and kept. `requested_scopes` stand in
     /// for a response without `scope` ("OPTIONAL, if identical to the scope requested").
     pub fn from_response(
-        response: &BasicTokenResponse,
+        response: &ProviderTokenResponse,
         requested_scopes: &[String],
         obtained_by: GrantType,
     ) -> Result<TokenSet, ClientError> {
@@ -73,6 +81,8 @@ impl TokenSet {
             obtained_by,
             generation: 0,
             refreshes: 0,
+            id_token: response.extra_fields().id_token.clone(),
+            identity: None,
         })
     }
 
@@ -128,6 +138,8 @@ mod tests {
             obtained_by: GrantType::AuthorizationCode,
             generation: 0,
             refreshes: 0,
+            id_token: None,
+            identity: None,
         };
         let margin = Duration::from_secs(5);
         assert!(tokens(3, 3600).needs_refresh(margin));

@@ -12,8 +12,8 @@ use shared::scope::Scope;
 
 use crate::error::ClientError;
 use crate::pages::{
-    HomePage, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView, TokenFacts,
-    html_response,
+    HomePage, IdentityView, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView,
+    TokenFacts, html_response,
 };
 use crate::provider_api::{ProviderApi, path_segment};
 use crate::routes::AppState;
@@ -177,7 +177,25 @@ async fn signed_in_view(
             ),
         })
         .collect();
+    // Who signed in: the validated ID token's iss + sub, or (a plain OAuth provider) the
+    // profile API's answer, which only says whose access token this is.
+    let identity = match (&tokens.identity, &profile) {
+        (Some(identity), _) => Some(IdentityView {
+            issuer: identity.issuer.clone(),
+            subject: identity.subject.clone(),
+            source: "from the ID token".into(),
+            why: "The provider is an OpenID Provider: it said who signed in with a signed ID token, which this app checked (signature, iss, aud, exp, nonce, …) before believing it (OpenID Connect Core §3.1.3.7).".into(),
+        }),
+        (None, Some(profile)) => Some(IdentityView {
+            issuer: app.oauth.settings().issuer(),
+            subject: profile.id.clone(),
+            source: "from the profile API".into(),
+            why: "The provider is a plain OAuth authorization server (no OpenID Connect in its metadata), so the app asked its profile API, GET /api/auth/me, whose access token this is. OAuth alone is not authentication: an ID token would say who signed in, to this client, for this login.".into(),
+        }),
+        (None, None) => None,
+    };
     Ok(SignedIn {
+        identity,
         csrf_token: session.csrf_token()?,
         profile,
         profile_problem,

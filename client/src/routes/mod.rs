@@ -70,6 +70,7 @@ pub fn configure(callback_path: String) -> impl FnOnce(&mut web::ServiceConfig) 
                 web::post().to(teams::remove_member),
             )
             .route("/logout", web::post().to(logout::logout))
+            .route("/logged-out", web::get().to(logout::logged_out))
             .route("/flow", web::get().to(flow::flow))
             .route("/static/style.css", web::get().to(static_files::stylesheet))
             .route("/static/favicon.svg", web::get().to(static_files::favicon))

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::flow::{FlowLog, Step};
@@ -107,6 +108,9 @@ pub struct BrowserState {
     pub pending: PendingLogins,
     flow: Mutex<FlowLog>,
     notice: Mutex<Option<Notice>>,
+    /// The `state` sent with an RP-initiated logout (RP-Initiated Logout 1.0 §2), until the
+    /// provider sends the browser back with it.
+    logout_state: Mutex<Option<String>>,
 }
 
 impl BrowserState {
@@ -119,6 +123,21 @@ impl BrowserState {
             tokens.generation = old.generation + 1;
         }
         guard.replace(tokens)
+    }
+
+    /// A fresh `state` for a logout at the provider, kept until the browser comes back.
+    pub fn begin_logout(&self) -> String {
+        let state = oauth2::CsrfToken::new_random().into_secret();
+        lock(&self.logout_state).replace(state.clone());
+        state
+    }
+
+    /// Whether `state` is the one [`begin_logout`](Self::begin_logout) kept (constant time);
+    /// it is used up either way.
+    pub fn finish_logout(&self, state: &str) -> bool {
+        lock(&self.logout_state)
+            .take()
+            .is_some_and(|kept| bool::from(kept.as_bytes().ct_eq(state.as_bytes())))
     }
 
     /// Starts a new flow in the inspector.
@@ -232,6 +251,7 @@ mod tests {
         PendingAuthorization {
             state: CsrfToken::new(state.into()),
             verifier: PkceCodeVerifier::new("v".repeat(43)),
+            nonce: None,
             scopes: vec![],
             started: Instant::now(),
             incremental: false,
