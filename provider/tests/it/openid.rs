@@ -1,10 +1,13 @@
-//! OpenID Connect: discovery (Discovery 1.0 §3, §4), the JWK Set (Core §10.1, RFC 7517).
+//! OpenID Connect: discovery (Discovery 1.0 §3, §4), the JWK Set (Core §10.1, RFC 7517),
+//! the ID token at the code exchange and on refresh (Core §3.1.3.3, §3.1.3.6, §12.2), as a
+//! Relying Party sees them: each ID token is verified with the published JWKS.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use provider::openid::keys::{Algorithm, SigningKey};
-use serde_json::Value;
-use testkit::{TestProvider, spawn_provider, spawn_provider_with};
+use provider::openid::jws::{token_hash, verify};
+use provider::openid::keys::{Algorithm, Jwks, SigningKey};
+use serde_json::{Map, Value};
+use testkit::{AuthorizationRequest, CLIENT_ID, TestProvider, spawn_provider, spawn_provider_with};
 
 async fn get_json(provider: &TestProvider, path: &str) -> Value {
     let response = provider
@@ -119,4 +122,158 @@ async fn a_signing_key_file_is_the_one_key_published() {
         discovery["id_token_signing_alg_values_supported"],
         serde_json::json!(["ES256"])
     );
+}
+
+/// An `openid` request with this nonce, through login and consent, exchanged: the token
+/// response's JSON.
+async fn openid_tokens(provider: &TestProvider, scope: &str, nonce: Option<&str>) -> Value {
+    let request = AuthorizationRequest {
+        scope: Some(scope.into()),
+        extra: nonce
+            .map(|nonce| vec![("nonce".to_owned(), nonce.to_owned())])
+            .unwrap_or_default(),
+        ..AuthorizationRequest::default()
+    };
+    let code = provider
+        .authorize(&request)
+        .await
+        .param("code")
+        .expect("a code");
+    let response = provider.exchange_code(&code).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
+
+/// The ID token of a token response, verified with the provider's published JWKS (as a
+/// Relying Party does, Core §3.1.3.7 step 6): its header and claims.
+async fn verified_id_token(
+    provider: &TestProvider,
+    tokens: &Value,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let id_token = tokens["id_token"].as_str().expect("an id_token");
+    let jwks: Jwks = serde_json::from_value(get_json(provider, "/.well-known/jwks.json").await)
+        .expect("a JWK Set");
+    let verified = verify(id_token, &jwks, &Algorithm::ALL).expect("signed with a published key");
+    (verified.header, verified.claims)
+}
+
+#[tokio::test]
+async fn an_openid_code_exchange_returns_an_id_token_for_this_user_client_and_request() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "openid profile email", Some("n-0S6_WzA2Mj")).await;
+    let (header, claims) = verified_id_token(&provider, &tokens).await;
+
+    assert!(header["kid"].as_str().is_some_and(|kid| !kid.is_empty()));
+    assert_eq!(header["alg"], "RS256", "the generated keys are RS256");
+    assert_eq!(claims["iss"], provider.issuer.as_str());
+    assert_eq!(claims["sub"], "user1");
+    assert_eq!(claims["aud"], CLIENT_ID);
+    assert_eq!(claims["azp"], CLIENT_ID);
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj", "the nonce exactly as sent");
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+    assert_eq!(
+        claims["at_hash"],
+        token_hash(Algorithm::RS256, access_token),
+        "at_hash is the left half of the access token's SHA-256 (Core 3.1.3.6)"
+    );
+    let number = |name: &str| claims[name].as_u64().unwrap_or_else(|| panic!("{name}"));
+    assert!(number("exp") > number("iat"));
+    assert!(number("auth_time") <= number("iat"));
+    assert_eq!(
+        number("exp") - number("iat"),
+        tokens["expires_in"].as_u64().expect("expires_in"),
+        "it lives as long as the access token"
+    );
+    assert_eq!(tokens["scope"], "openid profile email");
+}
+
+#[tokio::test]
+async fn a_request_without_openid_gets_no_id_token_even_with_a_nonce() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "profile:read", Some("n-123")).await;
+    assert!(tokens.get("id_token").is_none(), "{tokens}");
+    assert!(tokens["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn an_openid_request_without_a_nonce_gets_an_id_token_without_one() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "openid", None).await;
+    let (_, claims) = verified_id_token(&provider, &tokens).await;
+    assert!(claims.get("nonce").is_none());
+    assert_eq!(claims["sub"], "user1");
+}
+
+#[tokio::test]
+async fn a_refresh_of_an_openid_grant_returns_a_new_id_token_with_the_same_sub_and_auth_time() {
+    let provider = spawn_provider().await;
+    let first = openid_tokens(&provider, "openid profile:read", Some("n-abc")).await;
+    let (_, before) = verified_id_token(&provider, &first).await;
+
+    let response = provider
+        .refresh(first["refresh_token"].as_str().expect("a refresh token"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let second: Value = response.json().await.expect("JSON");
+    let (_, after) = verified_id_token(&provider, &second).await;
+    for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
+        assert_eq!(after[claim], before[claim], "{claim} (Core 12.2)");
+    }
+    assert!(
+        after.get("nonce").is_none(),
+        "no authentication request, no nonce"
+    );
+    assert_eq!(
+        after["at_hash"],
+        token_hash(
+            Algorithm::RS256,
+            second["access_token"].as_str().expect("an access token")
+        ),
+        "at_hash of the new access token"
+    );
+
+    // Narrowed to a scope without `openid`, a refresh is plain OAuth again.
+    let narrowed = provider
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                second["refresh_token"].as_str().expect("rotated"),
+            ),
+            ("scope", "profile:read"),
+        ])
+        .await;
+    assert_eq!(narrowed.status(), 200);
+    let narrowed: Value = narrowed.json().await.expect("JSON");
+    assert!(narrowed.get("id_token").is_none(), "{narrowed}");
+}
+
+#[tokio::test]
+async fn a_nonce_that_cannot_be_kept_is_invalid_request_redirected_to_the_client() {
+    let provider = spawn_provider().await;
+    let request = AuthorizationRequest {
+        scope: Some("openid".into()),
+        extra: vec![("nonce".into(), "x".repeat(513))],
+        ..AuthorizationRequest::default()
+    };
+    let response = provider
+        .start_authorization(&testkit::new_browser(), &request)
+        .await;
+    testkit::assert_redirected_with_error(&response, "invalid_request", &provider.issuer);
+}
+
+#[tokio::test]
+async fn the_openid_scopes_are_offered_with_their_descriptions_on_the_consent_page() {
+    let provider = spawn_provider().await;
+    let request = AuthorizationRequest {
+        scope: Some("openid profile email".into()),
+        ..AuthorizationRequest::default()
+    };
+    let html = provider
+        .reach_consent(&testkit::new_browser(), &request)
+        .await;
+    for scope in ["openid", "profile", "email"] {
+        assert!(html.contains(scope), "{scope}");
+    }
+    assert!(html.contains("Know your email address"));
 }

@@ -49,7 +49,7 @@ async fn plant(
     app: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
     if query.get("log_in").is_some() {
-        session.log_in(&app.user.id)?;
+        session.log_in(&app.user.id, app.clock.now_millis())?;
     }
     let field = query.get("field").cloned().unwrap_or_default();
     let value: serde_json::Value =
