@@ -371,7 +371,7 @@ fn authorization_server(
     }
 }
 
-/// The resource server's routes (RFC 6750).
+/// The resource server's routes (RFC 6750), OpenID Connect's UserInfo among them.
 fn resource_server(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
     move |cfg| {
         cfg.service(
@@ -388,6 +388,12 @@ fn resource_server(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) 
                     "/user/teams/{team_id}/members/{username}",
                     web::delete().to(api::teams::remove_member),
                 ),
+        )
+        .service(
+            web::resource(api::userinfo::USERINFO_PATH)
+                .wrap(cors(settings))
+                .route(web::get().to(api::userinfo::userinfo))
+                .route(web::post().to(api::userinfo::userinfo)),
         )
         .route("/protected", web::get().to(api::demo::protected))
         .route("/resource", web::get().to(api::demo::protected))

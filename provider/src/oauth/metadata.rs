@@ -12,6 +12,7 @@ use crate::openid::keyset::KeySet;
 use crate::state::AppState;
 
 use super::discovery::{CLAIMS_SUPPORTED, JWKS_PATH};
+use crate::api::userinfo::USERINFO_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
@@ -33,7 +34,7 @@ pub fn describe(issuer: &str, keys: &KeySet) -> AuthorizationServerMetadata {
         authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
         jwks_uri: Some(format!("{issuer}{JWKS_PATH}")),
-        userinfo_endpoint: None,
+        userinfo_endpoint: Some(format!("{issuer}{USERINFO_PATH}")),
         revocation_endpoint: Some(format!("{issuer}/oauth/revoke")),
         introspection_endpoint: Some(format!("{issuer}/oauth/introspect")),
         scopes_supported: Scope::ALL

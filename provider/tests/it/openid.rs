@@ -277,3 +277,95 @@ async fn the_openid_scopes_are_offered_with_their_descriptions_on_the_consent_pa
     }
     assert!(html.contains("Know your email address"));
 }
+
+#[tokio::test]
+async fn userinfo_answers_the_id_tokens_sub_and_the_claims_of_the_granted_scopes() {
+    let provider = spawn_provider().await;
+    let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
+    let userinfo = discovery["userinfo_endpoint"]
+        .as_str()
+        .expect("a userinfo_endpoint")
+        .to_owned();
+    assert_eq!(userinfo, format!("{}/userinfo", provider.issuer));
+
+    let tokens = openid_tokens(&provider, "openid profile email", None).await;
+    let (_, id_claims) = verified_id_token(&provider, &tokens).await;
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+    for post in [false, true] {
+        let request = if post {
+            provider.api.post(&userinfo)
+        } else {
+            provider.api.get(&userinfo)
+        };
+        let response = request
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 200, "POST: {post}");
+        let claims: Value = response.json().await.expect("JSON");
+        assert_eq!(claims["sub"], id_claims["sub"], "Core 5.3.2");
+        assert_eq!(claims["preferred_username"], "demo");
+        assert_eq!(claims["name"], "Demo User");
+        assert_eq!(claims["email"], "demo@example.com");
+        assert!(claims["email_verified"].is_boolean());
+    }
+
+    // `openid` alone: `sub` and nothing else.
+    let bare = openid_tokens(&provider, "openid", None).await;
+    let claims: Value = provider
+        .api
+        .get(&userinfo)
+        .bearer_auth(bare["access_token"].as_str().expect("an access token"))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(claims, serde_json::json!({"sub": "user1"}));
+}
+
+#[tokio::test]
+async fn userinfo_refuses_a_token_without_openid_and_a_request_without_a_token_per_rfc_6750() {
+    let provider = spawn_provider().await;
+    let plain = provider.user_tokens_with_scope("profile:read").await;
+    let response = provider
+        .api
+        .get(provider.url("/userinfo"))
+        .bearer_auth(plain.access_token.expose())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 403);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer") && challenge.contains("insufficient_scope"),
+        "{challenge}"
+    );
+
+    let anonymous = provider
+        .api
+        .get(provider.url("/userinfo"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+
+    let forged = provider
+        .api
+        .post(provider.url("/userinfo"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(forged.status(), 401);
+    let challenge = forged.headers()["www-authenticate"]
+        .to_str()
+        .expect("ASCII");
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+}
