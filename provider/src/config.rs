@@ -11,6 +11,8 @@ use shared::Secret;
 use shared::env::{EnvSource, SettingError, is_http_url};
 use shared::limits::ConnectionLimits;
 
+use crate::openid::keys::SigningKey;
+
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
 /// authorization code lifetime of 10 minutes is RECOMMENDED"; this provider allows
 /// at most 60 s (README, "Settings": `CODE_TTL`), since a code is redeemed within seconds.
@@ -105,6 +107,23 @@ pub struct Settings {
     /// may take to arrive, and how many connections may be open at once (see
     /// [`shared::limits`], where both are read, the same way as by the client).
     pub limits: ConnectionLimits,
+    /// `SIGNING_KEY_FILE` (unset): a PKCS#8 PEM private key (RSA 2048–4096 bits, P-256 or
+    /// Ed25519) that signs ID tokens (OpenID Connect Core §2, §10.1), read at start. Unset,
+    /// the provider generates RS256 keys at its first start (Discovery 1.0 §3: every OpenID
+    /// Provider supports RS256). A file that does not load stops start-up naming this key.
+    pub signing_key: Option<SigningKey>,
+}
+
+/// `SIGNING_KEY_FILE`: the key in the file it names, or `None` when unset (keys are then
+/// generated). The error line names the key, the file and how to make one that works.
+fn parse_signing_key(env: &EnvSource) -> Result<Option<SigningKey>, SettingError> {
+    let path = env.string("SIGNING_KEY_FILE", "");
+    if path.is_empty() {
+        return Ok(None);
+    }
+    SigningKey::from_pem_file(&path)
+        .map(Some)
+        .map_err(|error| env.error("SIGNING_KEY_FILE", &error.to_string()))
 }
 
 /// The `STORE` setting.
@@ -381,6 +400,7 @@ impl Settings {
             store,
             store_prefix: env.string("STORE_PREFIX", "oauth:"),
             limits: ConnectionLimits::from_source(env)?,
+            signing_key: parse_signing_key(env)?,
         })
     }
 
@@ -406,6 +426,15 @@ mod tests {
         assert!(settings.rate_limit);
         assert!(!settings.allow_bearer_in_query);
         assert_eq!(settings.allowed_origins, vec!["http://localhost:3000"]);
+        assert!(settings.signing_key.is_none(), "keys are generated");
+    }
+
+    #[test]
+    fn a_signing_key_file_that_does_not_load_is_refused_naming_the_key() {
+        let missing = EnvSource::from_pairs([("SIGNING_KEY_FILE", "/nonexistent/key.pem")]);
+        let error = Settings::from_source(&missing).expect_err("no such file");
+        assert_eq!(error.key, "SIGNING_KEY_FILE");
+        assert!(error.to_string().contains("cannot read it"), "{error}");
     }
 
     #[test]

@@ -34,6 +34,11 @@
 //!   [`oauth::token::refresh_token::refresh`] rotates the refresh token.
 //! - (F) [`api::bearer::Authorized`] checks the token and its scope.
 //!
+//! With `openid` in the scope the same flow is OpenID Connect's (Core 1.0 §3.1): the client
+//! found everything at [`oauth::discovery::openid_configuration`]; (A) keeps the `nonce`;
+//! (E) adds an ID token, [`oauth::token::IssuedPair::id_token`], signed with a key
+//! published at [`oauth::discovery::jwks`]; [`api::userinfo::userinfo`] answers the claims.
+//!
 //! Modules in reading order, as the `mod` lines below: settings, the domain
 //! (framework-free), the store, the app's state, the authorization server's endpoints, the
 //! browser pages, the resource server, then the wiring (errors as answers, rate limits,

@@ -139,7 +139,10 @@ impl Application {
             .session_key
             .as_ref()
             .map_or_else(Key::generate, |key| Key::from(key.expose()));
-        let app = web::Data::new(AppState::new(settings, backends.store, clock));
+        let app = web::Data::new(
+            AppState::new(settings, backends.store, clock)
+                .context("cannot make the keys that sign ID tokens")?,
+        );
         let settings = &app.settings;
         let sessions = backends.sessions;
         let rate_limits = web::Data::new(RateLimits::new(
@@ -311,7 +314,8 @@ fn cors(settings: &Settings) -> Cors {
         .max_age(600)
 }
 
-/// The authorization server's routes (RFC 6749, 7009, 7662, 8414) and its pages.
+/// The authorization server's routes (RFC 6749, 7009, 7662, 8414, OpenID Connect Discovery
+/// 1.0) and its pages.
 fn authorization_server(
     settings: &Settings,
     rate_limit: bool,
@@ -320,6 +324,14 @@ fn authorization_server(
         cfg.route(
             "/.well-known/oauth-authorization-server",
             web::get().to(oauth::metadata::metadata),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            web::get().to(oauth::discovery::openid_configuration),
+        )
+        .route(
+            oauth::discovery::JWKS_PATH,
+            web::get().to(oauth::discovery::jwks),
         )
         .service(
             web::resource("/oauth/authorize")
@@ -359,7 +371,7 @@ fn authorization_server(
     }
 }
 
-/// The resource server's routes (RFC 6750).
+/// The resource server's routes (RFC 6750), OpenID Connect's UserInfo among them.
 fn resource_server(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
     move |cfg| {
         cfg.service(
@@ -376,6 +388,12 @@ fn resource_server(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) 
                     "/user/teams/{team_id}/members/{username}",
                     web::delete().to(api::teams::remove_member),
                 ),
+        )
+        .service(
+            web::resource(api::userinfo::USERINFO_PATH)
+                .wrap(cors(settings))
+                .route(web::get().to(api::userinfo::userinfo))
+                .route(web::post().to(api::userinfo::userinfo)),
         )
         .route("/protected", web::get().to(api::demo::protected))
         .route("/resource", web::get().to(api::demo::protected))

@@ -1,5 +1,5 @@
 //! What every handler can reach: settings, the registered clients, the demo user, the store,
-//! and the clock every expiry is measured on.
+//! the keys that sign ID tokens, and the clock every expiry is measured on.
 
 use std::sync::Arc;
 
@@ -9,6 +9,9 @@ use crate::domain::client::{ClientRegistry, RegisteredClient};
 use crate::domain::teams::Teams;
 use crate::domain::token::RefreshTokenKey;
 use crate::domain::user::DemoUser;
+use crate::openid::keys::KeyError;
+use crate::openid::keyset::KeySet;
+use crate::openid::signing::startup_key_set;
 use crate::store::Store;
 
 /// The provider's shared state, built once from [`Settings`].
@@ -23,11 +26,15 @@ pub struct AppState {
     pub refresh_key: RefreshTokenKey,
     /// What time it is, for every expiry decision: the system's clock, or a test's.
     pub clock: Clock,
+    /// The keys that sign ID tokens and are published at `jwks_uri` (OpenID Connect Core
+    /// §10.1): `SIGNING_KEY_FILE`'s key, or keys generated at start.
+    pub keys: KeySet,
 }
 
 impl AppState {
-    /// The state over an opened store ([`Store::connect`]), telling time by `clock`.
-    pub fn new(settings: Settings, store: Arc<Store>, clock: Clock) -> Self {
+    /// The state over an opened store ([`Store::connect`]), telling time by `clock`. Fails
+    /// only when no signing key can be generated (the system's random generator failed).
+    pub fn new(settings: Settings, store: Arc<Store>, clock: Clock) -> Result<Self, KeyError> {
         let clients = ClientRegistry::new([
             RegisteredClient::confidential(
                 &settings.client_id,
@@ -53,7 +60,8 @@ impl AppState {
                 .as_ref()
                 .map(|session_key| session_key.expose()),
         );
-        Self {
+        let keys = startup_key_set(settings.signing_key.as_ref(), clock.now_millis() / 1000)?;
+        Ok(Self {
             settings,
             clients,
             user,
@@ -61,6 +69,7 @@ impl AppState {
             store,
             refresh_key,
             clock,
-        }
+            keys,
+        })
     }
 }

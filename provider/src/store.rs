@@ -181,6 +181,9 @@ pub struct Family {
     /// The grant's scopes: the most any refresh may ask for (RFC 6749 §6).
     pub scopes: ScopeSet,
     pub created_at: u64,
+    /// When the user logged in, in seconds: the `auth_time` of every ID token the grant's
+    /// refreshes carry (OpenID Connect Core §12.2).
+    pub auth_time: u64,
     /// The generation of the one live refresh token; every lower one is retired.
     pub generation: u64,
     pub salt: FamilySalt,

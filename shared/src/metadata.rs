@@ -1,5 +1,9 @@
 //! Authorization server metadata (RFC 8414 §2), served at
 //! `/.well-known/oauth-authorization-server` and read by the client to find the endpoints.
+//!
+//! The same document is the OpenID Provider Metadata (OpenID Connect Discovery 1.0 §3),
+//! served at `/.well-known/openid-configuration`: RFC 8414 §1 made the two compatible, so
+//! the OpenID members below are optional and absent from an OAuth-only provider's answer.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +17,13 @@ pub struct AuthorizationServerMetadata {
     pub authorization_endpoint: String,
     /// URL of the token endpoint (RFC 6749 §3.2).
     pub token_endpoint: String,
+    /// OPTIONAL in RFC 8414 §2, REQUIRED by Discovery 1.0 §3. URL of the JWK Set (RFC 7517)
+    /// with the public keys that check the provider's signatures (ID tokens, Core §10.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    /// RECOMMENDED (Discovery 1.0 §3). URL of the UserInfo endpoint (Core §5.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
     /// OPTIONAL. URL of the revocation endpoint (RFC 7009).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
@@ -43,6 +54,16 @@ pub struct AuthorizationServerMetadata {
     /// OPTIONAL (RFC 9207 §3). `true`: authorization responses carry `iss`.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// REQUIRED by Discovery 1.0 §3: `public` here (every client sees the same `sub`, Core §8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_types_supported: Vec<String>,
+    /// REQUIRED by Discovery 1.0 §3: the algorithms ID tokens are signed with; "The
+    /// algorithm RS256 MUST be included".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// RECOMMENDED (Discovery 1.0 §3): the claims this provider can supply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims_supported: Vec<String>,
     /// OPTIONAL. Where a human reads about this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_documentation: Option<String>,

@@ -16,11 +16,29 @@ pub enum Scope {
     /// Add and remove members of the user's teams.
     #[serde(rename = "teams:write")]
     TeamsWrite,
+    /// OpenID Connect (Core §3.1.2.1): the request is an authentication request, and the
+    /// token response carries an ID token.
+    #[serde(rename = "openid")]
+    OpenId,
+    /// OpenID Connect (Core §5.4): claims about the user (`name`, `preferred_username`).
+    /// Not `profile:read`: that one is a permission to call the profile API.
+    #[serde(rename = "profile")]
+    Profile,
+    /// OpenID Connect (Core §5.4): the `email` and `email_verified` claims.
+    #[serde(rename = "email")]
+    Email,
 }
 
 impl Scope {
     /// Every scope, in the order a consent page lists them.
-    pub const ALL: [Scope; 3] = [Scope::ProfileRead, Scope::TeamsRead, Scope::TeamsWrite];
+    pub const ALL: [Scope; 6] = [
+        Scope::OpenId,
+        Scope::Profile,
+        Scope::Email,
+        Scope::ProfileRead,
+        Scope::TeamsRead,
+        Scope::TeamsWrite,
+    ];
 
     /// The scope's name on the wire.
     pub fn as_str(self) -> &'static str {
@@ -28,6 +46,9 @@ impl Scope {
             Scope::ProfileRead => "profile:read",
             Scope::TeamsRead => "teams:read",
             Scope::TeamsWrite => "teams:write",
+            Scope::OpenId => "openid",
+            Scope::Profile => "profile",
+            Scope::Email => "email",
         }
     }
 
@@ -37,6 +58,9 @@ impl Scope {
             Scope::ProfileRead => "See your profile: username, display name and email address",
             Scope::TeamsRead => "See which teams you belong to and who is in them",
             Scope::TeamsWrite => "Add and remove members of your teams",
+            Scope::OpenId => "Sign you in: learn which account at this provider is yours",
+            Scope::Profile => "Know your name and username",
+            Scope::Email => "Know your email address",
         }
     }
 

@@ -32,6 +32,8 @@ pub struct ProfileRead;
 pub struct TeamsRead;
 /// `teams:write`.
 pub struct TeamsWrite;
+/// `openid`: the UserInfo endpoint (OpenID Connect Core §5.3).
+pub struct OpenId;
 /// Any active access token.
 pub struct AnyScope;
 
@@ -43,6 +45,9 @@ impl RequiredScope for TeamsRead {
 }
 impl RequiredScope for TeamsWrite {
     const SCOPE: Option<Scope> = Some(Scope::TeamsWrite);
+}
+impl RequiredScope for OpenId {
+    const SCOPE: Option<Scope> = Some(Scope::OpenId);
 }
 impl RequiredScope for AnyScope {
     const SCOPE: Option<Scope> = None;

@@ -8,6 +8,7 @@
 
 use super::pkce::CodeChallenge;
 use super::scope::ScopeSet;
+use crate::openid::id_token::Nonce;
 
 pub use super::ids::{ClientId, GrantId, UserId};
 
@@ -18,6 +19,11 @@ pub struct AuthorizationCode {
     pub grant_id: GrantId,
     pub client_id: ClientId,
     pub user_id: UserId,
+    /// OpenID Connect: the request's `nonce`, for the ID token (Core §3.1.2.1).
+    pub nonce: Option<Nonce>,
+    /// When the user logged in at the provider, in seconds since the epoch: the ID token's
+    /// `auth_time` (Core §2), at this exchange and at every refresh of the grant.
+    pub auth_time: u64,
     /// The `redirect_uri` exactly as the authorization request sent it (`None` if it was
     /// omitted): §4.1.3 requires the token request to repeat it identically.
     pub redirect_uri: Option<String>,

@@ -14,6 +14,8 @@
 //! 5. [`check_response_type`]: `code`, the only flow served.
 //! 6. [`check_scope`]: known scopes the client may ask for; none means `profile:read`.
 //! 7. [`check_pkce`]: an S256 `code_challenge` (RFC 7636; RFC 9700 §2.1.1).
+//! 8. [`check_nonce`]: with `openid` in the scope, a `nonce` (OpenID Connect Core
+//!    §3.1.2.1) is kept for the ID token if it can be echoed exactly and is bounded.
 //!
 //! A valid request is kept in the browser's session and the user is shown the login page
 //! (no provider session yet) or the consent page.
@@ -142,9 +144,12 @@ pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, Aut
         check_scope(params, client).map_err(|d| fail(AuthorizationErrorCode::InvalidScope, &d))?;
     let challenge =
         check_pkce(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
+    let nonce =
+        check_nonce(params, scopes).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     Ok(ValidatedRequest {
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
+            nonce,
             redirect_uri: params.get("redirect_uri").map(str::to_owned),
             scopes,
             state: params.get("state").map(str::to_owned),
@@ -284,6 +289,26 @@ fn check_pkce(params: &Params) -> Result<CodeChallenge, &'static str> {
     }
     CodeChallenge::parse(challenge)
         .ok_or("code_challenge must be 43 base64url characters (the S256 of the verifier)")
+}
+
+/// Check 8: OpenID Connect's `nonce` (Core §3.1.2.1: "String value used to associate a
+/// Client session with an ID Token, and to mitigate replay attacks. The value is passed
+/// through unmodified from the Authentication Request to the ID Token"). Kept only for an
+/// `openid` request (a plain OAuth request has no ID token to put it in), and only if it
+/// can be echoed exactly and kept cheaply: printable ASCII, at most 512 characters.
+fn check_nonce(
+    params: &Params,
+    scopes: ScopeSet,
+) -> Result<Option<crate::openid::id_token::Nonce>, &'static str> {
+    let Some(nonce) = params.get("nonce") else {
+        return Ok(None);
+    };
+    if !scopes.contains(shared::scope::Scope::OpenId) {
+        return Ok(None);
+    }
+    crate::openid::id_token::Nonce::parse(nonce)
+        .map(Some)
+        .ok_or("nonce must be 1 to 512 printable ASCII characters")
 }
 
 /// The authorization endpoint's errors: either the protocol's own, or a page problem.

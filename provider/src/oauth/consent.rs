@@ -61,8 +61,10 @@ pub async fn decide(
             "Go back to the application and start signing in again.",
         )
     })?;
+    // A session from before `auth_time` was kept: its login is at least as recent as now.
+    let auth_time = session.auth_time().unwrap_or(now / 1000);
     let location = if approved {
-        approve(&app, &pending, &user_id, now).await?
+        approve(&app, &pending, &user_id, auth_time, now).await?
     } else {
         deny(&app, &pending)?
     };
@@ -70,15 +72,18 @@ pub async fn decide(
 }
 
 /// The user approved: a grant starts with a fresh code, and the browser goes back with
-/// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). Returns the `Location`.
+/// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). `auth_time` (seconds)
+/// is when the user logged in, for an ID token (OpenID Connect Core §2). Returns the
+/// `Location`.
 pub async fn approve(
     app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
+    auth_time: u64,
     now: u64,
 ) -> Result<String, PageError> {
     let redirect_uri = reverify(app, pending)?;
-    let code = issue_code(app, pending, user_id, now).await?;
+    let code = issue_code(app, pending, user_id, auth_time, now).await?;
     Ok(redirect_location(
         &redirect_uri,
         &[
@@ -124,12 +129,15 @@ async fn issue_code(
     app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
+    auth_time: u64,
     now: u64,
 ) -> Result<shared::Secret, PageError> {
     let minted = mint();
     let code = AuthorizationCode {
         grant_id: random_id().into(),
         client_id: pending.client_id.as_str().into(),
+        nonce: pending.nonce.clone(),
+        auth_time,
         user_id: user_id.into(),
         redirect_uri: pending.redirect_uri.clone(),
         scopes: pending.scopes,

@@ -1,21 +1,27 @@
 //! Authorization server metadata, GET `/.well-known/oauth-authorization-server` (RFC 8414).
 //!
 //! Everything a client needs to find the endpoints and know what is supported, so the
-//! client app can be pointed at another provider by changing its settings only.
+//! client app can be pointed at another provider by changing its settings only. The same
+//! document answers OpenID Connect Discovery 1.0 (see [`super::discovery`]).
 
 use actix_web::{HttpResponse, web};
 use shared::metadata::AuthorizationServerMetadata;
 use shared::scope::Scope;
 
+use crate::openid::keyset::KeySet;
 use crate::state::AppState;
+
+use super::discovery::{CLAIMS_SUPPORTED, JWKS_PATH};
+use crate::api::userinfo::USERINFO_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&app.settings.issuer))
+    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys))
 }
 
-/// This server's metadata, every URL built from the issuer.
-pub fn describe(issuer: &str) -> AuthorizationServerMetadata {
+/// This server's metadata, every URL built from the issuer; the ID token algorithms are
+/// those of the published `keys`.
+pub fn describe(issuer: &str, keys: &KeySet) -> AuthorizationServerMetadata {
     let strings = |values: &[&str]| {
         values
             .iter()
@@ -27,6 +33,8 @@ pub fn describe(issuer: &str) -> AuthorizationServerMetadata {
         issuer: issuer.to_owned(),
         authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
+        jwks_uri: Some(format!("{issuer}{JWKS_PATH}")),
+        userinfo_endpoint: Some(format!("{issuer}{USERINFO_PATH}")),
         revocation_endpoint: Some(format!("{issuer}/oauth/revoke")),
         introspection_endpoint: Some(format!("{issuer}/oauth/introspect")),
         scopes_supported: Scope::ALL
@@ -52,6 +60,22 @@ pub fn describe(issuer: &str) -> AuthorizationServerMetadata {
         ]),
         introspection_endpoint_auth_methods_supported: client_auth,
         authorization_response_iss_parameter_supported: true,
+        // Core §8: one `sub` per user, whichever client asks.
+        subject_types_supported: strings(&["public"]),
+        id_token_signing_alg_values_supported: id_token_algorithms(keys),
+        claims_supported: strings(CLAIMS_SUPPORTED),
         service_documentation: None,
     }
+}
+
+/// The algorithms of the published keys, each once, in the JWKS's order (the signing key's
+/// first).
+fn id_token_algorithms(keys: &KeySet) -> Vec<String> {
+    let mut algorithms: Vec<String> = Vec::new();
+    for jwk in keys.jwks().keys {
+        if !algorithms.contains(&jwk.alg) {
+            algorithms.push(jwk.alg);
+        }
+    }
+    algorithms
 }

@@ -54,6 +54,12 @@ impl KeySet {
         }
     }
 
+    /// A key set of one key that signs and is the only one published (a key file): `next`
+    /// is the same key, so a rotation changes nothing until another key is given.
+    pub fn single(key: SigningKey, now: u64) -> KeySet {
+        KeySet::new(key.clone(), key, now)
+    }
+
     /// A first key set of two fresh `alg` keys, as at the provider's first start when no
     /// key file is set and the store has none yet.
     pub fn generate(alg: Algorithm, now: u64) -> Result<KeySet, KeyError> {
@@ -110,16 +116,21 @@ impl KeySet {
     }
 
     /// The public JWK Set to serve at `jwks_uri`: the current key first, then the next one,
-    /// then the retired ones, newest first. Public members only (see
-    /// [`SigningKey::public_jwk`]).
+    /// then the retired ones, newest first, each `kid` once (a [`KeySet::single`] key is both
+    /// current and next). Public members only (see [`SigningKey::public_jwk`]).
     pub fn jwks(&self) -> Jwks {
         let retired = self.retired.iter().rev().map(|old| &old.key);
+        let mut keys: Vec<_> = Vec::new();
+        for key in [&self.current, &self.next].into_iter().chain(retired) {
+            if !keys
+                .iter()
+                .any(|known: &&SigningKey| known.kid() == key.kid())
+            {
+                keys.push(key);
+            }
+        }
         Jwks {
-            keys: [&self.current, &self.next]
-                .into_iter()
-                .chain(retired)
-                .map(SigningKey::public_jwk)
-                .collect(),
+            keys: keys.into_iter().map(SigningKey::public_jwk).collect(),
         }
     }
 

@@ -10,11 +10,15 @@
 //!   and stays published until everything it signed has expired.
 //! - [`jws`]: the compact JWS (RFC 7515 §7.1) a key signs, its verification as ordered steps,
 //!   and `at_hash`/`c_hash` (Core §3.1.3.6).
+//! - [`id_token`]: the ID token's claims (Core §2, §3.1.3.6, §12.2), signed with the current key.
+//! - [`signing`]: the key set the provider starts with (a key file, or generated keys).
 //!
 //! Which crate does what: `ring` (already in the tree through rustls) signs and verifies all
 //! three algorithms and generates EC and Ed25519 keys; `rsa` only generates RSA keys, which
 //! `ring` cannot (see [`keys`] for why that use is outside RUSTSEC-2023-0071).
 
+pub mod id_token;
 pub mod jws;
 pub mod keys;
 pub mod keyset;
+pub mod signing;

@@ -54,6 +54,8 @@ struct GrantEntry {
     user_id: UserId,
     scopes: ScopeSet,
     created_at: u64,
+    /// The user's login time (seconds), for the ID tokens of refreshes.
+    auth_time: u64,
     /// The grant's code, kept for the family view; not the code itself.
     code: TokenHash,
     /// Kept at least this long even without tokens (the code may still be redeemed).
@@ -126,6 +128,7 @@ impl GrantStore for MemoryStore {
                 user_id: code.user_id.clone(),
                 scopes: code.scopes,
                 created_at: now,
+                auth_time: code.auth_time,
                 code: code_hash,
                 keep_until: code.expires_at,
                 tokens: Vec::new(),
@@ -217,6 +220,7 @@ impl GrantStore for MemoryStore {
             user_id: grant.user_id.clone(),
             scopes: grant.scopes,
             created_at: grant.created_at,
+            auth_time: grant.auth_time,
             generation: family.generation,
             salt: family.salt,
             refresh_expires_at: family.refresh_expires_at,
@@ -377,6 +381,8 @@ mod tests {
         AuthorizationCode {
             grant_id: grant_id.into(),
             client_id: "testclient".into(),
+            nonce: None,
+            auth_time: 0,
             user_id: "user1".into(),
             redirect_uri: Some("http://localhost:3000/callback".into()),
             scopes: ScopeSet::DEFAULT,

@@ -49,6 +49,7 @@ use crate::domain::ids::{GrantId, UserId};
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
+use crate::openid::id_token::Nonce;
 
 use super::{
     Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
@@ -137,7 +138,7 @@ return 'ok'
 pub const START_GRANT: &str = r"
 local ttl = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'client_id', ARGV[4], 'user_id', ARGV[5], 'scopes', ARGV[6],
-  'created_at', ARGV[7], 'code', ARGV[8])
+  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('HSET', ARGV[1], 'data', ARGV[2], 'used', '0')
 redis.call('PEXPIRE', ARGV[1], ttl)
@@ -234,6 +235,11 @@ fn parse_hash(hex: &str) -> Result<TokenHash, StoreError> {
 struct StoredCode {
     grant_id: String,
     client_id: String,
+    /// OpenID Connect's `nonce` and the login time; absent in codes an older release wrote.
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    auth_time: u64,
     user_id: String,
     redirect_uri: Option<String>,
     scopes: String,
@@ -265,6 +271,8 @@ fn encode_code(code: &AuthorizationCode) -> Result<String, StoreError> {
     serde_json::to_string(&StoredCode {
         grant_id: code.grant_id.to_string(),
         client_id: code.client_id.to_string(),
+        nonce: code.nonce.as_ref().map(|nonce| nonce.as_str().to_owned()),
+        auth_time: code.auth_time,
         user_id: code.user_id.to_string(),
         redirect_uri: code.redirect_uri.clone(),
         scopes: code.scopes.to_wire(),
@@ -279,6 +287,11 @@ fn decode_code(json: &str) -> Result<AuthorizationCode, StoreError> {
     Ok(AuthorizationCode {
         grant_id: stored.grant_id.into(),
         client_id: stored.client_id.into(),
+        nonce: match stored.nonce {
+            None => None,
+            Some(nonce) => Some(Nonce::parse(&nonce).ok_or_else(|| malformed("nonce"))?),
+        },
+        auth_time: stored.auth_time,
         user_id: stored.user_id.into(),
         redirect_uri: stored.redirect_uri,
         scopes: parse_scopes(&stored.scopes)?,
@@ -485,6 +498,7 @@ impl GrantStore for RedisStore {
             .arg(now)
             .arg(hex(&code_hash))
             .arg(&*code.grant_id)
+            .arg(code.auth_time)
             .invoke_async(&mut connection)
             .await?;
         Ok(())
@@ -572,6 +586,7 @@ impl GrantStore for RedisStore {
                     "generation",
                     "salt",
                     "refresh_expires_at",
+                    "auth_time",
                 ],
             )
             .await?;
@@ -583,7 +598,8 @@ impl GrantStore for RedisStore {
             Some(generation),
             Some(salt),
             Some(refresh_expires_at),
-        ] = <[Option<String>; 7]>::try_from(fields).map_err(|_| malformed("grant"))?
+            auth_time,
+        ] = <[Option<String>; 8]>::try_from(fields).map_err(|_| malformed("grant"))?
         else {
             // No grant (revoked, expired, never existed), or no family yet (code unused).
             return Ok(None);
@@ -595,6 +611,12 @@ impl GrantStore for RedisStore {
             user_id: user_id.into(),
             scopes: parse_scopes(&scopes)?,
             created_at: number(&created_at, "created_at")?,
+            // A grant an older release started has no `auth_time`: its start is the
+            // closest known login time.
+            auth_time: match auth_time {
+                Some(auth_time) => number(&auth_time, "auth_time")?,
+                None => number(&created_at, "created_at")? / 1000,
+            },
             generation: number(&generation, "generation")?,
             salt: parse_salt(&salt)?,
             refresh_expires_at: number(&refresh_expires_at, "refresh_expires_at")?,

@@ -62,7 +62,7 @@ pub async fn submit_login(
         )?;
         return Ok(page.into_response(StatusCode::UNAUTHORIZED));
     }
-    session.log_in(&app.user.id)?;
+    session.log_in(&app.user.id, app.clock.now_millis())?;
     tracing::info!(user_id = %app.user.id, "login succeeded");
     match pending {
         Some((id, _)) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),

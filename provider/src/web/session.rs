@@ -16,12 +16,15 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::token::random_id;
 use crate::error::PageError;
 use crate::oauth::authorize::is_echoable_state;
+use crate::openid::id_token::Nonce;
 use crate::web::csrf;
 
 /// The session key of the signed-in user (the session store gives sessions without it a
 /// short life).
 pub const USER_ID: &str = "user_id";
 const CSRF_TOKEN: &str = "csrf_token";
+/// When the user logged in, in seconds since the epoch: OpenID Connect's `auth_time`.
+const AUTH_TIME: &str = "auth_time";
 /// The session key of the pending authorization requests, by request id.
 pub const PENDING: &str = "pending_authorizations";
 
@@ -38,6 +41,8 @@ const PENDING_TTL_MILLIS: u64 = 10 * 60 * 1000;
 #[serde(try_from = "StoredPending", into = "StoredPending")]
 pub struct PendingAuthorization {
     pub client_id: String,
+    /// OpenID Connect's `nonce` (Core §3.1.2.1), kept only when the scope has `openid`.
+    pub nonce: Option<Nonce>,
     /// The `redirect_uri` as sent (`None` if omitted): §4.1.3 needs to know at the token
     /// endpoint. It is verified again when the user decides, since only a
     /// [`VerifiedRedirectUri`](crate::domain::client::VerifiedRedirectUri) is redirected to.
@@ -57,6 +62,8 @@ pub struct PendingAuthorization {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StoredPending {
     client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
     redirect_uri: Option<String>,
     scopes: String,
     state: Option<String>,
@@ -75,6 +82,8 @@ pub enum DamagedPending {
     State,
     #[error("the code_challenge is not 43 base64url characters")]
     CodeChallenge,
+    #[error("the nonce is not printable ASCII of at most 512 characters")]
+    Nonce,
 }
 
 impl TryFrom<StoredPending> for PendingAuthorization {
@@ -84,6 +93,10 @@ impl TryFrom<StoredPending> for PendingAuthorization {
         if stored.client_id.is_empty() {
             return Err(DamagedPending::NoClient);
         }
+        let nonce = match stored.nonce {
+            None => None,
+            Some(nonce) => Some(Nonce::parse(&nonce).ok_or(DamagedPending::Nonce)?),
+        };
         let scopes = ScopeSet::parse(&stored.scopes)
             .ok()
             .filter(|scopes| !scopes.is_empty())
@@ -104,6 +117,7 @@ impl TryFrom<StoredPending> for PendingAuthorization {
             state: stored.state,
             code_challenge,
             created_at: stored.created_at,
+            nonce,
         })
     }
 }
@@ -112,6 +126,7 @@ impl From<PendingAuthorization> for StoredPending {
     fn from(pending: PendingAuthorization) -> Self {
         StoredPending {
             client_id: pending.client_id,
+            nonce: pending.nonce.map(|nonce| nonce.as_str().to_owned()),
             redirect_uri: pending.redirect_uri,
             scopes: pending.scopes.to_wire(),
             state: pending.state,
@@ -159,14 +174,23 @@ impl ProviderSession {
         self.0.get::<String>(USER_ID).ok().flatten()
     }
 
-    /// Logs `user_id` in. The session id is renewed first, so an id planted in the browser
-    /// before login (session fixation) is worthless afterwards; the CSRF token is renewed too.
-    pub fn log_in(&self, user_id: &str) -> Result<(), PageError> {
+    /// Logs `user_id` in at `now` (milliseconds). The session id is renewed first, so an id
+    /// planted in the browser before login (session fixation) is worthless afterwards; the
+    /// CSRF token is renewed too.
+    pub fn log_in(&self, user_id: &str, now: u64) -> Result<(), PageError> {
         self.0.renew();
         self.0.insert(USER_ID, user_id).map_err(session_error)?;
         self.0
+            .insert(AUTH_TIME, now / 1000)
+            .map_err(session_error)?;
+        self.0
             .insert(CSRF_TOKEN, csrf::new_token())
             .map_err(session_error)
+    }
+
+    /// When the signed-in user logged in (seconds since the epoch), if anyone is signed in.
+    pub fn auth_time(&self) -> Option<u64> {
+        self.0.get::<u64>(AUTH_TIME).ok().flatten()
     }
 
     /// Ends the session: nothing of it survives.

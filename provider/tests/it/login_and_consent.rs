@@ -65,7 +65,7 @@ async fn a_wrong_password_shows_the_login_page_again_with_401_and_the_request_su
 async fn the_consent_page_names_the_client_and_describes_each_scope() {
     let provider = spawn_provider().await;
     let request = AuthorizationRequest {
-        scope: Some("profile:read teams:read teams:write".into()),
+        scope: Some(shared::scope::join_scopes(&shared::scope::Scope::ALL)),
         ..AuthorizationRequest::default()
     };
     let html = provider.reach_consent(&new_browser(), &request).await;

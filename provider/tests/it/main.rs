@@ -10,6 +10,8 @@
 mod authorize;
 mod login_and_consent;
 mod metadata;
+// OpenID Connect Core 1.0, Discovery 1.0.
+mod openid;
 mod pending_request;
 mod pkce;
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6).

@@ -49,7 +49,7 @@ async fn plant(
     app: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
     if query.get("log_in").is_some() {
-        session.log_in(&app.user.id)?;
+        session.log_in(&app.user.id, app.clock.now_millis())?;
     }
     let field = query.get("field").cloned().unwrap_or_default();
     let value: serde_json::Value =
@@ -69,11 +69,14 @@ async fn spawn_handlers() -> String {
     let store = Store::connect(&settings)
         .await
         .expect("the memory store opens");
-    let app = web::Data::new(AppState::new(
-        settings,
-        std::sync::Arc::new(store),
-        provider::domain::Clock::System,
-    ));
+    let app = web::Data::new(
+        AppState::new(
+            settings,
+            std::sync::Arc::new(store),
+            provider::domain::Clock::System,
+        )
+        .expect("the signing keys are made"),
+    );
     let sessions = MemorySessionStore::default();
     let key = Key::generate();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on loopback");

@@ -21,6 +21,8 @@ fn code(grant_id: &str, now: u64) -> AuthorizationCode {
     AuthorizationCode {
         grant_id: grant_id.into(),
         client_id: "testclient".into(),
+        nonce: None,
+        auth_time: 0,
         user_id: "user1".into(),
         redirect_uri: Some("http://localhost:3000/callback".into()),
         scopes: ScopeSet::DEFAULT,

@@ -13,10 +13,10 @@
 //!    authorization server MUST deny the request and SHOULD revoke (when possible) all
 //!    tokens previously issued based on that authorization code"): the grant is revoked;
 //! 4. **unexpired** (§4.1.2: "a maximum authorization code lifetime of 10 minutes");
-//! 5. the first pair is minted and committed with the code's use in one atomic step; a
+//! 5. the first pair is minted, with its ID token when the scope has `openid` (OpenID
+//!    Connect Core §3.1.3.3: `nonce` as the request sent it, `auth_time` of the login), and
+//!    committed with the code's use in one atomic step; a
 //!    concurrent use that committed first makes this one a replay (step 3 again).
-
-use shared::token::TokenResponse;
 
 use crate::domain::client::RegisteredClient;
 use crate::domain::grant::AuthorizationCode;
@@ -24,7 +24,7 @@ use crate::domain::token::{FamilySalt, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::{PairFor, mint_pair};
+use crate::oauth::token::{Authentication, PairFor, TokenAnswer, mint_pair};
 use crate::state::AppState;
 use crate::store::{Commit, GrantStore};
 
@@ -33,7 +33,7 @@ pub async fn exchange_code(
     app: &AppState,
     client: &RegisteredClient,
     params: &Params,
-) -> Result<TokenResponse, TokenError> {
+) -> Result<TokenAnswer, TokenError> {
     let code = params
         .get("code")
         .ok_or_else(|| TokenError::invalid_request("code is required"))?;
@@ -79,12 +79,19 @@ pub async fn exchange_code(
         },
         now,
     );
+    let id_token = pair.id_token(
+        app,
+        Authentication {
+            auth_time: issued.auth_time,
+            nonce: issued.nonce.as_ref(),
+        },
+    )?;
     match app
         .store
         .commit_code(&code_hash, issued, salt, pair.records())
         .await?
     {
-        Commit::Committed => Ok(pair.response(app)),
+        Commit::Committed => Ok(pair.answer(app, id_token)),
         Commit::Replayed => Err(replayed(app, issued, &code_hash).await?),
         Commit::Revoked => Err(TokenError::invalid_grant("the authorization was revoked")),
     }

@@ -2,7 +2,9 @@
 //!
 //! Parse the form, authenticate the client ([`client_auth`]), then hand the request to its
 //! grant: [`authorization_code`] (§4.1.3), [`refresh_token`] (§6) or
-//! [`client_credentials`] (§4.4). Every answer carries `Cache-Control: no-store`.
+//! [`client_credentials`] (§4.4). Every answer carries `Cache-Control: no-store`. A grant
+//! whose scope has `openid` also gets an `id_token` (OpenID Connect Core §3.1.3.3, §12.2):
+//! see [`IssuedPair::id_token`].
 
 pub mod authorization_code;
 pub mod client_auth;
@@ -13,7 +15,9 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
 use shared::TokenErrorCode;
+use shared::scope::Scope;
 use shared::token::{BEARER, TokenResponse};
 
 use crate::domain::client::{GrantType, RegisteredClient};
@@ -23,6 +27,7 @@ use crate::domain::token::{FamilySalt, TokenHash, mint};
 use crate::error::{TokenError, no_store};
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
+use crate::openid::id_token::{IdTokenFor, Nonce, sign_id_token};
 use crate::state::AppState;
 
 /// POST `/oauth/token`.
@@ -47,13 +52,15 @@ pub async fn token(
             format!("this client may not use the {} grant", grant_type.as_str()),
         ));
     }
-    let response = match grant_type {
+    let response: TokenAnswer = match grant_type {
         GrantType::AuthorizationCode => {
             authorization_code::exchange_code(&app, &client, &params).await?
         }
         GrantType::RefreshToken => refresh_token::refresh(&app, &client, &params).await?,
         GrantType::ClientCredentials => {
-            client_credentials::issue_client_token(&app, &client, &params).await?
+            client_credentials::issue_client_token(&app, &client, &params)
+                .await?
+                .into()
         }
     };
     let mut http = HttpResponse::Ok().json(response);
@@ -103,6 +110,37 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
         )));
     }
     Ok(params)
+}
+
+/// The token response (RFC 6749 §5.1), plus the ID token of an `openid` grant (OpenID
+/// Connect Core §3.1.3.3: "id_token: ID Token value associated with the authenticated
+/// session").
+#[derive(Serialize)]
+pub struct TokenAnswer {
+    #[serde(flatten)]
+    pub oauth: TokenResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+/// A plain OAuth answer: no ID token.
+impl From<TokenResponse> for TokenAnswer {
+    fn from(oauth: TokenResponse) -> Self {
+        TokenAnswer {
+            oauth,
+            id_token: None,
+        }
+    }
+}
+
+/// What an ID token says about the login behind a grant (OpenID Connect Core §2).
+#[derive(Debug, Clone, Copy)]
+pub struct Authentication<'a> {
+    /// When the user logged in, in seconds since the epoch.
+    pub auth_time: u64,
+    /// The authentication request's `nonce`: at the code exchange only (Core §12.2: a
+    /// refreshed ID token has none).
+    pub nonce: Option<&'a Nonce>,
 }
 
 /// One issued token: the value the client receives, the hash the store keys it by, and
@@ -180,6 +218,51 @@ impl IssuedPair {
             (self.access.hash, self.access.record.clone()),
             (self.refresh.hash, self.refresh.record.clone()),
         ]
+    }
+
+    /// The ID token to send with this pair, when its access token's scope has `openid`
+    /// (Core §3.1.3.3, §12.2): signed with the current key, for the pair's user and client,
+    /// living as long as the access token, with `at_hash` of it (Core §3.1.3.6). Signed
+    /// before the pair is committed, so a signing failure changes nothing.
+    pub fn id_token(
+        &self,
+        app: &AppState,
+        login: Authentication<'_>,
+    ) -> Result<Option<String>, TokenError> {
+        let access = &self.access.record;
+        let Some(subject) = access.user_id.as_deref() else {
+            return Ok(None);
+        };
+        if !access.scopes.contains(Scope::OpenId) {
+            return Ok(None);
+        }
+        let claims = IdTokenFor {
+            issuer: &app.settings.issuer,
+            subject,
+            client_id: &access.client_id,
+            auth_time: login.auth_time,
+            nonce: login.nonce,
+            access_token: self.access.value.expose(),
+            issued_at: access.issued_at / 1000,
+            expires_at: access.expires_at / 1000,
+        };
+        sign_id_token(app.keys.signing_key(), &claims)
+            .map(Some)
+            .map_err(|error| {
+                tracing::error!(error = %error, "signing an ID token failed");
+                TokenError::new(
+                    TokenErrorCode::TemporarilyUnavailable,
+                    "the ID token could not be signed; try again shortly",
+                )
+            })
+    }
+
+    /// The §5.1 response with the pair's `id_token`, if it has one.
+    pub fn answer(self, app: &AppState, id_token: Option<String>) -> TokenAnswer {
+        TokenAnswer {
+            oauth: self.response(app),
+            id_token,
+        }
     }
 
     /// The §5.1 response.

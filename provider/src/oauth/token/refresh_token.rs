@@ -23,21 +23,20 @@
 //! 4. **unexpired**;
 //! 5. **scope** no wider than the grant's (§6: "MUST NOT include any scope not originally
 //!    granted"), else `invalid_scope`; the new refresh token keeps the original scope;
-//! 6. the new pair is minted and committed by compare-and-set on the generation: of any
+//! 6. the new pair is minted, with a new ID token when the scope has `openid` (OpenID
+//!    Connect Core §12.2: same `sub` and `auth_time`, no `nonce`), and committed by compare-and-set on the generation: of any
 //!    number of concurrent rotations exactly one wins, and the others are replays (step 3).
 //!
 //! The access token issued with the old refresh token is revoked by the rotation that
 //! supersedes it: the client has just received its replacement, a leaked copy of the old
 //! one stops working at once, and a grant holds one pair, never a growing list.
 
-use shared::token::TokenResponse;
-
 use crate::domain::client::RegisteredClient;
 use crate::domain::token::{FamilyToken, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::{PairFor, mint_pair, requested_scope};
+use crate::oauth::token::{Authentication, PairFor, TokenAnswer, mint_pair, requested_scope};
 use crate::state::AppState;
 use crate::store::{Commit, Family, GrantStore, StoreError};
 
@@ -46,7 +45,7 @@ pub async fn refresh(
     app: &AppState,
     client: &RegisteredClient,
     params: &Params,
-) -> Result<TokenResponse, TokenError> {
+) -> Result<TokenAnswer, TokenError> {
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
@@ -98,12 +97,19 @@ pub async fn refresh(
         },
         now,
     );
+    let id_token = pair.id_token(
+        app,
+        Authentication {
+            auth_time: family.auth_time,
+            nonce: None,
+        },
+    )?;
     match app
         .store
         .commit_rotation(&family, family.generation, pair.records())
         .await?
     {
-        Commit::Committed => Ok(pair.response(app)),
+        Commit::Committed => Ok(pair.answer(app, id_token)),
         Commit::Replayed => Err(reused(app, &family, presented).await?),
         Commit::Revoked => Err(TokenError::invalid_grant("the refresh token is not valid")),
     }

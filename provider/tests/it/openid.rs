@@ -1,0 +1,371 @@
+//! OpenID Connect: discovery (Discovery 1.0 §3, §4), the JWK Set (Core §10.1, RFC 7517),
+//! the ID token at the code exchange and on refresh (Core §3.1.3.3, §3.1.3.6, §12.2), as a
+//! Relying Party sees them: each ID token is verified with the published JWKS.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use provider::openid::jws::{token_hash, verify};
+use provider::openid::keys::{Algorithm, Jwks, SigningKey};
+use serde_json::{Map, Value};
+use testkit::{AuthorizationRequest, CLIENT_ID, TestProvider, spawn_provider, spawn_provider_with};
+
+async fn get_json(provider: &TestProvider, path: &str) -> Value {
+    let response = provider
+        .api
+        .get(provider.url(path))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("JSON")
+}
+
+#[tokio::test]
+async fn discovery_names_the_jwks_uri_and_rs256_and_the_rfc8414_document_says_the_same() {
+    let provider = spawn_provider().await;
+    let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
+    let issuer = &provider.issuer;
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("{issuer}/.well-known/jwks.json")
+    );
+    assert_eq!(
+        discovery["authorization_endpoint"],
+        format!("{issuer}/oauth/authorize")
+    );
+    assert_eq!(
+        discovery["response_types_supported"],
+        serde_json::json!(["code"])
+    );
+    assert_eq!(
+        discovery["subject_types_supported"],
+        serde_json::json!(["public"])
+    );
+    assert_eq!(
+        discovery["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    let algorithms = discovery["id_token_signing_alg_values_supported"]
+        .as_array()
+        .expect("an array");
+    assert!(
+        algorithms.iter().any(|alg| alg == "RS256"),
+        "{algorithms:?}"
+    );
+    let claims = discovery["claims_supported"].as_array().expect("an array");
+    for claim in ["sub", "iss", "auth_time", "nonce", "email"] {
+        assert!(claims.iter().any(|c| c == claim), "{claim}");
+    }
+
+    let rfc8414 = get_json(&provider, "/.well-known/oauth-authorization-server").await;
+    assert_eq!(rfc8414, discovery);
+}
+
+#[tokio::test]
+async fn the_jwks_publishes_public_rs256_signing_keys_and_no_private_member() {
+    let provider = spawn_provider().await;
+    let response = provider
+        .api
+        .get(provider.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/jwk-set+json"
+    );
+    let jwks: Value = response.json().await.expect("JSON");
+    let keys = jwks["keys"].as_array().expect("keys");
+    assert!(!keys.is_empty());
+    for key in keys {
+        assert_eq!(key["use"], "sig");
+        assert!(key["kid"].as_str().is_some_and(|kid| !kid.is_empty()));
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(key.get(private).is_none(), "{private} published: {key}");
+        }
+    }
+    assert!(
+        keys.iter()
+            .any(|key| key["alg"] == "RS256" && key["kty"] == "RSA"),
+        "{keys:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_signing_key_file_is_the_one_key_published() {
+    let key = SigningKey::generate(Algorithm::ES256).expect("a key");
+    let der = URL_SAFE_NO_PAD
+        .decode(key.to_stored().pkcs8)
+        .expect("base64url");
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        STANDARD.encode(der)
+    );
+    let path = std::env::temp_dir().join(format!("signing-key-{}.pem", key.kid()));
+    std::fs::write(&path, pem).expect("a temporary file");
+    let provider =
+        spawn_provider_with(&[("SIGNING_KEY_FILE", path.to_str().expect("UTF-8"))]).await;
+    let _ = std::fs::remove_file(&path);
+
+    let jwks = get_json(&provider, "/.well-known/jwks.json").await;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|jwk| jwk["kid"].as_str())
+        .collect();
+    assert_eq!(kids, vec![key.kid()]);
+    let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        serde_json::json!(["ES256"])
+    );
+}
+
+/// An `openid` request with this nonce, through login and consent, exchanged: the token
+/// response's JSON.
+async fn openid_tokens(provider: &TestProvider, scope: &str, nonce: Option<&str>) -> Value {
+    let request = AuthorizationRequest {
+        scope: Some(scope.into()),
+        extra: nonce
+            .map(|nonce| vec![("nonce".to_owned(), nonce.to_owned())])
+            .unwrap_or_default(),
+        ..AuthorizationRequest::default()
+    };
+    let code = provider
+        .authorize(&request)
+        .await
+        .param("code")
+        .expect("a code");
+    let response = provider.exchange_code(&code).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
+
+/// The ID token of a token response, verified with the provider's published JWKS (as a
+/// Relying Party does, Core §3.1.3.7 step 6): its header and claims.
+async fn verified_id_token(
+    provider: &TestProvider,
+    tokens: &Value,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let id_token = tokens["id_token"].as_str().expect("an id_token");
+    let jwks: Jwks = serde_json::from_value(get_json(provider, "/.well-known/jwks.json").await)
+        .expect("a JWK Set");
+    let verified = verify(id_token, &jwks, &Algorithm::ALL).expect("signed with a published key");
+    (verified.header, verified.claims)
+}
+
+#[tokio::test]
+async fn an_openid_code_exchange_returns_an_id_token_for_this_user_client_and_request() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "openid profile email", Some("n-0S6_WzA2Mj")).await;
+    let (header, claims) = verified_id_token(&provider, &tokens).await;
+
+    assert!(header["kid"].as_str().is_some_and(|kid| !kid.is_empty()));
+    assert_eq!(header["alg"], "RS256", "the generated keys are RS256");
+    assert_eq!(claims["iss"], provider.issuer.as_str());
+    assert_eq!(claims["sub"], "user1");
+    assert_eq!(claims["aud"], CLIENT_ID);
+    assert_eq!(claims["azp"], CLIENT_ID);
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj", "the nonce exactly as sent");
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+    assert_eq!(
+        claims["at_hash"],
+        token_hash(Algorithm::RS256, access_token),
+        "at_hash is the left half of the access token's SHA-256 (Core 3.1.3.6)"
+    );
+    let number = |name: &str| claims[name].as_u64().unwrap_or_else(|| panic!("{name}"));
+    assert!(number("exp") > number("iat"));
+    assert!(number("auth_time") <= number("iat"));
+    assert_eq!(
+        number("exp") - number("iat"),
+        tokens["expires_in"].as_u64().expect("expires_in"),
+        "it lives as long as the access token"
+    );
+    assert_eq!(tokens["scope"], "openid profile email");
+}
+
+#[tokio::test]
+async fn a_request_without_openid_gets_no_id_token_even_with_a_nonce() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "profile:read", Some("n-123")).await;
+    assert!(tokens.get("id_token").is_none(), "{tokens}");
+    assert!(tokens["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn an_openid_request_without_a_nonce_gets_an_id_token_without_one() {
+    let provider = spawn_provider().await;
+    let tokens = openid_tokens(&provider, "openid", None).await;
+    let (_, claims) = verified_id_token(&provider, &tokens).await;
+    assert!(claims.get("nonce").is_none());
+    assert_eq!(claims["sub"], "user1");
+}
+
+#[tokio::test]
+async fn a_refresh_of_an_openid_grant_returns_a_new_id_token_with_the_same_sub_and_auth_time() {
+    let provider = spawn_provider().await;
+    let first = openid_tokens(&provider, "openid profile:read", Some("n-abc")).await;
+    let (_, before) = verified_id_token(&provider, &first).await;
+
+    let response = provider
+        .refresh(first["refresh_token"].as_str().expect("a refresh token"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let second: Value = response.json().await.expect("JSON");
+    let (_, after) = verified_id_token(&provider, &second).await;
+    for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
+        assert_eq!(after[claim], before[claim], "{claim} (Core 12.2)");
+    }
+    assert!(
+        after.get("nonce").is_none(),
+        "no authentication request, no nonce"
+    );
+    assert_eq!(
+        after["at_hash"],
+        token_hash(
+            Algorithm::RS256,
+            second["access_token"].as_str().expect("an access token")
+        ),
+        "at_hash of the new access token"
+    );
+
+    // Narrowed to a scope without `openid`, a refresh is plain OAuth again.
+    let narrowed = provider
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                second["refresh_token"].as_str().expect("rotated"),
+            ),
+            ("scope", "profile:read"),
+        ])
+        .await;
+    assert_eq!(narrowed.status(), 200);
+    let narrowed: Value = narrowed.json().await.expect("JSON");
+    assert!(narrowed.get("id_token").is_none(), "{narrowed}");
+}
+
+#[tokio::test]
+async fn a_nonce_that_cannot_be_kept_is_invalid_request_redirected_to_the_client() {
+    let provider = spawn_provider().await;
+    let request = AuthorizationRequest {
+        scope: Some("openid".into()),
+        extra: vec![("nonce".into(), "x".repeat(513))],
+        ..AuthorizationRequest::default()
+    };
+    let response = provider
+        .start_authorization(&testkit::new_browser(), &request)
+        .await;
+    testkit::assert_redirected_with_error(&response, "invalid_request", &provider.issuer);
+}
+
+#[tokio::test]
+async fn the_openid_scopes_are_offered_with_their_descriptions_on_the_consent_page() {
+    let provider = spawn_provider().await;
+    let request = AuthorizationRequest {
+        scope: Some("openid profile email".into()),
+        ..AuthorizationRequest::default()
+    };
+    let html = provider
+        .reach_consent(&testkit::new_browser(), &request)
+        .await;
+    for scope in ["openid", "profile", "email"] {
+        assert!(html.contains(scope), "{scope}");
+    }
+    assert!(html.contains("Know your email address"));
+}
+
+#[tokio::test]
+async fn userinfo_answers_the_id_tokens_sub_and_the_claims_of_the_granted_scopes() {
+    let provider = spawn_provider().await;
+    let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
+    let userinfo = discovery["userinfo_endpoint"]
+        .as_str()
+        .expect("a userinfo_endpoint")
+        .to_owned();
+    assert_eq!(userinfo, format!("{}/userinfo", provider.issuer));
+
+    let tokens = openid_tokens(&provider, "openid profile email", None).await;
+    let (_, id_claims) = verified_id_token(&provider, &tokens).await;
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+    for post in [false, true] {
+        let request = if post {
+            provider.api.post(&userinfo)
+        } else {
+            provider.api.get(&userinfo)
+        };
+        let response = request
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 200, "POST: {post}");
+        let claims: Value = response.json().await.expect("JSON");
+        assert_eq!(claims["sub"], id_claims["sub"], "Core 5.3.2");
+        assert_eq!(claims["preferred_username"], "demo");
+        assert_eq!(claims["name"], "Demo User");
+        assert_eq!(claims["email"], "demo@example.com");
+        assert!(claims["email_verified"].is_boolean());
+    }
+
+    // `openid` alone: `sub` and nothing else.
+    let bare = openid_tokens(&provider, "openid", None).await;
+    let claims: Value = provider
+        .api
+        .get(&userinfo)
+        .bearer_auth(bare["access_token"].as_str().expect("an access token"))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(claims, serde_json::json!({"sub": "user1"}));
+}
+
+#[tokio::test]
+async fn userinfo_refuses_a_token_without_openid_and_a_request_without_a_token_per_rfc_6750() {
+    let provider = spawn_provider().await;
+    let plain = provider.user_tokens_with_scope("profile:read").await;
+    let response = provider
+        .api
+        .get(provider.url("/userinfo"))
+        .bearer_auth(plain.access_token.expose())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 403);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer") && challenge.contains("insufficient_scope"),
+        "{challenge}"
+    );
+
+    let anonymous = provider
+        .api
+        .get(provider.url("/userinfo"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+
+    let forged = provider
+        .api
+        .post(provider.url("/userinfo"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(forged.status(), 401);
+    let challenge = forged.headers()["www-authenticate"]
+        .to_str()
+        .expect("ASCII");
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+}
