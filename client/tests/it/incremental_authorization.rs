@@ -23,7 +23,11 @@ async fn asking_for_teams_write_runs_a_new_authorization_then_members_can_be_add
         .authorize(&browser, "/login?add_scope=teams%3Awrite", "approve")
         .await;
     let scope = testkit::query_param(&hops.authorization_url, "scope").expect("a scope");
-    assert_eq!(scope, "profile:read teams:read teams:write");
+    // What the grant has, OpenID Connect's scopes included, and the one scope added.
+    assert_eq!(
+        scope,
+        "profile:read teams:read openid profile email teams:write"
+    );
     let home = apps.finish(&browser, &hops.callback_url).await;
     home.assert_contains("Incremental authorization: done");
     home.assert_contains("Add member");
