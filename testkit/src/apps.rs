@@ -125,6 +125,31 @@ pub fn spawn_provider_at(
     handle
 }
 
+/// Starts the API (the notes resource server) on `listener`, trusting the provider at
+/// `auth_server` (RFC 8414 discovery, its `jwks_uri` and introspection endpoint); returns its
+/// `API_URL` (`http://127.0.0.1:<port>`), which is also its resource identifier (RFC 8707).
+/// `pairs` override the defaults (`JWKS_REFRESH_FLOOR=0`, so a test never waits for a refetch).
+pub fn spawn_api_on(
+    listener: TcpListener,
+    auth_server: &str,
+    pairs: &[(&str, &str)],
+) -> actix_web::dev::ServerHandle {
+    let url = base_url(&listener, "127.0.0.1");
+    let mut env = EnvSource::from_pairs([
+        ("API_URL", url.as_str()),
+        ("AUTH_SERVER", auth_server),
+        ("JWKS_REFRESH_FLOOR", "0"),
+    ]);
+    for (key, value) in pairs {
+        env.set(*key, *value);
+    }
+    let settings = api::config::Settings::from_source(&env).expect("valid API settings");
+    let app = api::startup::Application::from_listener(settings, listener).expect("the API starts");
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    handle
+}
+
 /// Starts the client on `listener`, logging in with the provider at `provider`.
 pub fn spawn_client_on(listener: TcpListener, provider: &str, pairs: &[(&str, &str)]) {
     let base = format!("http://{}", listener.local_addr().expect("bound"));
