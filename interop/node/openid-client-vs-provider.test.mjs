@@ -5,8 +5,10 @@
 // 2. Core 1.0 §3.1.2: an authorization request with code + PKCE (RFC 7636, S256) + `state` +
 //    `nonce`; a browser (support/provider.mjs) signs in and approves on the provider's pages.
 // 3. Core 1.0 §3.1.3: the code exchange. openid-client validates the ID token (§3.1.3.7:
-//    signature by `kid` from our `jwks_uri`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`;
-//    `at_hash`), the `state`, and the RFC 9207 `iss` of the redirect.
+//    signature by `kid` from our `jwks_uri`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`),
+//    the `state`, and the RFC 9207 `iss` of the redirect. It does not check `at_hash` in the
+//    code flow, where Core 1.0 §3.1.3.8 leaves it to the client (MAY); the Authlib and
+//    openidconnect suites do.
 // 4. Core 1.0 §5.3: UserInfo, whose `sub` must be the ID token's.
 // 5. Core 1.0 §12.2: a refresh returns a new ID token with the same `sub` and `auth_time`.
 // 6. RP-Initiated Logout 1.0 §2, §3: the logout URL built by the library, followed: back at the
