@@ -121,22 +121,32 @@ export class Browser {
   }
 
   /**
-   * Walks from `url` (an authorization request, or any provider page) through login and
-   * consent until a redirect leaves for `stopAt`; returns that redirect's URL. Throws with
-   * the page when the provider shows something else (an error page, say).
+   * Follows redirects from `url` until one leaves for `stopAt`, and returns that redirect's
+   * URL without visiting it. A page (no redirect) goes to `onPage(url, html, status)`, which
+   * submits a form and answers `[url posted to, response]`.
    */
-  async signIn(url, stopAt, { username = DEMO.username, password = DEMO.password } = {}) {
+  async walk(url, stopAt, onPage) {
     let response = await this.fetch(url);
     for (let hop = 0; hop < 10; hop += 1) {
       const location = response.headers.get('location');
       if (location) {
-        const next = new URL(location, url).href;
-        if (next.startsWith(stopAt)) return next;
-        url = next;
+        url = new URL(location, url).href;
+        if (url.startsWith(stopAt)) return url;
         response = await this.fetch(url);
-        continue;
+      } else {
+        [url, response] = await onPage(url, await response.text(), response.status);
       }
-      const html = await response.text();
+    }
+    throw new Error(`no redirect to ${stopAt} after 10 hops`);
+  }
+
+  /**
+   * Walks from `url` (an authorization request) through login and consent until a redirect
+   * leaves for `stopAt`; returns that redirect's URL. Throws with the page when the provider
+   * shows something else (an error page, say).
+   */
+  async signIn(url, stopAt, { username = DEMO.username, password = DEMO.password } = {}) {
+    return this.walk(url, stopAt, async (url, html, status) => {
       // The hidden fields the page carries (`csrf_token`, `request_id`), sent back as a
       // browser would.
       const hidden = {};
@@ -145,16 +155,15 @@ export class Browser {
         if (value !== undefined) hidden[name] = value;
       }
       if (html.includes('name="password"')) {
-        url = new URL('/login', url).href;
-        response = await this.post(url, { ...hidden, username, password });
-      } else if (html.includes('name="decision"')) {
-        url = new URL('/oauth/authorize', url).href;
-        response = await this.post(url, { ...hidden, decision: 'approve' });
-      } else {
-        throw new Error(`${response.status} at ${url}, neither login nor consent:\n${html}`);
+        const target = new URL('/login', url).href;
+        return [target, await this.post(target, { ...hidden, username, password })];
       }
-    }
-    throw new Error(`no redirect to ${stopAt} after 10 hops`);
+      if (html.includes('name="decision"')) {
+        const target = new URL('/oauth/authorize', url).href;
+        return [target, await this.post(target, { ...hidden, decision: 'approve' })];
+      }
+      throw new Error(`${status} at ${url}, neither login nor consent:\n${html}`);
+    });
   }
 
   /**
@@ -163,20 +172,10 @@ export class Browser {
    * is submitted as shown: its hidden fields and its first named button.
    */
   async signOut(url, stopAt) {
-    let response = await this.fetch(url);
-    for (let hop = 0; hop < 10; hop += 1) {
-      const location = response.headers.get('location');
-      if (location) {
-        const next = new URL(location, url).href;
-        if (next.startsWith(stopAt)) return next;
-        url = next;
-        response = await this.fetch(url);
-        continue;
-      }
-      const html = await response.text();
+    return this.walk(url, stopAt, async (url, html, status) => {
       const form = html.match(/<form[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/i);
       if (!form) {
-        throw new Error(`${response.status} at ${url}, no redirect and no form:\n${html}`);
+        throw new Error(`${status} at ${url}, no redirect and no form:\n${html}`);
       }
       const action = form[0].match(/action="([^"]*)"/)?.[1] ?? url;
       const fields = {};
@@ -189,9 +188,8 @@ export class Browser {
         else if (/type="hidden"/.test(tag)) fields[name] = value;
       }
       if (button) fields[button[0]] = button[1];
-      url = new URL(action.replaceAll('&amp;', '&'), url).href;
-      response = await this.post(url, fields);
-    }
-    throw new Error(`no redirect to ${stopAt} after 10 hops`);
+      const target = new URL(action.replaceAll('&amp;', '&'), url).href;
+      return [target, await this.post(target, fields)];
+    });
   }
 }
