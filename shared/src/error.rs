@@ -60,6 +60,10 @@ pub enum ErrorCode {
     Forbidden,
     /// [`TokenErrorCode::RateLimited`]: see `Retry-After`.
     RateLimited,
+    /// [`AuthorizationErrorCode::LoginRequired`] (OpenID Connect).
+    LoginRequired,
+    /// [`AuthorizationErrorCode::ConsentRequired`] (OpenID Connect).
+    ConsentRequired,
 }
 
 impl ErrorCode {
@@ -83,6 +87,8 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::ConsentRequired => "consent_required",
         }
     }
 }
@@ -159,6 +165,13 @@ channel_codes! {
         /// "The authorization server is currently unable to handle the request due to a
         /// temporary overloading or maintenance of the server."
         TemporarilyUnavailable,
+        /// OpenID Connect Core §3.1.2.6: "The Authorization Server requires End-User
+        /// authentication." Sent for `prompt=none` when nobody (or not the right person,
+        /// recently enough) is signed in.
+        LoginRequired,
+        /// Core §3.1.2.6: "The Authorization Server requires End-User consent." Sent for
+        /// `prompt=none` when the user has not yet allowed this client these scopes.
+        ConsentRequired,
     }
 }
 
@@ -369,6 +382,8 @@ mod tests {
                 "invalid_scope",
                 "server_error",
                 "temporarily_unavailable",
+                "login_required",
+                "consent_required",
             ]
         );
         assert_eq!(

@@ -16,20 +16,32 @@
 //! 7. [`check_pkce`]: an S256 `code_challenge` (RFC 7636; RFC 9700 §2.1.1).
 //! 8. [`check_nonce`]: with `openid` in the scope, a `nonce` (OpenID Connect Core
 //!    §3.1.2.1) is kept for the ID token if it can be echoed exactly and is bounded.
+//! 9. [`check_prompt`]: with `openid`, `prompt` (Core §3.1.2.1): `none` alone.
+//! 10. [`check_max_age`]: with `openid`, `max_age` is a whole number of seconds.
+//! 11. [`check_login_hint`]: with `openid`, a `login_hint` of bounded length is kept.
+//! 12. [`check_id_token_hint`]: with `openid`, an `id_token_hint` is an ID token we issued.
 //!
-//! A valid request is kept in the browser's session and the user is shown the login page
-//! (no provider session yet) or the consent page.
+//! A valid request is kept in the browser's session. Then [`ask_user`] decides, in order
+//! (see [`crate::openid::prompt`]): the login page if the user must sign in (nobody is, or
+//! the request asks for a fresh sign-in), the consent page, or, for `prompt=none`, no page:
+//! a code if this user already allowed this client these scopes, else `login_required` or
+//! `consent_required` (Core §3.1.2.6).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::AuthorizationErrorCode;
+use shared::AuthorizationErrorCode::{ConsentRequired, LoginRequired};
 
 use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
 use crate::domain::pkce::{CodeChallenge, S256};
 use crate::domain::scope::ScopeSet;
 use crate::error::{AuthorizeError, ErrorRedirect, PageError};
 use crate::oauth::params::Params;
+use crate::openid::prompt::{
+    HintedSubject, LoginHint, Prompt, SignInRequest, parse_max_age, verify_id_token_hint,
+};
 use crate::state::AppState;
+use crate::store::GrantStore;
 use crate::web::pages::{ConsentPage, LoginPage, ScopeLine};
 use crate::web::session::{PendingAuthorization, ProviderSession};
 
@@ -65,18 +77,24 @@ async fn resume(
     request_id: &str,
     now: u64,
 ) -> Result<HttpResponse, PageError> {
-    let pending = session.pending(request_id, now)?.ok_or_else(|| {
-        PageError::bad_request(
-            "This sign-in request has expired",
-            "The request is no longer waiting (it was already decided, or is more than ten \
-             minutes old). Go back to the application and start again.",
-        )
-    })?;
+    let pending = session
+        .pending(request_id, now)?
+        .ok_or_else(request_expired)?;
     ask_user(app, session, &pending, request_id.to_owned()).await
 }
 
-/// The login page if nobody is logged in here, otherwise the consent page. Async because
-/// deciding may consult the store (see the workshop's exercise 5, remembered consent).
+/// The page for a request id that no longer waits.
+fn request_expired() -> PageError {
+    PageError::bad_request(
+        "This sign-in request has expired",
+        "The request is no longer waiting (it was already decided, or is more than ten \
+         minutes old). Go back to the application and start again.",
+    )
+}
+
+/// The login page if the user must sign in, otherwise the consent page; for `prompt=none`
+/// no page at all (Core §3.1.2.1). Async because deciding may consult the store (see the
+/// workshop's exercise 5, remembered consent).
 async fn ask_user(
     app: &AppState,
     session: &ProviderSession,
@@ -89,16 +107,117 @@ async fn ask_user(
         .map(|client| client.name.clone())
         .unwrap_or_else(|| pending.client_id.clone());
     let csrf_token = session.csrf_token()?;
-    if session.user_id().is_none() {
+    let now = app.clock.now_millis();
+    let user_id = session.user_id();
+    let signed_in = user_id.as_deref().map(|user| (user, session.auth_time()));
+    if let Some(reason) = pending.sign_in.sign_in_needed(signed_in, now / 1000) {
+        if pending.sign_in.prompt.none {
+            return refuse_without_a_page(
+                app,
+                session,
+                pending,
+                &request_id,
+                LoginRequired,
+                reason,
+            );
+        }
         return Ok(LoginPage {
             csrf_token,
             request_id: Some(request_id),
             client_name: Some(client_name),
-            username: String::new(),
+            username: pending
+                .sign_in
+                .login_hint
+                .as_ref()
+                .map(|hint| hint.as_str().to_owned())
+                .unwrap_or_default(),
             error: None,
         }
         .into_response(StatusCode::OK));
     }
+    let user_id = user_id.unwrap_or_default();
+    if pending.sign_in.prompt.none {
+        if !consented_before(app, &user_id, pending, now).await? {
+            let reason = "the end-user has not yet allowed this application these scopes";
+            return refuse_without_a_page(
+                app,
+                session,
+                pending,
+                &request_id,
+                ConsentRequired,
+                reason,
+            );
+        }
+        return approve_without_a_page(app, session, pending, &request_id, &user_id).await;
+    }
+    if pending.sign_in.prompt.consent {
+        // Core §3.1.2.1: "prompt the End-User for consent", even if it was given before.
+        return consent_page(app, pending, csrf_token, request_id, client_name);
+    }
+    consent_page(app, pending, csrf_token, request_id, client_name)
+}
+
+/// The user already consented: the request ends with a code, as if they had approved
+/// again, and the browser goes straight back to the client.
+async fn approve_without_a_page(
+    app: &AppState,
+    session: &ProviderSession,
+    pending: &PendingAuthorization,
+    request_id: &str,
+    user_id: &str,
+) -> Result<HttpResponse, PageError> {
+    let now = app.clock.now_millis();
+    // A decision is made once: if another tab took this request meanwhile, it is over.
+    if session.take_pending(request_id, now)?.is_none() {
+        return Err(request_expired());
+    }
+    let auth_time = session.auth_time().unwrap_or(now / 1000);
+    let location = crate::oauth::consent::approve(app, pending, user_id, auth_time, now).await?;
+    Ok(crate::error::see_other(&location))
+}
+
+/// `prompt=none` could not be honoured without a page: the request ends, and the browser
+/// goes back to the client with `error` (Core §3.1.2.6), `state` and `iss`.
+fn refuse_without_a_page(
+    app: &AppState,
+    session: &ProviderSession,
+    pending: &PendingAuthorization,
+    request_id: &str,
+    error: AuthorizationErrorCode,
+    reason: &str,
+) -> Result<HttpResponse, PageError> {
+    session.take_pending(request_id, app.clock.now_millis())?;
+    let location = crate::oauth::consent::refuse(app, pending, error, reason)?;
+    Ok(crate::error::see_other(&location))
+}
+
+/// Whether the user already allowed this client every requested scope: a live grant of
+/// theirs to this client covers them. This provider keeps no other record of consent, so
+/// consent ends with the grant's last token (or with revoking it at `/account`).
+async fn consented_before(
+    app: &AppState,
+    user_id: &str,
+    pending: &PendingAuthorization,
+    now: u64,
+) -> Result<bool, PageError> {
+    Ok(app
+        .store
+        .grants_of_user(&user_id.into(), now)
+        .await?
+        .iter()
+        .any(|grant| {
+            *grant.client_id == *pending.client_id && pending.scopes.is_subset_of(grant.scopes)
+        }))
+}
+
+/// The consent page for this pending request.
+fn consent_page(
+    app: &AppState,
+    pending: &PendingAuthorization,
+    csrf_token: String,
+    request_id: String,
+    client_name: String,
+) -> Result<HttpResponse, PageError> {
     Ok(ConsentPage {
         csrf_token,
         request_id,
@@ -146,6 +265,8 @@ pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, Aut
         check_pkce(params).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     let nonce =
         check_nonce(params, scopes).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
+    let sign_in = check_sign_in(params, scopes, app)
+        .map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     Ok(ValidatedRequest {
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
@@ -155,6 +276,7 @@ pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, Aut
             state: params.get("state").map(str::to_owned),
             code_challenge: challenge,
             created_at: app.clock.now_millis(),
+            sign_in,
         },
     })
 }
@@ -309,6 +431,58 @@ fn check_nonce(
     crate::openid::id_token::Nonce::parse(nonce)
         .map(Some)
         .ok_or("nonce must be 1 to 512 printable ASCII characters")
+}
+
+/// Checks 9 to 12, OpenID Connect's say over signing in (Core §3.1.2.1; see
+/// [`crate::openid::prompt`]). Only for an `openid` request: in any other they are
+/// parameters RFC 6749 §3.1 says to ignore.
+fn check_sign_in(
+    params: &Params,
+    scopes: ScopeSet,
+    app: &AppState,
+) -> Result<SignInRequest, &'static str> {
+    if !scopes.contains(shared::scope::Scope::OpenId) {
+        return Ok(SignInRequest::default());
+    }
+    Ok(SignInRequest {
+        prompt: check_prompt(params)?,
+        max_age: check_max_age(params)?,
+        login_hint: check_login_hint(params),
+        hinted_subject: check_id_token_hint(params, app)?,
+        signed_in_for_it: false,
+    })
+}
+
+/// Check 9: `prompt`, "a space-delimited, case-sensitive list"; "If this parameter contains
+/// `none` with any other value, an error is returned" (Core §3.1.2.1).
+fn check_prompt(params: &Params) -> Result<Prompt, &'static str> {
+    params
+        .get("prompt")
+        .map_or(Ok(Prompt::default()), Prompt::parse)
+}
+
+/// Check 10: `max_age`, "the allowable elapsed time in seconds since the last time the
+/// End-User was actively authenticated": a non-negative integer.
+fn check_max_age(params: &Params) -> Result<Option<u64>, &'static str> {
+    params.get("max_age").map(parse_max_age).transpose()
+}
+
+/// Check 11: `login_hint`, kept to fill in the username. Only a hint: one too long to keep
+/// is dropped, not an error.
+fn check_login_hint(params: &Params) -> Option<LoginHint> {
+    params.get("login_hint").and_then(LoginHint::parse)
+}
+
+/// Check 12: `id_token_hint`, an "ID Token previously issued by the Authorization Server":
+/// our signature and `iss`, expired or not. Anything else is `invalid_request`.
+fn check_id_token_hint(
+    params: &Params,
+    app: &AppState,
+) -> Result<Option<HintedSubject>, &'static str> {
+    params
+        .get("id_token_hint")
+        .map(|hint| verify_id_token_hint(hint, &app.keys.jwks(), &app.settings.issuer))
+        .transpose()
 }
 
 /// The authorization endpoint's errors: either the protocol's own, or a page problem.

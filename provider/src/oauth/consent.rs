@@ -96,10 +96,26 @@ pub async fn approve(
 
 /// The user denied: back with `error=access_denied` (RFC 6749 §4.1.2.1). Returns the `Location`.
 pub fn deny(app: &AppState, pending: &PendingAuthorization) -> Result<String, PageError> {
+    refuse(
+        app,
+        pending,
+        AuthorizationErrorCode::AccessDenied,
+        "the resource owner denied the request",
+    )
+}
+
+/// The request ends without a code: back with `error` and its description, `state` (as
+/// sent) and `iss` (RFC 6749 §4.1.2.1, RFC 9207 §2). Returns the `Location`.
+pub fn refuse(
+    app: &AppState,
+    pending: &PendingAuthorization,
+    error: AuthorizationErrorCode,
+    description: &str,
+) -> Result<String, PageError> {
     Ok(ErrorRedirect {
         redirect_uri: reverify(app, pending)?,
-        error: AuthorizationErrorCode::AccessDenied,
-        description: "the resource owner denied the request".into(),
+        error,
+        description: description.to_owned(),
         state: pending.state.clone(),
         issuer: app.settings.issuer.clone(),
     }

@@ -12,6 +12,8 @@
 //!   and `at_hash`/`c_hash` (Core §3.1.3.6).
 //! - [`id_token`]: the ID token's claims (Core §2, §3.1.3.6, §12.2), signed with the current key.
 //! - [`signing`]: the key set the provider starts with (a key file, or generated keys).
+//! - [`prompt`]: what an authentication request says about signing in (`prompt`,
+//!   `max_age`, `login_hint`, `id_token_hint`, Core §3.1.2.1).
 //!
 //! Which crate does what: `ring` (already in the tree through rustls) signs and verifies all
 //! three algorithms and generates EC and Ed25519 keys; `rsa` only generates RSA keys, which
@@ -21,4 +23,5 @@ pub mod id_token;
 pub mod jws;
 pub mod keys;
 pub mod keyset;
+pub mod prompt;
 pub mod signing;

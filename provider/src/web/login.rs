@@ -65,7 +65,12 @@ pub async fn submit_login(
     session.log_in(&app.user.id, app.clock.now_millis())?;
     tracing::info!(user_id = %app.user.id, "login succeeded");
     match pending {
-        Some((id, _)) => Ok(see_other(&format!("/oauth/authorize?request_id={id}"))),
+        Some((id, _)) => {
+            // This sign-in is the fresh one the request may have asked for (OpenID Connect
+            // Core §3.1.2.1: `prompt=login`, `max_age`): it is not asked for again.
+            session.mark_signed_in_for(&id)?;
+            Ok(see_other(&format!("/oauth/authorize?request_id={id}")))
+        }
         None => Ok(see_other("/account")),
     }
 }

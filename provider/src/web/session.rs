@@ -17,6 +17,7 @@ use crate::domain::token::random_id;
 use crate::error::PageError;
 use crate::oauth::authorize::is_echoable_state;
 use crate::openid::id_token::Nonce;
+use crate::openid::prompt::SignInRequest;
 use crate::web::csrf;
 
 /// The session key of the signed-in user (the session store gives sessions without it a
@@ -43,6 +44,9 @@ pub struct PendingAuthorization {
     pub client_id: String,
     /// OpenID Connect's `nonce` (Core §3.1.2.1), kept only when the scope has `openid`.
     pub nonce: Option<Nonce>,
+    /// What an `openid` request said about signing in (`prompt`, `max_age`, the hints:
+    /// Core §3.1.2.1); the default for any other request.
+    pub sign_in: SignInRequest,
     /// The `redirect_uri` as sent (`None` if omitted): §4.1.3 needs to know at the token
     /// endpoint. It is verified again when the user decides, since only a
     /// [`VerifiedRedirectUri`](crate::domain::client::VerifiedRedirectUri) is redirected to.
@@ -64,6 +68,9 @@ pub struct StoredPending {
     client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nonce: Option<String>,
+    /// Absent in what an older release kept: then nothing was asked.
+    #[serde(default)]
+    sign_in: SignInRequest,
     redirect_uri: Option<String>,
     scopes: String,
     state: Option<String>,
@@ -118,6 +125,7 @@ impl TryFrom<StoredPending> for PendingAuthorization {
             code_challenge,
             created_at: stored.created_at,
             nonce,
+            sign_in: stored.sign_in,
         })
     }
 }
@@ -127,6 +135,7 @@ impl From<PendingAuthorization> for StoredPending {
         StoredPending {
             client_id: pending.client_id,
             nonce: pending.nonce.map(|nonce| nonce.as_str().to_owned()),
+            sign_in: pending.sign_in,
             redirect_uri: pending.redirect_uri,
             scopes: pending.scopes.to_wire(),
             state: pending.state,
@@ -267,6 +276,21 @@ impl ProviderSession {
         };
         let pending: PendingAuthorization = serde_json::from_value(value).map_err(damaged)?;
         Ok(pending.is_waiting(now).then_some(pending))
+    }
+
+    /// Notes that the user signed in for the pending request `id`, so what it asked of the
+    /// sign-in (`prompt=login`, `max_age`, `id_token_hint`) is done and not asked again.
+    pub fn mark_signed_in_for(&self, id: &str) -> Result<(), PageError> {
+        let mut map = self.pending_map();
+        let Some(value) = map.get(id) else {
+            return Ok(());
+        };
+        let mut pending: PendingAuthorization =
+            serde_json::from_value(value.clone()).map_err(damaged)?;
+        pending.sign_in.signed_in_for_it = true;
+        let value = serde_json::to_value(pending).map_err(session_error)?;
+        map.insert(id.to_owned(), value);
+        self.0.insert(PENDING, map).map_err(session_error)
     }
 
     /// Removes and returns the pending request: a decision is made once. A damaged one is

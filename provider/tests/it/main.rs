@@ -12,6 +12,7 @@ mod login_and_consent;
 mod metadata;
 // OpenID Connect Core 1.0, Discovery 1.0.
 mod openid;
+mod openid_prompt;
 mod pending_request;
 mod pkce;
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6).

@@ -146,7 +146,7 @@ async fn openid_tokens(provider: &TestProvider, scope: &str, nonce: Option<&str>
 
 /// The ID token of a token response, verified with the provider's published JWKS (as a
 /// Relying Party does, Core §3.1.3.7 step 6): its header and claims.
-async fn verified_id_token(
+pub(crate) async fn verified_id_token(
     provider: &TestProvider,
     tokens: &Value,
 ) -> (Map<String, Value>, Map<String, Value>) {
