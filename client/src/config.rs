@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use shared::Secret;
-use shared::env::{EnvSource, SettingError};
+use shared::env::{EnvSource, SettingError, is_http_url};
 use shared::limits::ConnectionLimits;
 use url::Url;
 
@@ -60,6 +60,12 @@ pub struct Settings {
     /// `REDIRECT_URI`, because the page that starts the flow keeps its verifier and `state`
     /// in `sessionStorage`, which belongs to one origin.
     pub public_redirect_uri: Url,
+    /// `POST_LOGOUT_REDIRECT_URI` (default: `REDIRECT_URI`'s origin + `/logged-out`, so
+    /// `http://localhost:3000/logged-out`): where this app asks the provider to send the
+    /// browser back after logout (RP-Initiated Logout 1.0 §2), sent exactly as written, since
+    /// the provider compares strings. The provider reads the same key as the list of URIs it
+    /// registers for this app; a list here sends its first entry.
+    pub post_logout_redirect_uri: String,
     /// `OAUTH_USERNAME`, `OAUTH_PASSWORD` (default `demo`, `demo`): the provider's demo user,
     /// read from the same `.env` as the provider. Only the attack lab uses them: its
     /// attacker and victim browsers log in at the provider as this user.
@@ -151,6 +157,23 @@ impl Settings {
                 ),
             ));
         }
+        let default_post_logout =
+            format!("{}/logged-out", redirect_uri.origin().ascii_serialization());
+        let post_logout_redirect_uri = env
+            .string("POST_LOGOUT_REDIRECT_URI", &default_post_logout)
+            .split([',', ' '])
+            .find(|uri| !uri.is_empty())
+            .filter(|uri| is_http_url(uri))
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                env.error(
+                    "POST_LOGOUT_REDIRECT_URI",
+                    &format!(
+                        "an absolute http(s) URL without a fragment, such as {default_post_logout} \
+                         (or leave it unset: it follows REDIRECT_URI)"
+                    ),
+                )
+            })?;
         Ok(Self {
             bind,
             auth_server,
@@ -161,6 +184,7 @@ impl Settings {
             http_timeout: Duration::from_secs(timeout_seconds),
             public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
             public_redirect_uri,
+            post_logout_redirect_uri,
             lab_username: env.string("OAUTH_USERNAME", "demo"),
             lab_password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
             limits: ConnectionLimits::from_source(env)?,
@@ -255,6 +279,37 @@ mod tests {
         assert_eq!(
             settings.public_redirect_uri.as_str(),
             "http://localhost:3000/spa/callback"
+        );
+    }
+
+    #[test]
+    fn the_post_logout_redirect_uri_follows_redirect_uri_and_a_list_sends_its_first() {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(
+            settings.post_logout_redirect_uri,
+            "http://localhost:3000/logged-out"
+        );
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://localhost:4000/callback")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.post_logout_redirect_uri,
+            "http://localhost:4000/logged-out"
+        );
+        let env = EnvSource::from_pairs([(
+            "POST_LOGOUT_REDIRECT_URI",
+            "http://localhost:3000/bye, http://localhost:3000/",
+        )]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.post_logout_redirect_uri,
+            "http://localhost:3000/bye"
+        );
+        let env = EnvSource::from_pairs([("POST_LOGOUT_REDIRECT_URI", "/logged-out")]);
+        let error = Settings::from_source(&env).expect_err("not absolute");
+        assert_eq!(error.key, "POST_LOGOUT_REDIRECT_URI");
+        assert!(
+            error.expected.contains("http://localhost:3000/logged-out"),
+            "{error}"
         );
     }
 

@@ -37,6 +37,14 @@ pub struct Settings {
     /// `http://localhost:3000/spa/callback`; the client derives it the same way).
     pub public_client_id: String,
     pub public_redirect_uri: String,
+    /// `POST_LOGOUT_REDIRECT_URI` (default: `REDIRECT_URI`'s origin + `/logged-out`, then
+    /// the origin + `/`, so `http://localhost:3000/logged-out http://localhost:3000/`): where
+    /// the confidential client may send the browser back after logout (OpenID Connect
+    /// RP-Initiated Logout 1.0 §2, §3), comma- or space-separated, each matched exactly.
+    /// The client sends the first one, whose `/logged-out` checks the returned `state`; the
+    /// origin's `/` is registered too, as the plain "back to the app" address. Following
+    /// REDIRECT_URI keeps logout working when the client moves to another port.
+    pub post_logout_redirect_uris: Vec<String>,
     /// The demo resource owner: `USER_ID` (`user1`), `OAUTH_USERNAME` (`demo`),
     /// `OAUTH_PASSWORD` (`demo`).
     pub user_id: String,
@@ -273,6 +281,33 @@ fn parse_session_key(
     }
 }
 
+/// `POST_LOGOUT_REDIRECT_URI`: one or more absolute URLs, by default `/logged-out` and `/`
+/// on `REDIRECT_URI`'s origin. A URL with a fragment is refused, as for a redirect URI
+/// (RFC 6749 §3.1.2): the provider appends `state` to the query.
+fn parse_post_logout_redirect_uris(
+    env: &EnvSource,
+    redirect_origin: &str,
+) -> Result<Vec<String>, SettingError> {
+    const KEY: &str = "POST_LOGOUT_REDIRECT_URI";
+    let default = format!("{redirect_origin}/logged-out {redirect_origin}/");
+    let uris: Vec<String> = env
+        .string(KEY, &default)
+        .split([',', ' '])
+        .filter(|uri| !uri.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if uris.is_empty() || !uris.iter().all(|uri| is_http_url(uri)) {
+        return Err(env.error(
+            KEY,
+            &format!(
+                "absolute http(s) URLs without a fragment, comma-separated, such as \
+                 {redirect_origin}/logged-out (or leave it unset: it follows REDIRECT_URI)"
+            ),
+        ));
+    }
+    Ok(uris)
+}
+
 /// `scheme://host[:port]` of an absolute http(s) URL (already checked by `http_url`).
 fn origin_of(url: &str) -> String {
     url::Url::parse(url)
@@ -338,6 +373,7 @@ impl Settings {
                 ),
             ));
         }
+        let post_logout_redirect_uris = parse_post_logout_redirect_uris(env, &redirect_origin)?;
         let allowed_hosts = env
             .string("ALLOWED_HOSTS", "")
             .split([',', ' '])
@@ -375,6 +411,7 @@ impl Settings {
             client_name: env.string("CLIENT_NAME", "Demo Client App"),
             public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
             public_redirect_uri,
+            post_logout_redirect_uris,
             user_id: env.string("USER_ID", "user1"),
             username: env.string("OAUTH_USERNAME", "demo"),
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
@@ -538,6 +575,36 @@ mod tests {
         let error = Settings::from_source(&env).expect_err("not an origin");
         assert_eq!(error.key, "ALLOWED_ORIGINS");
         assert!(error.expected.contains("http://localhost:4000"), "{error}");
+    }
+
+    #[test]
+    fn post_logout_redirect_uris_follow_redirect_uri_unless_set_and_a_bad_one_names_the_key() {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(
+            settings.post_logout_redirect_uris,
+            vec!["http://localhost:3000/logged-out", "http://localhost:3000/"]
+        );
+        let env = EnvSource::from_pairs([("REDIRECT_URI", "http://localhost:4000/callback")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.post_logout_redirect_uris,
+            vec!["http://localhost:4000/logged-out", "http://localhost:4000/"]
+        );
+        let env = EnvSource::from_pairs([("POST_LOGOUT_REDIRECT_URI", "https://app.example/bye")]);
+        let settings = Settings::from_source(&env).expect("valid");
+        assert_eq!(
+            settings.post_logout_redirect_uris,
+            vec!["https://app.example/bye"]
+        );
+        for bad in ["/logged-out", "http://localhost:3000/#x", " , "] {
+            let env = EnvSource::from_pairs([("POST_LOGOUT_REDIRECT_URI", bad)]);
+            let error = Settings::from_source(&env).expect_err(bad);
+            assert_eq!(error.key, "POST_LOGOUT_REDIRECT_URI", "{bad}");
+            assert!(
+                error.expected.contains("http://localhost:3000/logged-out"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -364,6 +364,15 @@ fn authorization_server(
         )
         .route("/logout", web::post().to(pages::logout::logout))
         .service(
+            web::resource(crate::openid::end_session::END_SESSION_PATH)
+                .route(web::get().to(pages::logout::end_session_get))
+                .route(web::post().to(pages::logout::end_session_post)),
+        )
+        .route(
+            crate::openid::end_session::CONFIRM_PATH,
+            web::post().to(pages::logout::confirm_end_session),
+        )
+        .service(
             web::resource("/account")
                 .route(web::get().to(pages::account::show_account))
                 .route(web::post().to(pages::account::revoke_grant)),

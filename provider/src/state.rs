@@ -41,7 +41,8 @@ impl AppState {
                 &settings.client_name,
                 settings.client_secret.expose(),
                 &settings.redirect_uri,
-            ),
+            )
+            .with_post_logout_redirect_uris(&settings.post_logout_redirect_uris),
             RegisteredClient::public(
                 &settings.public_client_id,
                 "Browser app (public client)",

@@ -24,6 +24,10 @@ pub struct AuthorizationServerMetadata {
     /// RECOMMENDED (Discovery 1.0 §3). URL of the UserInfo endpoint (Core §5.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
+    /// OPTIONAL (RP-Initiated Logout 1.0 §2.1). URL where a Relying Party sends the browser
+    /// to end the user's session at the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
     /// OPTIONAL. URL of the revocation endpoint (RFC 7009).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,

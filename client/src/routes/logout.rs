@@ -83,19 +83,10 @@ fn end_session_url(
         .append_pair("client_id", &settings.client_id)
         .append_pair(
             "post_logout_redirect_uri",
-            post_logout_redirect_uri(settings).as_str(),
+            &settings.post_logout_redirect_uri,
         )
         .append_pair("state", state);
     Some(url)
-}
-
-/// Where the provider sends the browser back after logout: `/logged-out` beside the
-/// redirect URI (same origin), e.g. `http://localhost:3000/logged-out`.
-pub fn post_logout_redirect_uri(settings: &crate::config::Settings) -> Url {
-    settings
-        .redirect_uri
-        .join("/logged-out")
-        .unwrap_or_else(|_| settings.redirect_uri.clone())
 }
 
 /// `/logged-out`'s query (RP-Initiated Logout 1.0 §3).

@@ -56,6 +56,9 @@ pub struct RegisteredClient {
     /// comparison constant-time whatever the presented secret's length.
     secret_digest: Option<[u8; 32]>,
     redirect_uris: Vec<String>,
+    /// Where the browser may be sent back after logout (RP-Initiated Logout 1.0 §2:
+    /// `post_logout_redirect_uris`); empty: nowhere, the provider's own page is shown.
+    post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<GrantType>,
     pub allowed_scopes: ScopeSet,
 }
@@ -79,6 +82,7 @@ impl RegisteredClient {
             kind: ClientKind::Confidential,
             secret_digest: Some(Sha256::digest(secret.as_bytes()).into()),
             redirect_uris: vec![redirect_uri.to_owned()],
+            post_logout_redirect_uris: Vec::new(),
             grant_types: vec![
                 GrantType::AuthorizationCode,
                 GrantType::RefreshToken,
@@ -95,6 +99,7 @@ impl RegisteredClient {
             kind: ClientKind::Public,
             secret_digest: None,
             redirect_uris: vec![redirect_uri.to_owned()],
+            post_logout_redirect_uris: Vec::new(),
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             allowed_scopes: ScopeSet::ALL,
         }
@@ -115,6 +120,22 @@ impl RegisteredClient {
             }
             None => None,
         }
+    }
+
+    /// The client with these post-logout redirect URIs registered.
+    pub fn with_post_logout_redirect_uris(mut self, uris: &[String]) -> Self {
+        self.post_logout_redirect_uris = uris.to_vec();
+        self
+    }
+
+    /// RP-Initiated Logout 1.0 §3: the OP "MUST NOT perform post-logout redirection if the
+    /// `post_logout_redirect_uri` value supplied does not exactly match one of the
+    /// previously registered `post_logout_redirect_uris` values": string equality, as for
+    /// redirect URIs.
+    pub fn has_post_logout_redirect_uri(&self, requested: &str) -> bool {
+        self.post_logout_redirect_uris
+            .iter()
+            .any(|registered| registered == requested)
     }
 
     /// Whether `presented` is this client's secret, compared in constant time.

@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 use super::discovery::{CLAIMS_SUPPORTED, JWKS_PATH};
 use crate::api::userinfo::USERINFO_PATH;
+use crate::openid::end_session::END_SESSION_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
@@ -35,6 +36,7 @@ pub fn describe(issuer: &str, keys: &KeySet) -> AuthorizationServerMetadata {
         token_endpoint: format!("{issuer}/oauth/token"),
         jwks_uri: Some(format!("{issuer}{JWKS_PATH}")),
         userinfo_endpoint: Some(format!("{issuer}{USERINFO_PATH}")),
+        end_session_endpoint: Some(format!("{issuer}{END_SESSION_PATH}")),
         revocation_endpoint: Some(format!("{issuer}/oauth/revoke")),
         introspection_endpoint: Some(format!("{issuer}/oauth/introspect")),
         scopes_supported: Scope::ALL

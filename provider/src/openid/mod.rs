@@ -14,11 +14,14 @@
 //! - [`signing`]: the key set the provider starts with (a key file, or generated keys).
 //! - [`prompt`]: what an authentication request says about signing in (`prompt`,
 //!   `max_age`, `login_hint`, `id_token_hint`, Core §3.1.2.1).
+//! - [`end_session`]: RP-Initiated Logout 1.0, the checks of a logout request: an
+//!   `id_token_hint` is verified with the same published keys.
 //!
 //! Which crate does what: `ring` (already in the tree through rustls) signs and verifies all
 //! three algorithms and generates EC and Ed25519 keys; `rsa` only generates RSA keys, which
 //! `ring` cannot (see [`keys`] for why that use is outside RUSTSEC-2023-0071).
 
+pub mod end_session;
 pub mod id_token;
 pub mod jws;
 pub mod keys;

@@ -18,6 +18,14 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ("consent.html", include_str!("../../templates/consent.html")),
         ("account.html", include_str!("../../templates/account.html")),
         ("error.html", include_str!("../../templates/error.html")),
+        (
+            "end_session.html",
+            include_str!("../../templates/end_session.html"),
+        ),
+        (
+            "signed_out.html",
+            include_str!("../../templates/signed_out.html"),
+        ),
     ])
     .expect("the embedded templates are valid Tera (checked by the pages' unit tests)");
     tera
@@ -119,6 +127,35 @@ impl AccountPage {
     }
 }
 
+/// "Sign out of the provider?" (RP-Initiated Logout 1.0 §2: the OP asks the user when the
+/// request cannot be trusted). The form carries the already-checked request back, minus
+/// the `id_token_hint` (a token is never put in a page), and is checked again on POST.
+#[derive(Debug, Serialize)]
+pub struct EndSessionPage {
+    pub csrf_token: String,
+    pub confirm_path: &'static str,
+    pub client_name: Option<String>,
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+impl EndSessionPage {
+    pub fn into_response(self) -> HttpResponse {
+        render("end_session.html", &self, StatusCode::OK)
+    }
+}
+
+/// "You are signed out": the end of a logout that named no `post_logout_redirect_uri`.
+#[derive(Debug, Serialize)]
+pub struct SignedOutPage {}
+
+impl SignedOutPage {
+    pub fn into_response(self) -> HttpResponse {
+        render("signed_out.html", &self, StatusCode::OK)
+    }
+}
+
 /// A friendly error page.
 #[derive(Debug, Serialize)]
 pub struct ErrorPage {
@@ -156,6 +193,8 @@ mod tests {
             "consent.html",
             "account.html",
             "error.html",
+            "end_session.html",
+            "signed_out.html",
         ] {
             assert!(TEMPLATES.get_template_names().any(|t| t == name), "{name}");
         }

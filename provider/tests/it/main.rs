@@ -10,7 +10,8 @@
 mod authorize;
 mod login_and_consent;
 mod metadata;
-// OpenID Connect Core 1.0, Discovery 1.0.
+// OpenID Connect Core 1.0, Discovery 1.0, RP-Initiated Logout 1.0.
+mod end_session;
 mod openid;
 mod openid_prompt;
 mod pending_request;
