@@ -35,6 +35,10 @@ pub struct Settings {
     /// `AUTH_SERVER` (default `http://localhost:8080`): the provider's issuer URL. Its
     /// RFC 8414 metadata names every endpoint; its resource API (`/api/...`) lives here too.
     pub auth_server: Url,
+    /// `API_URL` (default `http://localhost:8082`): the notes API, the resource server that
+    /// is not the provider; the same key the api binary reads (its RFC 8707 resource
+    /// identifier). No trailing slash: identifiers are compared as strings.
+    pub api_url: String,
     /// `CLIENT_ID` (default `testclient`): this app's id at the provider (RFC 6749 §2.2).
     pub client_id: String,
     /// `CLIENT_SECRET` (default `testsecret`): this app's secret, sent only in the
@@ -102,6 +106,13 @@ impl Settings {
         let auth_server = url_setting(env, "AUTH_SERVER", "http://localhost:8080")?;
         if auth_server.query().is_some() {
             return Err(env.error("AUTH_SERVER", "an issuer URL without a query (RFC 8414 §2)"));
+        }
+        let api_url = env.http_url("API_URL", "http://localhost:8082")?;
+        if api_url.contains('?') || api_url.ends_with('/') {
+            return Err(env.error(
+                "API_URL",
+                "a URL without query or trailing slash, such as http://localhost:8082",
+            ));
         }
         let redirect_uri = url_setting(env, "REDIRECT_URI", "http://localhost:3000/callback")?;
         if RESERVED_PATHS.contains(&redirect_uri.path())
@@ -177,6 +188,7 @@ impl Settings {
         Ok(Self {
             bind,
             auth_server,
+            api_url,
             client_id: env.string("CLIENT_ID", "testclient"),
             client_secret: Secret::new(env.string("CLIENT_SECRET", "testsecret")),
             redirect_uri,
@@ -311,6 +323,21 @@ mod tests {
             error.expected.contains("http://localhost:3000/logged-out"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_notes_api_url_defaults_to_port_8082_and_a_bad_one_stops_start_up_naming_api_url() {
+        let defaults = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(defaults.api_url, "http://localhost:8082");
+        let env = EnvSource::from_pairs([("API_URL", "http://127.0.0.1:9000")]);
+        assert_eq!(
+            Settings::from_source(&env).expect("valid").api_url,
+            "http://127.0.0.1:9000"
+        );
+        for bad in ["localhost:8082", "http://localhost:8082/", "http://h?x=1"] {
+            let env = EnvSource::from_pairs([("API_URL", bad)]);
+            assert_eq!(Settings::from_source(&env).expect_err(bad).key, "API_URL");
+        }
     }
 
     #[test]

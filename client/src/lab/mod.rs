@@ -25,9 +25,13 @@
 
 pub mod agent;
 pub mod cards;
+pub mod fake_issuer;
+pub mod forge;
 pub mod gallery;
 pub mod harness;
+pub mod naive_access_token;
 pub mod naive_callback;
+pub mod naive_id_token;
 pub mod naive_team_api;
 pub mod transcript;
 

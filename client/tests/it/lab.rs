@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use testkit::{Browser, Page, TestApps, spawn_provider_and_client, spawn_with};
 
 /// Opens `/lab`, presses card `id`'s button, answers the page and the card's own part.
-async fn run_card(apps: &TestApps, id: &str) -> (Page, String) {
+pub async fn run_card(apps: &TestApps, id: &str) -> (Page, String) {
     let browser = Browser::new();
     let lab = browser.get(&apps.client_url("/lab")).await;
     assert_eq!(lab.status, StatusCode::OK, "{}", lab.body);

@@ -8,6 +8,7 @@ mod flow_inspector;
 mod head;
 mod incremental_authorization;
 mod lab;
+mod lab_tokens;
 mod login;
 mod openid;
 mod origin;

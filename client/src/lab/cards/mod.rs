@@ -24,7 +24,20 @@
 //! Card 9 runs twice too: against the provider's team API, and against
 //! [`crate::lab::naive_team_api`], which checks the scope only.
 
+pub mod access_token_alg_confusion;
+pub mod access_token_alg_none;
+pub mod access_token_attacker_key;
+pub mod access_token_audience;
+pub mod access_token_expired;
+pub mod access_token_revoked;
 pub mod code_replay;
+pub mod id_token_alg_confusion;
+pub mod id_token_alg_none;
+pub mod id_token_as_access_token;
+pub mod id_token_audience;
+pub mod id_token_expired;
+pub mod id_token_nonce;
+pub mod id_token_unknown_kid;
 pub mod login_csrf;
 pub mod mix_up;
 pub mod open_redirect;
@@ -111,7 +124,7 @@ pub struct Entry {
 }
 
 /// Every card, in the order of the page.
-pub const CATALOGUE: [Entry; 9] = [
+pub const CATALOGUE: [Entry; 22] = [
     Entry {
         card: code_replay::card,
         attack: |ctx| Box::pin(code_replay::run(ctx)),
@@ -147,6 +160,58 @@ pub const CATALOGUE: [Entry; 9] = [
     Entry {
         card: scope_not_permission::card,
         attack: |ctx| Box::pin(scope_not_permission::run(ctx)),
+    },
+    Entry {
+        card: id_token_audience::card,
+        attack: |ctx| Box::pin(id_token_audience::run(ctx)),
+    },
+    Entry {
+        card: id_token_nonce::card,
+        attack: |ctx| Box::pin(id_token_nonce::run(ctx)),
+    },
+    Entry {
+        card: id_token_alg_none::card,
+        attack: |ctx| Box::pin(id_token_alg_none::run(ctx)),
+    },
+    Entry {
+        card: id_token_alg_confusion::card,
+        attack: |ctx| Box::pin(id_token_alg_confusion::run(ctx)),
+    },
+    Entry {
+        card: id_token_expired::card,
+        attack: |ctx| Box::pin(id_token_expired::run(ctx)),
+    },
+    Entry {
+        card: id_token_unknown_kid::card,
+        attack: |ctx| Box::pin(id_token_unknown_kid::run(ctx)),
+    },
+    Entry {
+        card: id_token_as_access_token::card,
+        attack: |ctx| Box::pin(id_token_as_access_token::run(ctx)),
+    },
+    Entry {
+        card: access_token_alg_none::card,
+        attack: |ctx| Box::pin(access_token_alg_none::run(ctx)),
+    },
+    Entry {
+        card: access_token_alg_confusion::card,
+        attack: |ctx| Box::pin(access_token_alg_confusion::run(ctx)),
+    },
+    Entry {
+        card: access_token_attacker_key::card,
+        attack: |ctx| Box::pin(access_token_attacker_key::run(ctx)),
+    },
+    Entry {
+        card: access_token_audience::card,
+        attack: |ctx| Box::pin(access_token_audience::run(ctx)),
+    },
+    Entry {
+        card: access_token_expired::card,
+        attack: |ctx| Box::pin(access_token_expired::run(ctx)),
+    },
+    Entry {
+        card: access_token_revoked::card,
+        attack: |ctx| Box::pin(access_token_revoked::run(ctx)),
     },
 ];
 

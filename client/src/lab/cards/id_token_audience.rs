@@ -1,0 +1,93 @@
+//! Card 10: an ID token issued to another client (`aud`).
+//!
+//! The attack: a site the user also signs in to (another client of the same provider)
+//! receives the user's ID token, and presents it here as its own proof of login. Core
+//! §3.1.3.7 step 3: "The Client MUST validate that the aud (audience) Claim contains its
+//! client_id value registered at the Issuer identified by the iss (issuer) Claim as an
+//! audience. ... The ID Token MUST be rejected if the ID Token does not list the Client as a
+//! valid audience".
+//!
+//! Refused by the client: `check_audience` in `client/src/oauth/id_token.rs` (step 7 of
+//! `validate`). The naive check ([`crate::lab::naive_id_token`]) never reads `aud`.
+
+use serde_json::json;
+
+use crate::flow::{openid_core, rfc};
+use crate::lab::cards::{AttackReport, Card};
+use crate::lab::forge::{
+    LabKey, check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report,
+};
+use crate::lab::harness::LabContext;
+use crate::lab::naive_id_token::naive_validate_id_token;
+use crate::lab::transcript::{StepKind, Transcript};
+use crate::lab::{LabError, code};
+
+/// The client the stolen ID token was issued to.
+pub const OTHER_CLIENT: &str = "another-client";
+
+pub fn card() -> Card {
+    Card {
+        id: "id-token-audience",
+        number: 10,
+        title: "An ID token issued to another client",
+        wants: "To sign in here as the user with an ID token the provider issued to another application (one the attacker runs, or one that leaked it): a genuine token, signed by the provider, about the real user.",
+        does: "Makes a properly signed ID token whose aud and azp name another-client (the lab signs with a key of its own and hands the client's check a JWK Set holding it, standing in for the provider's keys: it cannot sign with the provider's), with the right iss, sub, exp and nonce. Gives it to this client's real ID token check, then to a deliberately naive one.",
+        defence: "An ID token says who signed in *to whom*. The client checks that aud contains its own client_id (and that azp, if present, is itself): a token for another client proves nothing here, however genuine its signature. Without that check, every application the user ever signed in to could sign in here as the user.",
+        defended_by: "client",
+        rfcs: vec![
+            openid_core("3.1.3.7", "IDTokenValidation"),
+            rfc(7519, "4.1.3"),
+            rfc(8725, "3.9"),
+        ],
+        refused_by: vec![
+            code("client/src/oauth/id_token.rs", "check_audience"),
+            code("client/src/oauth/id_token.rs", "validate"),
+        ],
+        naive: Some(code(
+            "client/src/lab/naive_id_token.rs",
+            "naive_validate_id_token",
+        )),
+        setting: None,
+    }
+}
+
+pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
+    let mut transcript = Transcript::new();
+    let key = LabKey::generate("lab-provider-key")?;
+    let jwks = key.jwks();
+    let nonce = fresh_nonce();
+    let mut claims = id_token_claims(ctx, &nonce);
+    claims["aud"] = json!(OTHER_CLIENT);
+    claims["azp"] = json!(OTHER_CLIENT);
+    let token = key.sign(&key.header(None), &claims)?;
+    transcript.step(
+        "An ID token issued to another client: aud and azp name another-client",
+        StepKind::Setup,
+        vec![
+            decoded(&token),
+            "Signed by a key the lab made, standing in for the provider's: the check is given a JWK Set that holds it.".into(),
+        ],
+    );
+    let (_, verdict) = check_id_token_for_real(
+        ctx,
+        &mut transcript,
+        &token,
+        &jwks,
+        &nonce,
+        "The attack: the client's real ID token check (client/src/oauth/id_token.rs validate)",
+    );
+    let naive = naive_report(
+        ctx,
+        &[("The same ID token at the NAIVE check", &token)],
+        |token| naive_validate_id_token(token, &jwks),
+        "The naive check verified the signature and stopped there: it signed the user in with a token meant for another-client.",
+    );
+    Ok(AttackReport {
+        verdict,
+        steps: transcript.finish(ctx.oauth.masker()),
+        consequences: vec![
+            "No session was made: the client's check stopped at aud, before reading who the user is.".into(),
+        ],
+        naive: Some(naive),
+    })
+}

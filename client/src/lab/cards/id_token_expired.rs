@@ -1,0 +1,87 @@
+//! Card 14: an expired ID token.
+//!
+//! The attack: an ID token that leaked long ago (a log, a backup, a shared screenshot of
+//! the inspector) is presented again. Core §3.1.3.7 step 9: "The current time MUST be before
+//! the time represented by the exp Claim (possibly allowing for some small leeway to
+//! account for clock skew)" (also RFC 7519 §4.1.4).
+//!
+//! Refused by the client: `check_expiry` in `client/src/oauth/id_token.rs` (step 9 of
+//! `validate`), with `CLOCK_SKEW_SECONDS` of leeway. The naive check
+//! ([`crate::lab::naive_id_token`]) never reads `exp`.
+
+use serde_json::json;
+
+use crate::flow::{openid_core, rfc};
+use crate::lab::cards::{AttackReport, Card};
+use crate::lab::forge::{
+    LabKey, check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report, now,
+};
+use crate::lab::harness::LabContext;
+use crate::lab::naive_id_token::naive_validate_id_token;
+use crate::lab::transcript::{StepKind, Transcript};
+use crate::lab::{LabError, code};
+
+pub fn card() -> Card {
+    Card {
+        id: "id-token-expired",
+        number: 14,
+        title: "An expired ID token",
+        wants: "To sign in with an ID token that was genuine once, an hour ago.",
+        does: "Makes a properly signed ID token (signed by a key the lab made, standing in for the provider's) that expired an hour ago, everything else right, and gives it to this client's real ID token check, then to a deliberately naive one.",
+        defence: "An ID token is a statement about one login, valid for minutes. The client refuses it once now is past exp (with a minute of leeway for clock skew), so a token that leaked yesterday signs nobody in today.",
+        defended_by: "client",
+        rfcs: vec![
+            openid_core("3.1.3.7", "IDTokenValidation"),
+            rfc(7519, "4.1.4"),
+        ],
+        refused_by: vec![
+            code("client/src/oauth/id_token.rs", "check_expiry"),
+            code("client/src/oauth/id_token.rs", "validate"),
+        ],
+        naive: Some(code(
+            "client/src/lab/naive_id_token.rs",
+            "naive_validate_id_token",
+        )),
+        setting: None,
+    }
+}
+
+pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
+    let mut transcript = Transcript::new();
+    let key = LabKey::generate("lab-provider-key")?;
+    let jwks = key.jwks();
+    let nonce = fresh_nonce();
+    let mut claims = id_token_claims(ctx, &nonce);
+    let an_hour_ago = now().saturating_sub(3600);
+    claims["iat"] = json!(an_hour_ago.saturating_sub(300));
+    claims["exp"] = json!(an_hour_ago);
+    let token = key.sign(&key.header(None), &claims)?;
+    transcript.step(
+        "An ID token that expired an hour ago",
+        StepKind::Setup,
+        vec![
+            decoded(&token),
+            "Signed by a key the lab made, standing in for the provider's.".into(),
+        ],
+    );
+    let (_, verdict) = check_id_token_for_real(
+        ctx,
+        &mut transcript,
+        &token,
+        &jwks,
+        &nonce,
+        "The attack: the expired ID token at the client's real check",
+    );
+    let naive = naive_report(
+        ctx,
+        &[("The same ID token at the NAIVE check", &token)],
+        |token| naive_validate_id_token(token, &jwks),
+        "The naive check verified the signature and never looked at exp: an hour-old token still signs the user in, and so would a year-old one.",
+    );
+    Ok(AttackReport {
+        verdict,
+        steps: transcript.finish(ctx.oauth.masker()),
+        consequences: vec!["No session was made.".into()],
+        naive: Some(naive),
+    })
+}
