@@ -9,6 +9,7 @@ mod head;
 mod incremental_authorization;
 mod lab;
 mod login;
+mod notes;
 mod openid;
 mod origin;
 mod provider_trouble;
