@@ -5,7 +5,7 @@
 default:
     @just --list --unsorted
 
-# Run provider (:8080) and client (:3000) in one terminal, logs prefixed; Ctrl-C stops both (exit 0). Same as `cargo run`
+# Run provider (:8080), notes API (:8082) and client (:3000) in one terminal, logs prefixed; Ctrl-C stops all (exit 0). Same as `cargo run`
 dev:
     cargo run
 

@@ -17,8 +17,13 @@ samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
 cargo run -q -p provider --example jws_samples >"$samples"
 export JWS_SAMPLES=$samples
+# Our notes API against panva's oidc-provider (interop/node/api-vs-oidc-provider.test.mjs).
+cargo build -q -p api
+API_BIN="${CARGO_TARGET_DIR:-target}/debug/api"
+API_BIN=$(cd "$(dirname "$API_BIN")" && pwd)/api
+export API_BIN
 
-echo "-- panva's jose (node) on the provider's JWS"
+echo "-- panva's jose (node) on the provider's JWS; our API against panva's oidc-provider"
 node --test interop/node/
 echo "-- joserfc and Authlib (python) on the provider's JWS"
 interop/python/.venv/bin/python -m unittest discover -s interop/python -v

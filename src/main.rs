@@ -1,8 +1,9 @@
 //! `cargo run` in the workspace root: every program of the workshop in one terminal.
 //!
 //! Not part of the OAuth flow itself: this is the launcher that starts the provider
-//! (authorization and resource server, `:8080`) and the client (the web app, `:3000`)
-//! together, the way `just dev` used to, with nothing but the Rust toolchain.
+//! (authorization and resource server, `:8080`), the notes API (a resource server that is
+//! not the provider, `:8082`) and the client (the web app, `:3000`) together, the way
+//! `just dev` used to, with nothing but the Rust toolchain.
 //!
 //! Each program runs exactly as its own binary does (`cargo run -p provider` calls the same
 //! [`provider::run`]), in a process of its own: the launcher starts *itself* again with the
@@ -35,6 +36,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "provider",
         run: provider::run,
+    },
+    Program {
+        name: "api",
+        run: api::run,
     },
     Program {
         name: "client",
@@ -220,7 +225,7 @@ fn stopped_as_asked(status: &std::io::Result<ExitStatus>) -> bool {
     }
 }
 
-/// SIGTERM, as a service manager would send: both programs then answer the requests in
+/// SIGTERM, as a service manager would send: every program then answers the requests in
 /// flight and exit 0.
 #[cfg(unix)]
 fn ask_to_stop(child: &Child) {

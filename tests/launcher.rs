@@ -1,5 +1,5 @@
-//! `cargo run` in the workspace root (src/main.rs): both programs start, their lines come
-//! prefixed, Ctrl-C stops both with exit 0, a bad setting in one stops all with the key
+//! `cargo run` in the workspace root (src/main.rs): the three programs start, their lines
+//! come prefixed, the API answers with its RFC 9728 metadata, Ctrl-C stops all with exit 0, a bad setting in one stops all with the key
 //! named; and `cp .env.example .env` changes nothing (a flow runs with that file in place).
 //!
 //! Each test runs the launcher binary in a directory of its own, on free ports.
@@ -42,34 +42,44 @@ fn empty_dir(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn cargo_run_starts_both_programs_with_prefixed_logs_and_ctrl_c_stops_both_with_exit_0() {
+#[tokio::test]
+async fn cargo_run_starts_the_provider_the_api_and_the_client_with_prefixed_logs_and_ctrl_c_stops_all_with_exit_0()
+ {
     let dir = empty_dir("ctrl-c");
     let mut launcher = Launcher::start(
         &dir,
         &[
             ("PROVIDER_BIND", "127.0.0.1:0".into()),
+            ("API_BIND", "127.0.0.1:0".into()),
             ("CLIENT_BIND", "127.0.0.1:0".into()),
         ],
         false,
     );
     let provider = launcher.wait_for("provider | ", "provider listening on http://");
+    let api = launcher.wait_for("api      | ", "api listening on http://");
     let client = launcher.wait_for("client   | ", "client listening on http://");
-    for address in [&provider, &client] {
-        TcpStream::connect(address).expect("both programs listen");
+    for address in [&provider, &api, &client] {
+        TcpStream::connect(address).expect("every program listens");
     }
+    // The API answers as the API: its RFC 9728 protected resource metadata.
+    let metadata = reqwest::get(format!("http://{api}/.well-known/oauth-protected-resource"))
+        .await
+        .expect("the API answers");
+    assert_eq!(metadata.status(), reqwest::StatusCode::OK);
+    let metadata = metadata.text().await.expect("a document");
+    assert!(metadata.contains("\"authorization_servers\""), "{metadata}");
 
     launcher.signal("INT");
     let status = launcher.wait_for_exit();
     let printed = launcher.printed_until_closed();
     assert_eq!(status.code(), Some(0), "{printed:#?}");
-    for address in [&provider, &client] {
+    for address in [&provider, &api, &client] {
         assert!(
             TcpStream::connect(address).is_err(),
             "{address} still listens: {printed:#?}"
         );
     }
-    for program in ["provider | ", "client   | "] {
+    for program in ["provider | ", "api      | ", "client   | "] {
         assert!(
             printed
                 .iter()
@@ -86,6 +96,7 @@ fn a_bad_setting_in_one_program_stops_all_of_them_with_the_key_named_and_a_faili
         &dir,
         &[
             ("PROVIDER_BIND", "127.0.0.1:0".into()),
+            ("API_BIND", "127.0.0.1:0".into()),
             ("CLIENT_BIND", "127.0.0.1:0".into()),
             ("ACCESS_TOKEN_TTL", "soon".into()),
         ],
@@ -131,6 +142,7 @@ async fn a_copy_of_env_example_as_env_changes_nothing_and_a_user_logs_in_through
             ("PROVIDER_BIND", format!("127.0.0.1:{provider_port}")),
             ("ISSUER", issuer.clone()),
             ("AUTH_SERVER", issuer.clone()),
+            ("API_BIND", "127.0.0.1:0".into()),
             ("CLIENT_BIND", format!("127.0.0.1:{client_port}")),
             ("REDIRECT_URI", format!("{origin}/callback")),
         ],

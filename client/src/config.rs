@@ -14,8 +14,9 @@ use shared::limits::ConnectionLimits;
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
-const RESERVED_PATHS: [&str; 10] = [
+const RESERVED_PATHS: [&str; 11] = [
     "/",
+    "/notes",
     "/login",
     "/logout",
     "/refresh",
@@ -27,6 +28,12 @@ const RESERVED_PATHS: [&str; 10] = [
     "/errors",
 ];
 
+/// `SCOPES`' default: the provider's profile and teams, and the notes API's two scopes.
+pub const DEFAULT_SCOPES: &str = "profile:read teams:read notes:read notes:write";
+
+/// The notes API's scopes (`API_URL`): asked for only when the provider offers them.
+pub const NOTES_SCOPES: [&str; 2] = ["notes:read", "notes:write"];
+
 /// Everything the client needs to run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -36,8 +43,9 @@ pub struct Settings {
     /// RFC 8414 metadata names every endpoint; its resource API (`/api/...`) lives here too.
     pub auth_server: Url,
     /// `API_URL` (default `http://localhost:8082`): the notes API, the resource server that
-    /// is not the provider; the same key the api binary reads (its RFC 8707 resource
-    /// identifier). No trailing slash: identifiers are compared as strings.
+    /// is not the provider; the same key the api binary reads. Also its resource identifier
+    /// (RFC 8707 §2): the client asks for a token with `resource` set to exactly this, and
+    /// calls `<API_URL>/notes` with it. No trailing slash: identifiers are compared as strings.
     pub api_url: String,
     /// `CLIENT_ID` (default `testclient`): this app's id at the provider (RFC 6749 §2.2).
     pub client_id: String,
@@ -49,8 +57,11 @@ pub struct Settings {
     /// arriving under another host name are redirected there first, or the session cookie
     /// set at `/login` would not come back at `/callback`.
     pub redirect_uri: Url,
-    /// `SCOPES` (default `profile:read teams:read`): the scopes asked for at `/login`
-    /// (RFC 6749 §3.3, space-delimited).
+    /// `SCOPES` (default `profile:read teams:read notes:read notes:write`): the scopes asked
+    /// for at `/login` (RFC 6749 §3.3, space-delimited). The `notes:` ones are for the notes
+    /// API at `API_URL`; the client asks for them only from a provider whose metadata offers
+    /// them (RFC 8414 `scopes_supported`), so the default also works with one that has no
+    /// such API.
     pub scopes: Vec<String>,
     /// `CLIENT_HTTP_TIMEOUT` (seconds, default 10): the time limit of every call the client
     /// makes to the provider, so a hung provider shows an error page instead of a spinner.
@@ -108,7 +119,9 @@ impl Settings {
             return Err(env.error("AUTH_SERVER", "an issuer URL without a query (RFC 8414 §2)"));
         }
         let api_url = env.http_url("API_URL", "http://localhost:8082")?;
-        if api_url.contains('?') || api_url.ends_with('/') {
+        // RFC 8707 §2: "an absolute URI … MUST NOT include a fragment component"; without a
+        // query or trailing slash, so it is the same string the API compares `aud` with.
+        if Url::parse(&api_url).is_err() || api_url.contains('?') || api_url.ends_with('/') {
             return Err(env.error(
                 "API_URL",
                 "a URL without query or trailing slash, such as http://localhost:8082",
@@ -127,7 +140,7 @@ impl Settings {
             ));
         }
         let scopes: Vec<String> = env
-            .string("SCOPES", "profile:read teams:read")
+            .string("SCOPES", DEFAULT_SCOPES)
             .split_whitespace()
             .map(str::to_owned)
             .collect();
@@ -275,6 +288,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_api_url_with_a_trailing_slash_stops_start_up_naming_the_key_and_a_value_that_works() {
+        let env = EnvSource::from_pairs([("API_URL", "http://localhost:8082/")]);
+        let error = Settings::from_source(&env)
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("API_URL"), "{error}");
+        assert!(error.contains("http://localhost:8082"), "{error}");
+    }
+
+    #[test]
     fn no_setting_at_all_gives_the_contract_defaults() {
         let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
         assert_eq!(settings.bind.to_string(), "127.0.0.1:3000");
@@ -285,7 +308,11 @@ mod tests {
             settings.redirect_uri.as_str(),
             "http://localhost:3000/callback"
         );
-        assert_eq!(settings.scopes, ["profile:read", "teams:read"]);
+        assert_eq!(
+            settings.scopes,
+            ["profile:read", "teams:read", "notes:read", "notes:write"]
+        );
+        assert_eq!(settings.api_url, "http://localhost:8082");
         assert_eq!(settings.public_origin(), "http://localhost:3000");
         assert_eq!(settings.public_client_id, "spa-client");
         assert_eq!(

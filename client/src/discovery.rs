@@ -60,6 +60,9 @@ pub struct Endpoints {
     /// RFC 9207 §3: the provider promises `iss` in every authorization response, so a
     /// response without it must be refused.
     pub iss_parameter_supported: bool,
+    /// `scopes_supported` (RFC 8414 §2), empty when not published: the notes API's scopes
+    /// are asked for only when listed here (a provider without the API would refuse them).
+    pub scopes_supported: Vec<String>,
     pub source: Source,
     /// `Some` when the provider is an OpenID Provider (Discovery 1.0 §3).
     pub openid: Option<OpenIdProvider>,
@@ -173,6 +176,7 @@ pub async fn discover(
         revocation: Some(settings.provider_url("/oauth/revoke")),
         introspection: Some(settings.provider_url("/oauth/introspect")),
         iss_parameter_supported: false,
+        scopes_supported: Vec::new(),
         source: Source::ContractPaths,
         openid: None,
     })
@@ -250,6 +254,7 @@ fn from_metadata(
         revocation: metadata.revocation_endpoint,
         introspection: metadata.introspection_endpoint,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+        scopes_supported: metadata.scopes_supported,
         source,
     })
 }

@@ -44,6 +44,8 @@ pub mod session;
 
 // The provider's API, called with the user's token.
 pub mod provider_api;
+// The notes API at API_URL: a resource server that is not the provider (RFC 8707, RFC 9728).
+pub mod notes_api;
 
 // What the browser sees.
 pub mod error;

@@ -33,6 +33,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates([
         template!("base.html"),
+        template!("notes.html"),
         template!("home.html"),
         template!("error.html"),
         template!("flow.html"),
@@ -200,6 +201,26 @@ pub struct SignedIn {
     pub missing_scopes: Vec<MissingScope>,
     pub token: TokenFacts,
     pub introspection: Option<IntrospectionView>,
+    /// The notes API's section (`templates/notes.html`); `None` when `SCOPES` does not ask
+    /// for `notes:read`.
+    pub notes: Option<NotesView>,
+}
+
+/// The notes section: the user's notes at the notes API, or why they cannot be shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotesView {
+    pub api_url: String,
+    pub notes: Vec<NoteView>,
+    /// Whether the API answered the list (the add form is shown then).
+    pub reachable: bool,
+    /// What went wrong, in a sentence: the page stays up and says it.
+    pub problem: Option<String>,
+}
+
+/// One note's text, escaped by tera like every value.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub text: String,
 }
 
 /// A team and its members.
@@ -356,10 +377,22 @@ mod tests {
                     missing_scopes: vec![],
                     token: facts(),
                     introspection: None,
+                    notes: Some(NotesView {
+                        api_url: "http://api".into(),
+                        notes: vec![NoteView {
+                            text: "<script>note</script>".into(),
+                        }],
+                        reachable: true,
+                        problem: None,
+                    }),
                 }),
             }
             .try_render()
         });
+        assert!(
+            home.contains("&lt;script&gt;note") && !home.contains("<script>note"),
+            "a note's text is escaped: {home}"
+        );
         assert!(
             home.contains("&lt;b&gt;Demo")
                 && !home.contains("<b>Demo")

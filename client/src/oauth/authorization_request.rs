@@ -9,11 +9,17 @@
 //! also asks for `openid` (plus `profile` and `email` when offered, Core §5.4) and carries a
 //! fresh `nonce` (Core §3.1.2.1), kept server-side beside `state`: the ID token must echo
 //! it (Core §3.1.3.7 step 11), so a token from another login cannot be replayed here.
+//!
+//! With the notes API's scopes (`notes:read`, `notes:write`, asked for only when the
+//! provider's metadata offers them), the request names both resources the tokens are for
+//! (RFC 8707 §2.1): the provider's own API (its issuer) and the notes API (`API_URL`). The
+//! code exchange then gets the provider's token, and [`super::resource_token`] the API's.
 
 use std::time::{Duration, Instant};
 
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier, Scope};
 
+use crate::config::{NOTES_SCOPES, Settings};
 use crate::oauth::{OAuth, Provider};
 use crate::wire::Masker;
 
@@ -31,6 +37,8 @@ pub struct PendingAuthorization {
     /// `openid`: the ID token must carry it. Server-side only, never in a cookie.
     pub nonce: Option<String>,
     pub scopes: Vec<String>,
+    /// The `resource` values sent (RFC 8707 §2.1), empty when the request named none.
+    pub resources: Vec<String>,
     pub started: Instant,
     /// Whether this request widens an existing grant (incremental authorization).
     pub incremental: bool,
@@ -62,6 +70,13 @@ impl OAuth {
         // OpenID Connect Core §3.1.2.1: `openid` makes this an authentication request, and
         // a `nonce` (16 bytes from the OS's CSPRNG, base64url) binds the ID token to it.
         let mut scopes = scopes.to_vec();
+        // The notes API's scopes, only from a provider that says it has them (RFC 8414
+        // `scopes_supported`): one without the notes API would refuse the whole request.
+        let offered = &provider.endpoints.scopes_supported;
+        scopes.retain(|scope| {
+            !NOTES_SCOPES.contains(&scope.as_str()) || offered.iter().any(|o| o == scope)
+        });
+        let resources = resources_for(&scopes, &provider.endpoints.issuer, &self.settings);
         let mut nonce = None;
         if let Some(openid) = &provider.endpoints.openid {
             for scope in
@@ -83,6 +98,11 @@ impl OAuth {
         if let Some(nonce) = &nonce {
             request = request.add_extra_param("nonce", nonce.clone());
         }
+        // RFC 8707 §2.1: "multiple `resource` parameters MAY be used to indicate that the
+        // requested token is intended to be used at multiple resources".
+        for resource in &resources {
+            request = request.add_extra_param("resource", resource.clone());
+        }
         let (url, state) = request.url();
         tracing::info!(
             scopes = %scopes.join(" "),
@@ -99,10 +119,25 @@ impl OAuth {
                 verifier,
                 nonce,
                 scopes,
+                resources,
                 started: Instant::now(),
                 incremental,
             },
         }
+    }
+}
+
+/// The resources a request for `scopes` names (RFC 8707 §2.1): none without the notes
+/// API's scopes (the provider's own API is then the only one, as before), otherwise the
+/// provider's own API (`issuer`) and the notes API (`API_URL`).
+pub fn resources_for(scopes: &[String], issuer: &str, settings: &Settings) -> Vec<String> {
+    if scopes
+        .iter()
+        .any(|scope| NOTES_SCOPES.contains(&scope.as_str()))
+    {
+        vec![issuer.to_owned(), settings.api_url.clone()]
+    } else {
+        Vec::new()
     }
 }
 

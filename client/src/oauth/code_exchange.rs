@@ -3,6 +3,10 @@
 //!
 //! Server to server: the code, the verifier and the client's credentials (HTTP Basic,
 //! RFC 6749 §2.3.1) go to the token endpoint; the tokens come back and stay on this server.
+//!
+//! When the authorization named resources (RFC 8707 §2.1), this request asks for the first,
+//! the provider's own API (§2.2: "the client … indicates the target service … it wants the
+//! access token for"); [`super::resource_token`] then asks for the notes API's.
 
 use oauth2::AuthorizationCode;
 
@@ -33,12 +37,14 @@ impl OAuth {
             .secret(code.secret())
             .secret(pending.verifier.secret());
         let recorder = Recorder::new(&self.http);
-        let answer = provider
+        let mut request = provider
             .client
             .exchange_code(code)
-            .set_pkce_verifier(pending.verifier)
-            .request_async(&recorder)
-            .await;
+            .set_pkce_verifier(pending.verifier);
+        if let Some(issuer) = pending.resources.first() {
+            request = request.add_extra_param("resource", issuer.clone());
+        }
+        let answer = request.request_async(&recorder).await;
         let result = match answer {
             Ok(response) => {
                 TokenSet::from_response(&response, &pending.scopes, GrantType::AuthorizationCode)

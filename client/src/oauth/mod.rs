@@ -13,6 +13,7 @@
 //!    [`id_token`]: with OpenID Connect, the ID token's checks (Core §3.1.3.7);
 //! 6. [`introspection`]: what the provider knows about the access token;
 //! 7. [`refresh`]: a new access token for the refresh token, when it expires;
+//!    [`resource_token`]: a token for the notes API, one per resource (RFC 8707 §2.2);
 //! 8. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
 //! 9. [`errors`]: the token endpoint's error codes, typed, and how failures become pages.
 //!
@@ -32,6 +33,7 @@ pub mod tokens;
 // Later, while signed in, until logout
 pub mod introspection;
 pub mod refresh;
+pub mod resource_token;
 pub mod revocation;
 // When the provider says no
 pub mod errors;

@@ -50,6 +50,10 @@ pub struct TokenSet {
     /// Who signed in, from the validated ID token (`iss` + `sub`); `None` for a plain
     /// OAuth provider, whose profile API says who it is instead.
     pub identity: Option<Identity>,
+    /// The notes API's own access token (RFC 8707 §2.2: a token per resource), fetched when
+    /// first needed with the refresh token. Kept here so signing out or in drops it with
+    /// the rest; a refresh of the provider's token drops it too, and it is fetched again.
+    pub api: Option<Box<TokenSet>>,
 }
 
 impl TokenSet {
@@ -83,6 +87,7 @@ impl TokenSet {
             refreshes: 0,
             id_token: response.extra_fields().id_token.clone(),
             identity: None,
+            api: None,
         })
     }
 
@@ -140,6 +145,7 @@ mod tests {
             refreshes: 0,
             id_token: None,
             identity: None,
+            api: None,
         };
         let margin = Duration::from_secs(5);
         assert!(tokens(3, 3600).needs_refresh(margin));

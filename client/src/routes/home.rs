@@ -143,6 +143,9 @@ async fn signed_in_view(
         }),
     };
 
+    // The notes API, with a token for it alone (routes/notes.rs, templates/notes.html).
+    let notes = super::notes::notes_view(app, browser).await;
+
     // Read after the calls: they may have refreshed the token.
     let guard = browser.tokens.lock().await;
     let tokens = guard.as_ref().ok_or_else(|| ClientError::SessionEnded {
@@ -205,6 +208,7 @@ async fn signed_in_view(
         missing_scopes,
         token,
         introspection,
+        notes,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod home;
 pub mod lab;
 pub mod login;
 pub mod logout;
+pub mod notes;
 pub mod refresh;
 pub mod spa;
 pub mod static_files;
@@ -69,6 +70,7 @@ pub fn configure(callback_path: String) -> impl FnOnce(&mut web::ServiceConfig) 
                 "/teams/{team_id}/members/{username}/remove",
                 web::post().to(teams::remove_member),
             )
+            .route("/notes", web::post().to(notes::add_note))
             .route("/logout", web::post().to(logout::logout))
             .route("/logged-out", web::get().to(logout::logged_out))
             .route("/flow", web::get().to(flow::flow))

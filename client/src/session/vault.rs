@@ -249,6 +249,7 @@ mod tests {
 
     fn pending(state: &str) -> PendingAuthorization {
         PendingAuthorization {
+            resources: Vec::new(),
             state: CsrfToken::new(state.into()),
             verifier: PkceCodeVerifier::new("v".repeat(43)),
             nonce: None,

@@ -10,6 +10,7 @@ mod incremental_authorization;
 mod lab;
 mod lab_tokens;
 mod login;
+mod notes;
 mod openid;
 mod origin;
 mod provider_trouble;
