@@ -16,7 +16,7 @@ use crate::api::userinfo::USERINFO_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys))
+    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_set()))
 }
 
 /// This server's metadata, every URL built from the issuer; the ID token algorithms are
