@@ -120,6 +120,30 @@ pub struct Settings {
     /// the provider generates RS256 keys at its first start (Discovery 1.0 §3: every OpenID
     /// Provider supports RS256). A file that does not load stops start-up naming this key.
     pub signing_key: Option<SigningKey>,
+    /// `SIGNING_KEY_ROTATION` (2592000 s = 30 days): how long a generated key signs ID tokens
+    /// before the next one (published since the previous rotation) takes over (OpenID
+    /// Connect Core §10.1.1). At least 600 s, twice the JWKS's cache lifetime, so verifiers
+    /// know a key before it signs, and longer than `ACCESS_TOKEN_TTL` (an ID token's
+    /// lifetime). A `SIGNING_KEY_FILE` key does not rotate.
+    pub signing_key_rotation: Duration,
+}
+
+/// The shortest `SIGNING_KEY_ROTATION`: twice the `max-age` of the JWKS response (300 s).
+pub const MIN_SIGNING_KEY_ROTATION_SECONDS: u64 = 600;
+
+/// `SIGNING_KEY_ROTATION`, checked against the ID token lifetime it must exceed.
+fn parse_key_rotation(env: &EnvSource, id_token_ttl: Duration) -> Result<Duration, SettingError> {
+    const DEFAULT: u64 = 30 * 24 * 3600;
+    let explain = format!(
+        "a number of seconds, at least {MIN_SIGNING_KEY_ROTATION_SECONDS} and more than \
+         ACCESS_TOKEN_TTL ({}), such as {DEFAULT} (30 days)",
+        id_token_ttl.as_secs()
+    );
+    let seconds: u64 = env.parse("SIGNING_KEY_ROTATION", DEFAULT, &explain)?;
+    if seconds < MIN_SIGNING_KEY_ROTATION_SECONDS || seconds <= id_token_ttl.as_secs() {
+        return Err(env.error("SIGNING_KEY_ROTATION", &explain));
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 /// `SIGNING_KEY_FILE`: the key in the file it names, or `None` when unset (keys are then
@@ -398,6 +422,7 @@ impl Settings {
             }
             Ok(value)
         };
+        let access_token_ttl = seconds("ACCESS_TOKEN_TTL", access_default)?;
         Ok(Self {
             bind: env.parse(
                 "PROVIDER_BIND",
@@ -415,7 +440,7 @@ impl Settings {
             user_id: env.string("USER_ID", "user1"),
             username: env.string("OAUTH_USERNAME", "demo"),
             password: Secret::new(env.string("OAUTH_PASSWORD", "demo")),
-            access_token_ttl: seconds("ACCESS_TOKEN_TTL", access_default)?,
+            access_token_ttl,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL", refresh_default)?,
             grant_max_lifetime: seconds("GRANT_MAX_LIFETIME", 30 * 24 * 3600)?,
             code_ttl,
@@ -438,6 +463,7 @@ impl Settings {
             store_prefix: env.string("STORE_PREFIX", "oauth:"),
             limits: ConnectionLimits::from_source(env)?,
             signing_key: parse_signing_key(env)?,
+            signing_key_rotation: parse_key_rotation(env, access_token_ttl)?,
         })
     }
 
@@ -472,6 +498,28 @@ mod tests {
         let error = Settings::from_source(&missing).expect_err("no such file");
         assert_eq!(error.key, "SIGNING_KEY_FILE");
         assert!(error.to_string().contains("cannot read it"), "{error}");
+    }
+
+    #[test]
+    fn a_key_rotation_no_longer_than_an_id_token_lives_is_refused_naming_the_key() {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults");
+        assert_eq!(
+            settings.signing_key_rotation,
+            Duration::from_secs(2_592_000)
+        );
+        for (rotation, ttl) in [("3600", "3600"), ("599", "60"), ("soon", "60")] {
+            let env = EnvSource::from_pairs([
+                ("SIGNING_KEY_ROTATION", rotation),
+                ("ACCESS_TOKEN_TTL", ttl),
+            ]);
+            let error = Settings::from_source(&env).expect_err("refused");
+            assert_eq!(error.key, "SIGNING_KEY_ROTATION");
+            assert_eq!(error.value, rotation);
+            assert!(error.to_string().contains("2592000"), "{error}");
+        }
+        let env = EnvSource::from_pairs([("SIGNING_KEY_ROTATION", "3601")]);
+        let settings = Settings::from_source(&env).expect("longer than an ID token lives");
+        assert_eq!(settings.signing_key_rotation, Duration::from_secs(3601));
     }
 
     #[test]

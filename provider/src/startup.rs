@@ -31,6 +31,7 @@ use crate::error::{PageError, see_other};
 use crate::middleware::{
     BODY_LIMIT, KnownHosts, answer_only_known_hosts, refuse_large_bodies, security_headers,
 };
+use crate::openid::signing::{KeysSynced, RELOAD_EVERY};
 use crate::rate_limit::{AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins};
 use crate::state::AppState;
 use crate::store::{GrantStore, Store};
@@ -109,7 +110,15 @@ impl Application {
         clock: Clock,
     ) -> anyhow::Result<Self> {
         let backends = Backends::connect(&settings).await?;
-        Self::with_backends(settings, listener, backends, clock)
+        let application = Self::with_backends(settings, listener, backends, clock)?;
+        // Before the first request: sign with, and publish, the keys the store holds (or
+        // store ours, at the very first start), so every instance serves the same set.
+        application
+            .app
+            .sync_signing_keys()
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot load the ID token signing keys: {error}"))?;
+        Ok(application)
     }
 
     /// Builds the server on a bound listener with the in-memory store, without awaiting
@@ -242,6 +251,12 @@ impl Application {
         self.app.store.clone()
     }
 
+    /// The provider's state, for tests that drive what the background tasks do (such as
+    /// [`AppState::sync_signing_keys`] after moving the clock) instead of waiting for them.
+    pub fn app_state(&self) -> web::Data<AppState> {
+        self.app.clone()
+    }
+
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -258,9 +273,43 @@ impl Application {
             self.rate_limits.clone(),
             self.app.settings.purge_interval,
         ));
+        let keys = tokio::spawn(sync_signing_keys_periodically(self.app.clone()));
         let result = self.server.await;
         purge.abort();
+        keys.abort();
         result
+    }
+}
+
+/// Every [`RELOAD_EVERY`]: reads the stored signing keys, rotates them when due and uses
+/// them (see [`crate::openid::signing`]), so every instance behind one store signs with the
+/// same key and publishes the same JWKS. A failure (Redis down) keeps the keys in use and
+/// tries again at the next tick.
+async fn sync_signing_keys_periodically(app: web::Data<AppState>) {
+    let mut ticker = tokio::time::interval(RELOAD_EVERY);
+    loop {
+        ticker.tick().await;
+        match app.sync_signing_keys().await {
+            Ok(KeysSynced::Changed {
+                version,
+                rotated,
+                pruned,
+            }) => {
+                let keys = app.keys.key_set();
+                tracing::info!(
+                    version,
+                    rotated,
+                    pruned,
+                    signing_kid = keys.signing_key().kid(),
+                    next_kid = keys.next_key().kid(),
+                    "rotated the ID token signing keys"
+                );
+            }
+            Ok(KeysSynced::Loaded { .. } | KeysSynced::KeyFile) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, "reloading the ID token signing keys failed");
+            }
+        }
     }
 }
 

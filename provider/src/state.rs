@@ -10,8 +10,7 @@ use crate::domain::teams::Teams;
 use crate::domain::token::RefreshTokenKey;
 use crate::domain::user::DemoUser;
 use crate::openid::keys::KeyError;
-use crate::openid::keyset::KeySet;
-use crate::openid::signing::startup_key_set;
+use crate::openid::signing::{KeysSynced, Rotation, SigningKeys, SyncError};
 use crate::store::Store;
 
 /// The provider's shared state, built once from [`Settings`].
@@ -27,8 +26,9 @@ pub struct AppState {
     /// What time it is, for every expiry decision: the system's clock, or a test's.
     pub clock: Clock,
     /// The keys that sign ID tokens and are published at `jwks_uri` (OpenID Connect Core
-    /// §10.1): `SIGNING_KEY_FILE`'s key, or keys generated at start.
-    pub keys: KeySet,
+    /// §10.1): `SIGNING_KEY_FILE`'s key, or the set kept in the store, rotated on schedule
+    /// ([`AppState::sync_signing_keys`]).
+    pub keys: SigningKeys,
 }
 
 impl AppState {
@@ -61,7 +61,7 @@ impl AppState {
                 .as_ref()
                 .map(|session_key| session_key.expose()),
         );
-        let keys = startup_key_set(settings.signing_key.as_ref(), clock.now_millis() / 1000)?;
+        let keys = SigningKeys::at_start(settings.signing_key.as_ref(), clock.now_millis() / 1000)?;
         Ok(Self {
             settings,
             clients,
@@ -72,5 +72,17 @@ impl AppState {
             clock,
             keys,
         })
+    }
+
+    /// Reads the stored signing keys, rotates them when `SIGNING_KEY_ROTATION` says so, and
+    /// uses them (see [`crate::openid::signing`]): at start, then in the background.
+    pub async fn sync_signing_keys(&self) -> Result<KeysSynced, SyncError> {
+        let rotation = Rotation {
+            every: self.settings.signing_key_rotation.as_secs(),
+            id_token_ttl: self.settings.access_token_ttl.as_secs(),
+        };
+        self.keys
+            .sync(&self.store, self.clock.now_millis() / 1000, rotation)
+            .await
     }
 }

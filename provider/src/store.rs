@@ -16,6 +16,8 @@
 //! | [`GrantStore::revoke_grant`] | every token of the family is gone when it returns, and none can join it afterwards |
 //! | [`GrantStore::revoke_token`] | an access token goes alone; a refresh token takes its grant with it |
 //! | [`GrantStore::purge_expired`] | memory follows live tokens, not tokens ever issued (Redis: every key carries a TTL, so Redis expires them itself) |
+//! | [`GrantStore::signing_keys_or_insert`] | the one stored key set, or `candidate` stored as version 1 if there was none: instances starting at once all end with the same set |
+//! | [`GrantStore::replace_signing_keys`] | compare-and-set on the key set's version: of concurrent rotations from one version exactly one replaces it, so the set never forks |
 //!
 //! Only SHA-256 hashes of tokens and codes are kept, in either backend, and a grant's
 //! refresh family is a fixed-size record: its current generation and a random salt (see
@@ -54,6 +56,7 @@ use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
 use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
+use crate::openid::keyset::StoredKeySet;
 
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
@@ -209,6 +212,25 @@ pub struct StoreSize {
     pub grants: usize,
 }
 
+/// The keys that sign ID tokens as the store keeps them (OpenID Connect Core §10.1.1), and
+/// the version a replacement names. Holds private keys: `Debug` shows none of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionedKeySet {
+    /// 1 when first stored, one up at each replacement.
+    pub version: u64,
+    pub keys: StoredKeySet,
+}
+
+/// What [`GrantStore::replace_signing_keys`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySetSwap {
+    /// The stored set was at the expected version and is now the new one.
+    Replaced,
+    /// Another instance replaced it first (or it is gone): nothing was written; read the
+    /// stored set again and use that one.
+    Outdated,
+}
+
 /// The store's vocabulary: lookups that change nothing, and atomic steps that answer what
 /// they did.
 #[allow(
@@ -306,6 +328,23 @@ pub trait GrantStore {
     /// What the store holds now (on Redis a bounded `SCAN`: for an operator, not for
     /// request paths).
     async fn size(&self) -> Result<StoreSize, StoreError>;
+
+    /// The stored signing key set, or, when the store holds none, `candidate` stored as
+    /// version 1 and returned: get-or-insert in one atomic step, so two instances starting
+    /// at once against one store both end up with the same keys (whichever came first).
+    async fn signing_keys_or_insert(
+        &self,
+        candidate: &StoredKeySet,
+    ) -> Result<VersionedKeySet, StoreError>;
+
+    /// Replaces the stored key set with `keys` if it is still at `from_version` (then at
+    /// `from_version + 1`): compare-and-set, so of two instances rotating the same set at
+    /// once exactly one wins and the other reads the winner's keys.
+    async fn replace_signing_keys(
+        &self,
+        from_version: u64,
+        keys: &StoredKeySet,
+    ) -> Result<KeySetSwap, StoreError>;
 }
 
 /// The backend chosen by `STORE`: share it as `Arc<Store>`.
@@ -425,5 +464,20 @@ impl GrantStore for Store {
 
     async fn size(&self) -> Result<StoreSize, StoreError> {
         forward!(self, store => GrantStore::size(store))
+    }
+
+    async fn signing_keys_or_insert(
+        &self,
+        candidate: &StoredKeySet,
+    ) -> Result<VersionedKeySet, StoreError> {
+        forward!(self, store => GrantStore::signing_keys_or_insert(store, candidate))
+    }
+
+    async fn replace_signing_keys(
+        &self,
+        from_version: u64,
+        keys: &StoredKeySet,
+    ) -> Result<KeySetSwap, StoreError> {
+        forward!(self, store => GrantStore::replace_signing_keys(store, from_version, keys))
     }
 }

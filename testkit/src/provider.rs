@@ -40,6 +40,9 @@ pub struct TestProvider {
     /// The provider's clock: `clock.advance(…)` expires codes and tokens without waiting.
     pub clock: ManualClock,
     pub handle: actix_web::dev::ServerHandle,
+    /// The provider's state, to run what its background tasks do without waiting for them
+    /// (e.g. `app.sync_signing_keys()` after moving the clock).
+    pub app: actix_web::web::Data<provider::state::AppState>,
 }
 
 /// A provider with the default settings, rate limits off.
@@ -71,6 +74,7 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
         .expect("the provider starts");
     let store = app.store();
     let handle = app.handle();
+    let app_state = app.app_state();
     tokio::spawn(app.run_until_stopped());
     TestProvider {
         base: issuer.clone(),
@@ -83,6 +87,7 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
         store,
         clock,
         handle,
+        app: app_state,
     }
 }
 

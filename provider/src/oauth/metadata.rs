@@ -17,7 +17,7 @@ use crate::openid::end_session::END_SESSION_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys))
+    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_set()))
 }
 
 /// This server's metadata, every URL built from the issuer; the ID token algorithms are

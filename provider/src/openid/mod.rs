@@ -11,7 +11,8 @@
 //! - [`jws`]: the compact JWS (RFC 7515 §7.1) a key signs, its verification as ordered steps,
 //!   and `at_hash`/`c_hash` (Core §3.1.3.6).
 //! - [`id_token`]: the ID token's claims (Core §2, §3.1.3.6, §12.2), signed with the current key.
-//! - [`signing`]: the key set the provider starts with (a key file, or generated keys).
+//! - [`signing`]: the keys in use: a key file, or the set kept in the store (generated at the
+//!   first start), reloaded and rotated on schedule so instances behind one store share it.
 //! - [`prompt`]: what an authentication request says about signing in (`prompt`,
 //!   `max_age`, `login_hint`, `id_token_hint`, Core §3.1.2.1).
 //! - [`end_session`]: RP-Initiated Logout 1.0, the checks of a logout request: an

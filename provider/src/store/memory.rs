@@ -12,6 +12,7 @@
 //! codes, then grants, then tokens, so two operations can never wait on each other in a cycle.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use dashmap::DashMap;
 
@@ -20,9 +21,11 @@ use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
+use crate::openid::keyset::StoredKeySet;
+
 use super::{
-    Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
-    TokenSummary, refresh_expiry,
+    Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
+    TokenSummary, VersionedKeySet, refresh_expiry,
 };
 
 /// A code and whether it has been used.
@@ -87,6 +90,9 @@ pub struct MemoryStore {
     codes: DashMap<TokenHash, CodeEntry>,
     tokens: DashMap<TokenHash, TokenEntry>,
     grants: DashMap<GrantId, GrantEntry>,
+    /// The keys that sign ID tokens, once stored: one record, replaced whole (boxed: it is
+    /// large, and most stores hold it for good).
+    signing_keys: Mutex<Option<Box<VersionedKeySet>>>,
 }
 
 impl MemoryStore {
@@ -364,6 +370,48 @@ impl GrantStore for MemoryStore {
             tokens: self.tokens.len(),
             grants: self.grants.len(),
         })
+    }
+
+    async fn signing_keys_or_insert(
+        &self,
+        candidate: &StoredKeySet,
+    ) -> Result<VersionedKeySet, StoreError> {
+        let mut stored = self.signing_keys_lock();
+        let stored = stored.get_or_insert_with(|| {
+            Box::new(VersionedKeySet {
+                version: 1,
+                keys: candidate.clone(),
+            })
+        });
+        Ok(VersionedKeySet::clone(stored))
+    }
+
+    async fn replace_signing_keys(
+        &self,
+        from_version: u64,
+        keys: &StoredKeySet,
+    ) -> Result<KeySetSwap, StoreError> {
+        let mut stored = self.signing_keys_lock();
+        match stored.as_mut() {
+            Some(current) if current.version == from_version => {
+                **current = VersionedKeySet {
+                    version: from_version + 1,
+                    keys: keys.clone(),
+                };
+                Ok(KeySetSwap::Replaced)
+            }
+            _ => Ok(KeySetSwap::Outdated),
+        }
+    }
+}
+
+impl MemoryStore {
+    /// The stored key set's lock. A panic while it was held cannot leave it half written
+    /// (each write replaces the whole value), so a poisoned lock is still safe to use.
+    fn signing_keys_lock(&self) -> std::sync::MutexGuard<'_, Option<Box<VersionedKeySet>>> {
+        self.signing_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -10,8 +10,9 @@
 //! | `grant:<id>` | hash | client, user, scopes, created, the code's hash; once redeemed the refresh family: `generation`, `salt`, `refresh_expires_at` | until its longest-lived token expires |
 //! | `grant:<id>:tokens` | set | the hex hash of every live token of the family (the current pair) | as the grant |
 //! | `user:<id>:grants` | set | the grant ids of one resource owner (for `/account`) | as the longest of its grants |
+//! | `signing_keys` | hash | `version` and `keys`: the key set that signs ID tokens (JSON, private keys as PKCS#8) | for good (no TTL): a few keys, replaced whole at each rotation |
 //!
-//! Every key is written with a TTL (`PEXPIRE`), so Redis forgets what the memory store
+//! Every other key is written with a TTL (`PEXPIRE`), so Redis forgets what the memory store
 //! purges; [`RedisStore::purge_expired`] has nothing left to do. Keys hold hashes, never
 //! a token or a code. A grant costs a constant number of keys however often it rotates:
 //! the grant, its family set and the two tokens of its current pair (and, for 60 s, its
@@ -30,6 +31,11 @@
 //! - [`COMMIT_ROTATION`]: *compare-and-set on the family's generation*: replace the
 //!   current pair with the new one only if nobody rotated this generation first.
 //! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
+//! - [`SIGNING_KEYS_OR_INSERT`] and [`REPLACE_SIGNING_KEYS`]: *get-or-insert* the key set
+//!   that signs ID tokens, and *compare-and-set on its version* after a rotation.
+//!
+//! `signing_keys` holds private keys. Whoever can read this Redis can sign ID tokens in the
+//! provider's name: protect it as you would a key file (docs/redis.md).
 //!
 //! The scripts build some key names from set members (a family's tokens), which a single
 //! Redis (or a Sentinel-managed primary) allows; Redis Cluster would need hash tags.
@@ -51,9 +57,11 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 use crate::openid::id_token::Nonce;
 
+use crate::openid::keyset::StoredKeySet;
+
 use super::{
-    Commit, Family, FoundCode, GrantStore, GrantSummary, Purged, StoreError, StoreSize,
-    TokenSummary, refresh_expiry,
+    Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
+    TokenSummary, VersionedKeySet, refresh_expiry,
 };
 
 /// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
@@ -147,6 +155,25 @@ extend(KEYS[3], ttl)
 return 1
 ";
 
+/// `KEYS[1]` = the key set's hash; `ARGV[1]` = the candidate set (JSON). Stores the
+/// candidate as version 1 unless a set is already there, then returns `{version, keys}`:
+/// the first instance to start stores its keys, every later one reads them.
+pub const SIGNING_KEYS_OR_INSERT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'version', '1', 'keys', ARGV[1])
+end
+return redis.call('HMGET', KEYS[1], 'version', 'keys')
+";
+
+/// `KEYS[1]` = the key set's hash; `ARGV[1]` = the version the caller rotated from,
+/// `ARGV[2]` = the new set (JSON). Replaces the set and moves the version one up only if it
+/// is still `ARGV[1]`; returns 1 if it did, 0 if another instance got there first.
+pub const REPLACE_SIGNING_KEYS: &str = r"
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', tostring(tonumber(ARGV[1]) + 1), 'keys', ARGV[2])
+return 1
+";
+
 /// The Redis store. Clones share one multiplexed, self-reconnecting connection.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -168,6 +195,8 @@ struct Scripts {
     commit_rotation: Script,
     revoke_grant: Script,
     start_grant: Script,
+    signing_keys_or_insert: Script,
+    replace_signing_keys: Script,
 }
 
 impl Scripts {
@@ -179,6 +208,8 @@ impl Scripts {
             commit_rotation: with(&[TOKEN_HELPERS], COMMIT_ROTATION),
             revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
             start_grant: with(&[TOKEN_HELPERS], START_GRANT),
+            signing_keys_or_insert: Script::new(SIGNING_KEYS_OR_INSERT),
+            replace_signing_keys: Script::new(REPLACE_SIGNING_KEYS),
         }
     }
 }
@@ -417,6 +448,10 @@ impl RedisStore {
 
     fn user_key(&self, user_id: &str) -> String {
         format!("{}user:{user_id}:grants", self.prefix)
+    }
+
+    fn signing_keys_key(&self) -> String {
+        format!("{}signing_keys", self.prefix)
     }
 
     /// A token's record.
@@ -756,6 +791,51 @@ impl GrantStore for RedisStore {
             grants: self
                 .count_keys(&format!("{}grant:*", self.prefix), ":tokens")
                 .await?,
+        })
+    }
+
+    async fn signing_keys_or_insert(
+        &self,
+        candidate: &StoredKeySet,
+    ) -> Result<VersionedKeySet, StoreError> {
+        let candidate = serde_json::to_string(candidate)
+            .map_err(|_| malformed("the signing key set does not serialise"))?;
+        let mut connection = self.connection.clone();
+        let (version, keys): (Option<u64>, Option<String>) = self
+            .scripts
+            .signing_keys_or_insert
+            .key(self.signing_keys_key())
+            .arg(candidate)
+            .invoke_async(&mut connection)
+            .await?;
+        let (Some(version), Some(keys)) = (version, keys) else {
+            return Err(malformed("signing_keys lacks its version or its keys"));
+        };
+        // The error names the record, never its contents: they are private keys.
+        let keys = serde_json::from_str(&keys).map_err(|_| malformed("signing_keys.keys"))?;
+        Ok(VersionedKeySet { version, keys })
+    }
+
+    async fn replace_signing_keys(
+        &self,
+        from_version: u64,
+        keys: &StoredKeySet,
+    ) -> Result<KeySetSwap, StoreError> {
+        let keys = serde_json::to_string(keys)
+            .map_err(|_| malformed("the signing key set does not serialise"))?;
+        let mut connection = self.connection.clone();
+        let replaced: i64 = self
+            .scripts
+            .replace_signing_keys
+            .key(self.signing_keys_key())
+            .arg(from_version)
+            .arg(keys)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(if replaced == 1 {
+            KeySetSwap::Replaced
+        } else {
+            KeySetSwap::Outdated
         })
     }
 }

@@ -50,6 +50,8 @@ mod slow_requests;
 mod walkthrough;
 // The store's contract, on the store itself (memory or Redis).
 mod store_contract;
+// ID token signing keys in the store, shared by instances, rotated (Core §10.1.1).
+mod signing_keys;
 // Several provider processes sharing one Redis.
 mod multi_instance;
 // Redis stopping and coming back under a running provider.

@@ -21,13 +21,13 @@ use testkit::{
 };
 
 /// One provider process; killed when dropped.
-struct Instance {
+pub(crate) struct Instance {
     base: String,
     server: Server,
 }
 
 impl Instance {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -47,7 +47,7 @@ fn two_instances() -> (Instance, Instance) {
 }
 
 /// One provider process on 127.0.0.1:0; its address is read from its start-up line.
-fn spawn_instance(prefix: &str) -> Instance {
+pub(crate) fn spawn_instance(prefix: &str) -> Instance {
     let mut command = Command::new(env!("CARGO_BIN_EXE_provider"));
     command
         // Only these settings: no `.env` from the workspace (the temp dir has none).

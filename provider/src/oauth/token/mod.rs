@@ -246,7 +246,7 @@ impl IssuedPair {
             issued_at: access.issued_at / 1000,
             expires_at: access.expires_at / 1000,
         };
-        sign_id_token(app.keys.signing_key(), &claims)
+        sign_id_token(&app.keys.signing_key(), &claims)
             .map(Some)
             .map_err(|error| {
                 tracing::error!(error = %error, "signing an ID token failed");
