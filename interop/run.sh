@@ -18,6 +18,14 @@ trap 'rm -f "$samples"' EXIT
 cargo run -q -p provider --example jws_samples >"$samples"
 export JWS_SAMPLES=$samples
 
+# RFC 9068: JWT access tokens for the notes API, judged by oauth4webapi's
+# validateJwtAccessToken (node/jwt-access-token.test.mjs) and joserfc
+# (python/test_rfc9068.py); both suites below pick those files up.
+access_token_samples=$(mktemp)
+trap 'rm -f "$samples" "$access_token_samples"' EXIT
+cargo run -q -p provider --example access_token_samples >"$access_token_samples"
+export ACCESS_TOKEN_SAMPLES=$access_token_samples
+
 echo "-- panva's jose (node) on the provider's JWS"
 node --test interop/node/
 echo "-- joserfc and Authlib (python) on the provider's JWS"
