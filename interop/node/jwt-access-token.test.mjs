@@ -29,6 +29,8 @@ const { issuer, audience, jwks, samples } = JSON.parse(
 const authorizationServer = () => ({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json` });
 const options = (alg) => ({
   signingAlgorithms: [alg],
+  // The demo issuer is http://localhost:8080; nothing goes over the network here.
+  [oauth.allowInsecureRequests]: true,
   [oauth.customFetch]: async (url) => {
     assert.equal(url, `${issuer}/.well-known/jwks.json`);
     return new Response(JSON.stringify(jwks), {
