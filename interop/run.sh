@@ -28,6 +28,14 @@ target_dir="$(cargo metadata --format-version 1 --no-deps |
 export PROVIDER_BIN="$target_dir/debug/provider"
 export API_BIN="$target_dir/debug/api"
 
+# RFC 9068: JWT access tokens for the notes API, judged by oauth4webapi's
+# validateJwtAccessToken (node/jwt-access-token.test.mjs) and joserfc
+# (python/test_rfc9068.py); both suites below pick those files up.
+access_token_samples=$(mktemp)
+trap 'rm -f "$samples" "$access_token_samples"' EXIT
+cargo run -q -p provider --example access_token_samples >"$access_token_samples"
+export ACCESS_TOKEN_SAMPLES=$access_token_samples
+
 # -- Node: panva's jose (JWS cross-check), openid-client 6.9.0 (a Relying Party), our API
 # against panva's oidc-provider's JWT access tokens, our client against oidc-provider ---------
 # `node --test` runs every interop/node/*.test.mjs.

@@ -11,6 +11,7 @@ use shared::Secret;
 use shared::env::{EnvSource, SettingError, is_http_url};
 use shared::limits::ConnectionLimits;
 
+use crate::domain::grant::ResourceServers;
 use crate::openid::keys::SigningKey;
 
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
@@ -126,6 +127,21 @@ pub struct Settings {
     /// know a key before it signs, and longer than `ACCESS_TOKEN_TTL` (an ID token's
     /// lifetime). A `SIGNING_KEY_FILE` key does not rotate.
     pub signing_key_rotation: Duration,
+    /// `API_URL` (`http://localhost:8082`): the notes API's resource identifier (RFC 8707
+    /// §2), the same key the `api` binary reads. Besides the issuer (the provider's own API)
+    /// it is the one `resource` this provider issues tokens for; a token for it carries it
+    /// as `aud` (RFC 9068 §3).
+    pub api_url: String,
+    /// `API_ACCESS_TOKEN_TTL` (300 s): the lifetime of an access token for `API_URL`. Short,
+    /// because the API checks a JWT on its own and never hears of a revocation: five
+    /// minutes bounds how long a revoked token keeps working there (RFC 9068 §6 leaves the
+    /// trade-off to the authorization server), while a client refreshes only every five
+    /// minutes.
+    pub api_access_token_ttl: Duration,
+    /// `API_ACCESS_TOKEN_FORMAT` (`jwt`): `jwt` makes tokens for `API_URL` RFC 9068 JWTs the
+    /// API validates with the provider's keys; `opaque` makes them random strings the API
+    /// must introspect (RFC 7662), so a room can compare the two.
+    pub api_access_token_format: AccessTokenFormat,
 }
 
 /// The shortest `SIGNING_KEY_ROTATION`: twice the `max-age` of the JWKS response (300 s).
@@ -144,6 +160,39 @@ fn parse_key_rotation(env: &EnvSource, id_token_ttl: Duration) -> Result<Duratio
         return Err(env.error("SIGNING_KEY_ROTATION", &explain));
     }
     Ok(Duration::from_secs(seconds))
+}
+
+/// The format of the access tokens for `API_URL` (`API_ACCESS_TOKEN_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokenFormat {
+    /// An RFC 9068 JWT, signed with the provider's current key.
+    Jwt,
+    /// 256 random bits, hashed in the store, checked by introspection.
+    Opaque,
+}
+
+/// `API_ACCESS_TOKEN_FORMAT`: `jwt` or `opaque`.
+fn parse_access_token_format(env: &EnvSource) -> Result<AccessTokenFormat, SettingError> {
+    match env.string("API_ACCESS_TOKEN_FORMAT", "jwt").as_str() {
+        "jwt" => Ok(AccessTokenFormat::Jwt),
+        "opaque" => Ok(AccessTokenFormat::Opaque),
+        _ => Err(env.error("API_ACCESS_TOKEN_FORMAT", "jwt or opaque")),
+    }
+}
+
+/// `API_URL`: an `http(s)://host[:port]` URL with no query, fragment or trailing slash,
+/// since a resource identifier is compared as a string (RFC 8707 §2, RFC 9068 §4): one
+/// spelling only, as the `api` binary requires of the same key.
+fn parse_api_url(env: &EnvSource) -> Result<String, SettingError> {
+    const DEFAULT: &str = "http://localhost:8082";
+    let value = env.http_url("API_URL", DEFAULT)?;
+    if value.contains(['?', '#']) || value.ends_with('/') {
+        return Err(env.error(
+            "API_URL",
+            &format!("a URL without query, fragment or trailing slash, such as {DEFAULT}"),
+        ));
+    }
+    Ok(value)
 }
 
 /// `SIGNING_KEY_FILE`: the key in the file it names, or `None` when unset (keys are then
@@ -464,7 +513,18 @@ impl Settings {
             limits: ConnectionLimits::from_source(env)?,
             signing_key: parse_signing_key(env)?,
             signing_key_rotation: parse_key_rotation(env, access_token_ttl)?,
+            api_url: parse_api_url(env)?,
+            api_access_token_ttl: seconds("API_ACCESS_TOKEN_TTL", 300)?,
+            api_access_token_format: parse_access_token_format(env)?,
         })
+    }
+
+    /// The resource servers tokens are issued for (RFC 8707): the issuer and `API_URL`.
+    pub fn resource_servers(&self) -> ResourceServers<'_> {
+        ResourceServers {
+            issuer: &self.issuer,
+            api_url: &self.api_url,
+        }
     }
 
     /// Whether the provider's own cookies may be `Secure` (only when served over https).
@@ -663,6 +723,32 @@ mod tests {
             error
                 .to_string()
                 .starts_with("invalid setting REDIRECT_URI=")
+        );
+    }
+
+    #[test]
+    fn the_api_settings_default_to_a_short_lived_jwt_for_localhost_8082_and_bad_values_name_their_key()
+     {
+        let settings = Settings::from_source(&EnvSource::default()).expect("defaults are valid");
+        assert_eq!(settings.api_url, "http://localhost:8082");
+        assert_eq!(settings.api_access_token_ttl, Duration::from_secs(300));
+        assert_eq!(settings.api_access_token_format, AccessTokenFormat::Jwt);
+        for (key, value) in [
+            ("API_URL", "http://localhost:8082/"),
+            ("API_URL", "notes"),
+            ("API_ACCESS_TOKEN_TTL", "0"),
+            ("API_ACCESS_TOKEN_FORMAT", "paseto"),
+        ] {
+            let error = Settings::from_source(&EnvSource::from_pairs([(key, value)]))
+                .expect_err("a bad value stops start-up");
+            assert!(error.to_string().contains(key), "{error}");
+        }
+        let opaque = EnvSource::from_pairs([("API_ACCESS_TOKEN_FORMAT", "opaque")]);
+        assert_eq!(
+            Settings::from_source(&opaque)
+                .unwrap()
+                .api_access_token_format,
+            AccessTokenFormat::Opaque
         );
     }
 }

@@ -195,6 +195,7 @@ impl ResponseError for TokenError {
             | TokenErrorCode::UnauthorizedClient
             | TokenErrorCode::UnsupportedGrantType
             | TokenErrorCode::InvalidScope
+            | TokenErrorCode::InvalidTarget
             | TokenErrorCode::UnsupportedTokenType => StatusCode::BAD_REQUEST,
         }
     }

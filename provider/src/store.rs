@@ -52,7 +52,7 @@ pub mod memory;
 pub mod redis;
 
 use crate::config::{Settings, StoreSetting};
-use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, Resources, TokenKind, TokenRecord};
 use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
@@ -183,6 +183,8 @@ pub struct Family {
     pub user_id: UserId,
     /// The grant's scopes: the most any refresh may ask for (RFC 6749 §6).
     pub scopes: ScopeSet,
+    /// The resources the grant covers (RFC 8707 §2.1): a refresh may ask for any one.
+    pub resources: Resources,
     pub created_at: u64,
     /// When the user logged in, in seconds: the `auth_time` of every ID token the grant's
     /// refreshes carry (OpenID Connect Core §12.2).

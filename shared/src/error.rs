@@ -38,6 +38,9 @@ pub enum ErrorCode {
     UnsupportedGrantType,
     /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: the scope is not acceptable.
     InvalidScope,
+    /// [`AuthorizationErrorCode`], [`TokenErrorCode`]: the `resource` is not one this
+    /// provider issues tokens for (RFC 8707 §2).
+    InvalidTarget,
     /// [`AuthorizationErrorCode::AccessDenied`]: the user said no.
     AccessDenied,
     /// [`AuthorizationErrorCode::UnsupportedResponseType`].
@@ -76,6 +79,7 @@ impl ErrorCode {
             ErrorCode::UnauthorizedClient => "unauthorized_client",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::UnsupportedResponseType => "unsupported_response_type",
             ErrorCode::ServerError => "server_error",
@@ -159,6 +163,9 @@ channel_codes! {
         UnsupportedResponseType,
         /// "The requested scope is invalid, unknown, or malformed."
         InvalidScope,
+        /// RFC 8707 §2: "The requested resource is invalid, missing, unknown, or
+        /// malformed." Sent to the redirect URI like the codes above.
+        InvalidTarget,
         /// "The authorization server encountered an unexpected condition that prevented it
         /// from fulfilling the request."
         ServerError,
@@ -204,6 +211,9 @@ channel_codes! {
         /// §5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope
         /// granted by the resource owner."
         InvalidScope,
+        /// RFC 8707 §2: "The requested resource is invalid, missing, unknown, or
+        /// malformed", or (§2.2) not one the grant covers.
+        InvalidTarget,
         /// RFC 7009 §2.2.1: "The authorization server does not support the revocation of
         /// the presented token type."
         UnsupportedTokenType,

@@ -16,6 +16,13 @@ pub enum Scope {
     /// Add and remove members of the user's teams.
     #[serde(rename = "teams:write")]
     TeamsWrite,
+    /// Read the user's notes at the notes API (`GET /notes` on `API_URL`): a permission
+    /// at another resource server, so a client asks for it with `resource` (RFC 8707).
+    #[serde(rename = "notes:read")]
+    NotesRead,
+    /// Add notes at the notes API (`POST /notes` on `API_URL`).
+    #[serde(rename = "notes:write")]
+    NotesWrite,
     /// OpenID Connect (Core §3.1.2.1): the request is an authentication request, and the
     /// token response carries an ID token.
     #[serde(rename = "openid")]
@@ -31,13 +38,15 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order a consent page lists them.
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 8] = [
         Scope::OpenId,
         Scope::Profile,
         Scope::Email,
         Scope::ProfileRead,
         Scope::TeamsRead,
         Scope::TeamsWrite,
+        Scope::NotesRead,
+        Scope::NotesWrite,
     ];
 
     /// The scope's name on the wire.
@@ -46,6 +55,8 @@ impl Scope {
             Scope::ProfileRead => "profile:read",
             Scope::TeamsRead => "teams:read",
             Scope::TeamsWrite => "teams:write",
+            Scope::NotesRead => "notes:read",
+            Scope::NotesWrite => "notes:write",
             Scope::OpenId => "openid",
             Scope::Profile => "profile",
             Scope::Email => "email",
@@ -58,6 +69,8 @@ impl Scope {
             Scope::ProfileRead => "See your profile: username, display name and email address",
             Scope::TeamsRead => "See which teams you belong to and who is in them",
             Scope::TeamsWrite => "Add and remove members of your teams",
+            Scope::NotesRead => "See your notes at the notes API",
+            Scope::NotesWrite => "Add notes at the notes API",
             Scope::OpenId => "Sign you in: learn which account at this provider is yours",
             Scope::Profile => "Know your name and username",
             Scope::Email => "Know your email address",

@@ -4,6 +4,11 @@
 //! that scope. The token comes from `Authorization: Bearer` (§2.1). From the query string
 //! (§2.3) only with `ALLOW_BEARER_IN_QUERY=true`: URLs are logged by servers and proxies,
 //! kept in browser history and sent in `Referer`, so a token there leaks (§5.3, RFC 9700 §4.3.2).
+//!
+//! The checks, in order: the token is (1) an active access token in the store, (2) for
+//! this resource server, the provider's own API (RFC 8707: "a token is valid only at the
+//! resource it was issued for"; a token issued for the notes API at `API_URL` is refused
+//! here, as the notes API refuses ours), (3) carrying the needed scope.
 
 use std::marker::PhantomData;
 
@@ -13,7 +18,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use shared::scope::Scope;
 
-use crate::domain::grant::{TokenRecord, UserId};
+use crate::domain::grant::{Audience, TokenRecord, UserId};
 use crate::domain::token::TokenHash;
 use crate::error::BearerError;
 use crate::oauth::params::Params;
@@ -92,6 +97,7 @@ async fn authorize<S: RequiredScope>(
     app: &AppState,
     token: &str,
 ) -> Result<Authorized<S>, BearerError> {
+    // 1. An active access token.
     let record = app
         .store
         .find_active(&TokenHash::of(token), app.clock.now_millis())
@@ -100,6 +106,13 @@ async fn authorize<S: RequiredScope>(
         .ok_or(BearerError::InvalidToken(
             "the access token is expired, revoked or unknown",
         ))?;
+    // 2. For this resource server.
+    if record.audience != Audience::Provider {
+        return Err(BearerError::InvalidToken(
+            "the access token was issued for another resource server (RFC 8707)",
+        ));
+    }
+    // 3. With the scope.
     if let Some(scope) = S::SCOPE
         && !record.scopes.contains(scope)
     {

@@ -18,7 +18,8 @@ pub enum ScopeError {
     Blank,
 }
 
-/// One bit per scope, by its position in [`Scope`] (at most 8 scopes fit in a `u8`).
+/// One bit per scope, by its position in [`Scope`]. Eight scopes fill the `u8`: a ninth
+/// widens [`ScopeSet`] to a `u16` (the compiler refuses the shift otherwise).
 const fn bit(scope: Scope) -> u8 {
     1 << (scope as u8)
 }

@@ -8,7 +8,7 @@
 //! 1. [`check_client`]: the client is registered.
 //! 2. [`check_redirect_uri`]: the redirect URI matches a registered one exactly.
 //!    From here on, errors are redirected to the client, with `state` and `iss`.
-//! 3. [`check_no_repeats`]: no parameter is sent twice (§3.1).
+//! 3. [`check_no_repeats`]: no parameter is sent twice (§3.1), except `resource`.
 //! 4. [`check_state`]: `state` can be echoed exactly: printable ASCII (Appendix A.5), at
 //!    most [`MAX_STATE_LENGTH`] characters.
 //! 5. [`check_response_type`]: `code`, the only flow served.
@@ -20,6 +20,9 @@
 //! 10. [`check_max_age`]: with `openid`, `max_age` is a whole number of seconds.
 //! 11. [`check_login_hint`]: with `openid`, a `login_hint` of bounded length is kept.
 //! 12. [`check_id_token_hint`]: with `openid`, an `id_token_hint` is an ID token we issued.
+//! 13. [`check_resources`]: each `resource` (RFC 8707 §2.1, the one parameter that may be
+//!     repeated) names a resource server this provider issues tokens for; none means the
+//!     provider's own API.
 //!
 //! A valid request is kept in the browser's session. Then [`ask_user`] decides, in order
 //! (see [`crate::openid::prompt`]): the login page if the user must sign in (nobody is, or
@@ -33,6 +36,7 @@ use shared::AuthorizationErrorCode;
 use shared::AuthorizationErrorCode::{ConsentRequired, LoginRequired};
 
 use crate::domain::client::{RegisteredClient, VerifiedRedirectUri};
+use crate::domain::grant::{Resources, TargetError};
 use crate::domain::pkce::{CodeChallenge, S256};
 use crate::domain::scope::ScopeSet;
 use crate::error::{AuthorizeError, ErrorRedirect, PageError};
@@ -267,12 +271,15 @@ pub fn validate(params: &Params, app: &AppState) -> Result<ValidatedRequest, Aut
         check_nonce(params, scopes).map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
     let sign_in = check_sign_in(params, scopes, app)
         .map_err(|d| fail(AuthorizationErrorCode::InvalidRequest, d))?;
+    let resources = check_resources(params, app)
+        .map_err(|error| fail(AuthorizationErrorCode::InvalidTarget, &error.to_string()))?;
     Ok(ValidatedRequest {
         pending: PendingAuthorization {
             client_id: client.id.to_string(),
             nonce,
             redirect_uri: params.get("redirect_uri").map(str::to_owned),
             scopes,
+            resources,
             state: params.get("state").map(str::to_owned),
             code_challenge: challenge,
             created_at: app.clock.now_millis(),
@@ -326,8 +333,9 @@ fn check_redirect_uri(
 }
 
 /// Check 3: "Request and response parameters MUST NOT be included more than once" (§3.1).
+/// RFC 8707 §2 makes one exception: "multiple resource parameters may be used".
 fn check_no_repeats(params: &Params) -> Result<(), String> {
-    match params.any_repeated() {
+    match params.repeated_other_than(&[RESOURCE]) {
         Some(name) => Err(Params::repeated_description(name)),
         None => Ok(()),
     }
@@ -483,6 +491,31 @@ fn check_id_token_hint(
         .get("id_token_hint")
         .map(|hint| verify_id_token_hint(hint, &app.keys.jwks(), &app.settings.issuer))
         .transpose()
+}
+
+/// RFC 8707's parameter, the one that may be repeated.
+const RESOURCE: &str = "resource";
+
+/// Check 13: the resources the client wants tokens for (RFC 8707 §2.1). Each value is an
+/// absolute URI without fragment naming a registered resource server, else
+/// `invalid_target` (§2: "the authorization server ... MUST ... return an error response
+/// using the `invalid_target` error code"); none sent means the provider's own API.
+fn check_resources(params: &Params, app: &AppState) -> Result<Resources, TargetError> {
+    let servers = app.settings.resource_servers();
+    params
+        .all(RESOURCE)
+        .try_fold(Resources::NONE, |resources, value| {
+            servers
+                .audience_of(value)
+                .map(|audience| resources.with(audience))
+        })
+        .map(|resources| {
+            if resources.is_empty() {
+                Resources::DEFAULT
+            } else {
+                resources
+            }
+        })
 }
 
 /// The authorization endpoint's errors: either the protocol's own, or a page problem.

@@ -157,6 +157,7 @@ async fn issue_code(
         user_id: user_id.into(),
         redirect_uri: pending.redirect_uri.clone(),
         scopes: pending.scopes,
+        resources: pending.resources,
         code_challenge: pending.code_challenge.clone(),
         expires_at: now + millis(app.settings.code_ttl),
     };

@@ -11,6 +11,9 @@ use std::collections::HashMap;
 pub struct Params {
     values: HashMap<String, String>,
     repeated: Vec<String>,
+    /// The second and later values of repeated names, in order: read only for the one
+    /// parameter that may repeat, RFC 8707's `resource` (see [`Params::all`]).
+    later_values: Vec<(String, String)>,
 }
 
 impl Params {
@@ -23,8 +26,11 @@ impl Params {
             }
             if params.values.contains_key(name.as_ref()) {
                 if !params.repeated.iter().any(|seen| seen == name.as_ref()) {
-                    params.repeated.push(name.into_owned());
+                    params.repeated.push(name.clone().into_owned());
                 }
+                params
+                    .later_values
+                    .push((name.into_owned(), value.into_owned()));
             } else {
                 params.values.insert(name.into_owned(), value.into_owned());
             }
@@ -34,6 +40,25 @@ impl Params {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// Every value of `name`, in the order sent: for a parameter that may be repeated
+    /// (RFC 8707 §2: "multiple resource parameters may be used").
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.get(name).into_iter().chain(
+            self.later_values
+                .iter()
+                .filter(move |(later, _)| later == name)
+                .map(|(_, value)| value.as_str()),
+        )
+    }
+
+    /// The first repeated parameter other than those in `may_repeat`.
+    pub fn repeated_other_than(&self, may_repeat: &[&str]) -> Option<&str> {
+        self.repeated
+            .iter()
+            .map(String::as_str)
+            .find(|name| !may_repeat.contains(name))
     }
 
     /// The `error_description` for a repeated parameter: its name only if it is one of the
@@ -91,5 +116,7 @@ mod tests {
         assert!(params.is_repeated("a"));
         assert_eq!(params.any_repeated(), Some("a"));
         assert_eq!(params.first_repeated(&["c", "a"]), Some("a"));
+        assert_eq!(params.all("a").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(params.repeated_other_than(&["a"]), None);
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use dashmap::DashMap;
 
-use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::grant::{AuthorizationCode, Resources, TokenKind, TokenRecord};
 use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
@@ -56,6 +56,7 @@ struct GrantEntry {
     client_id: ClientId,
     user_id: UserId,
     scopes: ScopeSet,
+    resources: Resources,
     created_at: u64,
     /// The user's login time (seconds), for the ID tokens of refreshes.
     auth_time: u64,
@@ -133,6 +134,7 @@ impl GrantStore for MemoryStore {
                 client_id: code.client_id.clone(),
                 user_id: code.user_id.clone(),
                 scopes: code.scopes,
+                resources: code.resources,
                 created_at: now,
                 auth_time: code.auth_time,
                 code: code_hash,
@@ -225,6 +227,7 @@ impl GrantStore for MemoryStore {
             client_id: grant.client_id.clone(),
             user_id: grant.user_id.clone(),
             scopes: grant.scopes,
+            resources: grant.resources,
             created_at: grant.created_at,
             auth_time: grant.auth_time,
             generation: family.generation,
@@ -434,6 +437,7 @@ mod tests {
             user_id: "user1".into(),
             redirect_uri: Some("http://localhost:3000/callback".into()),
             scopes: ScopeSet::DEFAULT,
+            resources: Resources::DEFAULT,
             code_challenge: CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
                 .expect("well formed"),
             expires_at: NOW + 60_000,
@@ -449,6 +453,7 @@ mod tests {
                 client_id: "testclient".into(),
                 user_id: Some("user1".into()),
                 scopes: ScopeSet::DEFAULT,
+                audience: crate::domain::grant::Audience::Provider,
                 issued_at: NOW,
                 expires_at,
             },

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | `code:<sha256 hex>` | hash | `data` (the code's record, JSON), `used` (`0`/`1`) | until the code expires |
 //! | `token:<sha256 hex>` | hash | `data` (the token's record, JSON) | until the token expires |
-//! | `grant:<id>` | hash | client, user, scopes, created, the code's hash; once redeemed the refresh family: `generation`, `salt`, `refresh_expires_at` | until its longest-lived token expires |
+//! | `grant:<id>` | hash | client, user, scopes, resources (RFC 8707), created, the code's hash; once redeemed the refresh family: `generation`, `salt`, `refresh_expires_at` | until its longest-lived token expires |
 //! | `grant:<id>:tokens` | set | the hex hash of every live token of the family (the current pair) | as the grant |
 //! | `user:<id>:grants` | set | the grant ids of one resource owner (for `/account`) | as the longest of its grants |
 //! | `signing_keys` | hash | `version` and `keys`: the key set that signs ID tokens (JSON, private keys as PKCS#8) | for good (no TTL): a few keys, replaced whole at each rotation |
@@ -50,7 +50,7 @@ use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RedisUrl;
-use crate::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use crate::domain::grant::{Audience, AuthorizationCode, Resources, TokenKind, TokenRecord};
 use crate::domain::ids::{GrantId, UserId};
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
@@ -142,11 +142,11 @@ return 'ok'
 ";
 
 /// `KEYS` = grant, family set (if any), user's grants; `ARGV` = code hash key, code
-/// record, grant fields, ttl. Writes grant and code together.
+/// record, ttl, grant fields (the last: its RFC 8707 resources). Writes grant and code together.
 pub const START_GRANT: &str = r"
 local ttl = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'client_id', ARGV[4], 'user_id', ARGV[5], 'scopes', ARGV[6],
-  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10])
+  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10], 'resources', ARGV[11])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('HSET', ARGV[1], 'data', ARGV[2], 'used', '0')
 redis.call('PEXPIRE', ARGV[1], ttl)
@@ -274,6 +274,9 @@ struct StoredCode {
     user_id: String,
     redirect_uri: Option<String>,
     scopes: String,
+    /// RFC 8707 resources; absent in codes an older release wrote (the provider's API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resources: Option<String>,
     code_challenge: String,
     expires_at: u64,
 }
@@ -286,6 +289,9 @@ struct StoredToken {
     client_id: String,
     user_id: Option<String>,
     scopes: String,
+    /// RFC 8707 audience; absent in tokens an older release wrote (the provider's API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audience: Option<String>,
     issued_at: u64,
     expires_at: u64,
 }
@@ -298,6 +304,10 @@ fn parse_scopes(wire: &str) -> Result<ScopeSet, StoreError> {
     ScopeSet::parse(wire).map_err(|_| malformed("scopes"))
 }
 
+fn parse_resources(stored: &str) -> Result<Resources, StoreError> {
+    Resources::from_stored(stored).ok_or_else(|| malformed("resources"))
+}
+
 fn encode_code(code: &AuthorizationCode) -> Result<String, StoreError> {
     serde_json::to_string(&StoredCode {
         grant_id: code.grant_id.to_string(),
@@ -307,6 +317,7 @@ fn encode_code(code: &AuthorizationCode) -> Result<String, StoreError> {
         user_id: code.user_id.to_string(),
         redirect_uri: code.redirect_uri.clone(),
         scopes: code.scopes.to_wire(),
+        resources: Some(code.resources.to_stored()),
         code_challenge: code.code_challenge.as_str().to_owned(),
         expires_at: code.expires_at,
     })
@@ -326,6 +337,10 @@ fn decode_code(json: &str) -> Result<AuthorizationCode, StoreError> {
         user_id: stored.user_id.into(),
         redirect_uri: stored.redirect_uri,
         scopes: parse_scopes(&stored.scopes)?,
+        resources: match stored.resources {
+            Some(resources) => parse_resources(&resources)?,
+            None => Resources::DEFAULT,
+        },
         code_challenge: CodeChallenge::parse(&stored.code_challenge)
             .ok_or_else(|| malformed("code challenge"))?,
         expires_at: stored.expires_at,
@@ -339,6 +354,7 @@ fn encode_token(record: &TokenRecord) -> Result<String, StoreError> {
         client_id: record.client_id.to_string(),
         user_id: record.user_id.as_deref().map(str::to_owned),
         scopes: record.scopes.to_wire(),
+        audience: Some(record.audience.stored_name().to_owned()),
         issued_at: record.issued_at,
         expires_at: record.expires_at,
     })
@@ -358,6 +374,10 @@ fn decode_token(json: &str) -> Result<TokenRecord, StoreError> {
         client_id: stored.client_id.into(),
         user_id: stored.user_id.map(Into::into),
         scopes: parse_scopes(&stored.scopes)?,
+        audience: match stored.audience {
+            Some(name) => Audience::from_stored_name(&name).ok_or_else(|| malformed("audience"))?,
+            None => Audience::Provider,
+        },
         issued_at: stored.issued_at,
         expires_at: stored.expires_at,
     })
@@ -534,6 +554,7 @@ impl GrantStore for RedisStore {
             .arg(hex(&code_hash))
             .arg(&*code.grant_id)
             .arg(code.auth_time)
+            .arg(code.resources.to_stored())
             .invoke_async(&mut connection)
             .await?;
         Ok(())
@@ -622,6 +643,7 @@ impl GrantStore for RedisStore {
                     "salt",
                     "refresh_expires_at",
                     "auth_time",
+                    "resources",
                 ],
             )
             .await?;
@@ -634,7 +656,8 @@ impl GrantStore for RedisStore {
             Some(salt),
             Some(refresh_expires_at),
             auth_time,
-        ] = <[Option<String>; 8]>::try_from(fields).map_err(|_| malformed("grant"))?
+            resources,
+        ] = <[Option<String>; 9]>::try_from(fields).map_err(|_| malformed("grant"))?
         else {
             // No grant (revoked, expired, never existed), or no family yet (code unused).
             return Ok(None);
@@ -651,6 +674,11 @@ impl GrantStore for RedisStore {
             auth_time: match auth_time {
                 Some(auth_time) => number(&auth_time, "auth_time")?,
                 None => number(&created_at, "created_at")? / 1000,
+            },
+            // A grant an older release started covers the provider's own API only.
+            resources: match resources {
+                Some(resources) => parse_resources(&resources)?,
+                None => Resources::DEFAULT,
             },
             generation: number(&generation, "generation")?,
             salt: parse_salt(&salt)?,

@@ -11,6 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::grant::Resources;
 use crate::domain::pkce::CodeChallenge;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::random_id;
@@ -53,6 +54,8 @@ pub struct PendingAuthorization {
     pub redirect_uri: Option<String>,
     /// The scopes requested (the default already applied): never empty.
     pub scopes: ScopeSet,
+    /// The resources requested (RFC 8707 §2.1; none sent: the provider's own API).
+    pub resources: Resources,
     /// RFC 6749 §4.1.1's `state`, echoed back exactly: printable ASCII, at most
     /// [`MAX_STATE_LENGTH`](crate::oauth::authorize::MAX_STATE_LENGTH) characters.
     pub state: Option<String>,
@@ -73,6 +76,9 @@ pub struct StoredPending {
     sign_in: SignInRequest,
     redirect_uri: Option<String>,
     scopes: String,
+    /// Absent in requests an older release kept: the provider's own API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resources: Option<String>,
     state: Option<String>,
     code_challenge: String,
     created_at: u64,
@@ -91,6 +97,8 @@ pub enum DamagedPending {
     CodeChallenge,
     #[error("the nonce is not printable ASCII of at most 512 characters")]
     Nonce,
+    #[error("the resources are unknown or empty")]
+    Resources,
 }
 
 impl TryFrom<StoredPending> for PendingAuthorization {
@@ -117,10 +125,17 @@ impl TryFrom<StoredPending> for PendingAuthorization {
         }
         let code_challenge =
             CodeChallenge::parse(&stored.code_challenge).ok_or(DamagedPending::CodeChallenge)?;
+        let resources = match stored.resources {
+            None => Resources::DEFAULT,
+            Some(resources) => {
+                Resources::from_stored(&resources).ok_or(DamagedPending::Resources)?
+            }
+        };
         Ok(PendingAuthorization {
             client_id: stored.client_id,
             redirect_uri: stored.redirect_uri,
             scopes,
+            resources,
             state: stored.state,
             code_challenge,
             created_at: stored.created_at,
@@ -138,6 +153,7 @@ impl From<PendingAuthorization> for StoredPending {
             sign_in: pending.sign_in,
             redirect_uri: pending.redirect_uri,
             scopes: pending.scopes.to_wire(),
+            resources: Some(pending.resources.to_stored()),
             state: pending.state,
             code_challenge: pending.code_challenge.as_str().to_owned(),
             created_at: pending.created_at,

@@ -24,6 +24,9 @@ mod token_authorization_code;
 // RFC 7009, RFC 7662.
 mod introspect;
 mod revoke;
+// RFC 8707 resource indicators, RFC 9068 JWT access tokens (and the real notes API).
+mod jwt_access_tokens;
+mod resource_indicators;
 // The resource server (RFC 6750) and the account page.
 mod account;
 mod resource_api;

@@ -26,6 +26,7 @@ fn code(grant_id: &str, now: u64) -> AuthorizationCode {
         user_id: "user1".into(),
         redirect_uri: Some("http://localhost:3000/callback".into()),
         scopes: ScopeSet::DEFAULT,
+        resources: provider::domain::grant::Resources::DEFAULT,
         code_challenge: CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
             .expect("well formed"),
         expires_at: now + 60_000,
@@ -41,6 +42,7 @@ fn token(kind: TokenKind, grant_id: Option<&str>, now: u64, ttl: u64) -> (TokenH
             client_id: "testclient".into(),
             user_id: grant_id.map(|_| "user1".into()),
             scopes: ScopeSet::DEFAULT,
+            audience: provider::domain::grant::Audience::Provider,
             issued_at: now,
             expires_at: now + ttl,
         },

@@ -13,10 +13,13 @@
 //!    authorization server MUST deny the request and SHOULD revoke (when possible) all
 //!    tokens previously issued based on that authorization code"): the grant is revoked;
 //! 4. **unexpired** (§4.1.2: "a maximum authorization code lifetime of 10 minutes");
-//! 5. the first pair is minted, with its ID token when the scope has `openid` (OpenID
+//! 5. **resource** one the user authorized (RFC 8707 §2.2), else `invalid_target`; absent,
+//!    the provider's own API;
+//! 6. the first pair is minted, with its ID token when the scope has `openid` (OpenID
 //!    Connect Core §3.1.3.3: `nonce` as the request sent it, `auth_time` of the login), and
 //!    committed with the code's use in one atomic step; a
-//!    concurrent use that committed first makes this one a replay (step 3 again).
+//!    concurrent use that committed first makes this one a replay (step 3 again). The
+//!    access token is for step 5's resource: opaque, or a JWT for the notes API.
 
 use crate::domain::client::RegisteredClient;
 use crate::domain::grant::AuthorizationCode;
@@ -24,7 +27,7 @@ use crate::domain::token::{FamilySalt, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::{Authentication, PairFor, TokenAnswer, mint_pair};
+use crate::oauth::token::{Authentication, PairFor, TokenAnswer, mint_pair, requested_audience};
 use crate::state::AppState;
 use crate::store::{Commit, GrantStore};
 
@@ -62,7 +65,9 @@ pub async fn exchange_code(
             "the authorization code has expired",
         ));
     }
-    // 5. Mint, then commit the code's use and the pair in one step.
+    // 5. Resource.
+    let audience = requested_audience(app, params, issued.resources)?;
+    // 6. Mint, then commit the code's use and the pair in one step.
     let salt = FamilySalt::random();
     let pair = mint_pair(
         app,
@@ -76,9 +81,11 @@ pub async fn exchange_code(
             salt: &salt,
             // The grant's absolute lifetime starts now (RFC 9700 §4.14.2).
             grant_ends_at: now + millis(app.settings.grant_max_lifetime),
+            audience,
+            auth_time: issued.auth_time,
         },
         now,
-    );
+    )?;
     let id_token = pair.id_token(
         app,
         Authentication {

@@ -1,17 +1,19 @@
 //! The `client_credentials` grant: a confidential client gets a token for itself
 //! (RFC 6749 §4.4). No user, no refresh token (§4.4.3: "A refresh token SHOULD NOT be
 //! included").
+//!
+//! `resource` (RFC 8707 §2.2) may name either registered resource server: with no user
+//! there is no earlier authorization to stay within. Absent, the token is for the
+//! provider's own API.
 
 use shared::token::{BEARER, TokenResponse};
 
 use crate::domain::client::RegisteredClient;
-use crate::domain::grant::{TokenKind, TokenRecord};
+use crate::domain::grant::{Audience, Resources};
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::mint;
 use crate::error::TokenError;
-use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::requested_scope;
+use crate::oauth::token::{AccessFor, mint_access, requested_audience, requested_scope};
 use crate::state::AppState;
 use crate::store::GrantStore;
 
@@ -25,23 +27,32 @@ pub async fn issue_client_token(
         None => ScopeSet::DEFAULT,
         Some(_) => requested_scope(params, client.allowed_scopes)?,
     };
+    let every_resource = Resources::DEFAULT.with(Audience::Api);
+    let audience = requested_audience(app, params, every_resource)?;
     let now = app.clock.now_millis();
-    let minted = mint();
-    let record = TokenRecord {
-        kind: TokenKind::Access,
-        grant_id: None,
-        client_id: client.id.clone().into(),
-        user_id: None,
-        scopes,
-        issued_at: now,
-        expires_at: now + millis(app.settings.access_token_ttl),
-    };
-    tracing::info!(client_id = %client.id, access_token = %minted.hash.fingerprint(), scope = %scopes.to_wire(), "client token issued");
-    app.store.save_standalone_token(minted.hash, record).await?;
+    let client_id = client.id.clone().into();
+    let issued = mint_access(
+        app,
+        AccessFor {
+            grant_id: None,
+            client_id: &client_id,
+            user_id: None,
+            scopes,
+            audience,
+            auth_time: None,
+            ends_at: u64::MAX,
+        },
+        now,
+    )?;
+    tracing::info!(client_id = %client.id, access_token = %issued.hash.fingerprint(), scope = %scopes.to_wire(), "client token issued");
+    let expires_in = issued.record.expires_at.saturating_sub(now) / 1000;
+    app.store
+        .save_standalone_token(issued.hash, issued.record)
+        .await?;
     Ok(TokenResponse {
-        access_token: minted.value,
+        access_token: issued.value,
         token_type: BEARER.into(),
-        expires_in: app.settings.access_token_ttl.as_secs(),
+        expires_in,
         refresh_token: None,
         scope: scopes.to_wire(),
     })

@@ -5,10 +5,16 @@
 //! [`client_credentials`] (§4.4). Every answer carries `Cache-Control: no-store`. A grant
 //! whose scope has `openid` also gets an `id_token` (OpenID Connect Core §3.1.3.3, §12.2):
 //! see [`IssuedPair::id_token`].
+//!
+//! Each access token is for one resource server (RFC 8707 §2.2: "a token request per
+//! resource"), the one the request's `resource` names ([`requested_audience`]): the
+//! provider's own API gets an opaque token, the notes API at `API_URL` a JWT
+//! ([`jwt_access_token`], RFC 9068) unless `API_ACCESS_TOKEN_FORMAT=opaque`.
 
 pub mod authorization_code;
 pub mod client_auth;
 pub mod client_credentials;
+pub mod jwt_access_token;
 pub mod refresh_token;
 
 use std::sync::Arc;
@@ -20,13 +26,17 @@ use shared::TokenErrorCode;
 use shared::scope::Scope;
 use shared::token::{BEARER, TokenResponse};
 
+use crate::config::AccessTokenFormat;
 use crate::domain::client::{GrantType, RegisteredClient};
-use crate::domain::grant::{ClientId, GrantId, TokenKind, TokenRecord, UserId};
+use crate::domain::grant::{
+    Audience, ClientId, GrantId, Resources, TokenKind, TokenRecord, UserId,
+};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash, mint};
 use crate::error::{TokenError, no_store};
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
+use crate::oauth::token::jwt_access_token::{AccessTokenFor, sign_access_token};
 use crate::openid::id_token::{IdTokenFor, Nonce, sign_id_token};
 use crate::state::AppState;
 
@@ -50,6 +60,12 @@ pub async fn token(
         return Err(TokenError::new(
             TokenErrorCode::UnauthorizedClient,
             format!("this client may not use the {} grant", grant_type.as_str()),
+        ));
+    }
+    if params.is_repeated(RESOURCE) {
+        return Err(TokenError::new(
+            TokenErrorCode::InvalidTarget,
+            "send one resource per token request (RFC 8707 section 2.2)",
         ));
     }
     let response: TokenAnswer = match grant_type {
@@ -104,7 +120,8 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Params, TokenError> 
         ));
     }
     let params = Params::parse(body);
-    if let Some(name) = params.any_repeated() {
+    // RFC 8707 §2 lets `resource` repeat; the token endpoint answers that itself.
+    if let Some(name) = params.repeated_other_than(&[RESOURCE]) {
         return Err(TokenError::invalid_request(Params::repeated_description(
             name,
         )));
@@ -171,44 +188,121 @@ pub struct PairFor<'a> {
     /// When the grant ends, however often it rotates (`GRANT_MAX_LIFETIME`, RFC 9700
     /// §4.14.2): neither token of the pair outlives it.
     pub grant_ends_at: u64,
+    /// The resource server the access token is for (RFC 8707 §2.2).
+    pub audience: Audience,
+    /// When the user logged in (seconds): a JWT access token's `auth_time`.
+    pub auth_time: u64,
 }
 
-/// Mints an access token (256 random bits) and the refresh token of generation
-/// `generation` of the grant (see [`RefreshTokenKey`](crate::domain::token::RefreshTokenKey)).
-pub fn mint_pair(app: &AppState, pair: PairFor<'_>, now: u64) -> IssuedPair {
-    let record = |kind, scopes, ttl| TokenRecord {
-        kind,
-        grant_id: Some(pair.grant_id.clone()),
-        client_id: pair.client_id.clone(),
-        user_id: Some(pair.user_id.clone()),
-        scopes,
-        issued_at: now,
-        expires_at: (now + millis(ttl)).min(pair.grant_ends_at),
+/// Who one access token is for, whatever its format.
+pub struct AccessFor<'a> {
+    pub grant_id: Option<&'a GrantId>,
+    pub client_id: &'a ClientId,
+    /// `None` when a client acts for itself (`client_credentials`).
+    pub user_id: Option<&'a UserId>,
+    pub scopes: ScopeSet,
+    pub audience: Audience,
+    pub auth_time: Option<u64>,
+    /// The latest it may expire (the grant's end); `u64::MAX` for none.
+    pub ends_at: u64,
+}
+
+/// Mints an access token for `access.audience`: opaque (256 random bits) for the
+/// provider's own API, or for the notes API when `API_ACCESS_TOKEN_FORMAT=opaque`; an RFC
+/// 9068 JWT for the notes API otherwise. Either way the store keeps its hash and record,
+/// so introspection and revocation treat both alike. A token for the notes API lives
+/// `API_ACCESS_TOKEN_TTL` (see [`jwt_access_token`] for why it is short).
+pub fn mint_access(
+    app: &AppState,
+    access: AccessFor<'_>,
+    now: u64,
+) -> Result<IssuedToken, TokenError> {
+    let ttl = match access.audience {
+        Audience::Provider => app.settings.access_token_ttl,
+        Audience::Api => app.settings.api_access_token_ttl,
     };
-    let access = mint();
+    let record = TokenRecord {
+        kind: TokenKind::Access,
+        grant_id: access.grant_id.cloned(),
+        client_id: access.client_id.clone(),
+        user_id: access.user_id.cloned(),
+        scopes: access.scopes,
+        audience: access.audience,
+        issued_at: now,
+        expires_at: (now + millis(ttl)).min(access.ends_at),
+    };
+    if access.audience == Audience::Provider
+        || app.settings.api_access_token_format == AccessTokenFormat::Opaque
+    {
+        let minted = mint();
+        return Ok(IssuedToken {
+            value: minted.value,
+            hash: minted.hash,
+            record,
+        });
+    }
+    let claims = AccessTokenFor {
+        issuer: &app.settings.issuer,
+        audience: app.settings.resource_servers().identifier(access.audience),
+        subject: access.user_id.map_or(&**access.client_id, |user| &**user),
+        client_id: access.client_id,
+        scopes: access.scopes,
+        auth_time: access.auth_time,
+        issued_at: record.issued_at / 1000,
+        expires_at: record.expires_at / 1000,
+    };
+    let jwt = sign_access_token(app.keys.signing_key(), &claims).map_err(|error| {
+        tracing::error!(error = %error, "signing an access token failed");
+        TokenError::new(
+            TokenErrorCode::TemporarilyUnavailable,
+            "the access token could not be signed; try again shortly",
+        )
+    })?;
+    Ok(IssuedToken {
+        hash: TokenHash::of(&jwt),
+        value: shared::Secret::new(jwt),
+        record,
+    })
+}
+
+/// Mints an access token for the pair's audience ([`mint_access`]) and the refresh token
+/// of generation `generation` of the grant (see
+/// [`RefreshTokenKey`](crate::domain::token::RefreshTokenKey)). The refresh token is used
+/// at this provider's token endpoint only, so its audience is the provider.
+pub fn mint_pair(app: &AppState, pair: PairFor<'_>, now: u64) -> Result<IssuedPair, TokenError> {
+    let access = mint_access(
+        app,
+        AccessFor {
+            grant_id: Some(pair.grant_id),
+            client_id: pair.client_id,
+            user_id: Some(pair.user_id),
+            scopes: pair.access_scopes,
+            audience: pair.audience,
+            auth_time: Some(pair.auth_time),
+            ends_at: pair.grant_ends_at,
+        },
+        now,
+    )?;
     let refresh = app
         .refresh_key
         .mint(pair.grant_id, pair.generation, pair.salt);
-    IssuedPair {
-        access: IssuedToken {
-            value: access.value,
-            hash: access.hash,
-            record: record(
-                TokenKind::Access,
-                pair.access_scopes,
-                app.settings.access_token_ttl,
-            ),
-        },
+    Ok(IssuedPair {
+        access,
         refresh: IssuedToken {
             value: refresh.value,
             hash: refresh.hash,
-            record: record(
-                TokenKind::Refresh,
-                pair.refresh_scopes,
-                app.settings.refresh_token_ttl,
-            ),
+            record: TokenRecord {
+                kind: TokenKind::Refresh,
+                grant_id: Some(pair.grant_id.clone()),
+                client_id: pair.client_id.clone(),
+                user_id: Some(pair.user_id.clone()),
+                scopes: pair.refresh_scopes,
+                audience: Audience::Provider,
+                issued_at: now,
+                expires_at: (now + millis(app.settings.refresh_token_ttl)).min(pair.grant_ends_at),
+            },
         },
-    }
+    })
 }
 
 impl IssuedPair {
@@ -306,4 +400,33 @@ pub fn requested_scope(params: &Params, ceiling: ScopeSet) -> Result<ScopeSet, T
         ));
     }
     Ok(requested)
+}
+
+/// RFC 8707's parameter.
+pub const RESOURCE: &str = "resource";
+
+/// The resource a token request asks for, checked against the resources its grant covers
+/// (RFC 8707 §2.2: "the requested resource must be one ... the authorization grant was
+/// issued for"). Absent: the provider's own API if the grant covers it, else the grant's
+/// only resource. Malformed, unknown or not covered: `invalid_target`.
+pub fn requested_audience(
+    app: &AppState,
+    params: &Params,
+    covered: Resources,
+) -> Result<Audience, TokenError> {
+    let Some(resource) = params.get(RESOURCE) else {
+        return Ok(covered.default_audience());
+    };
+    let audience = app
+        .settings
+        .resource_servers()
+        .audience_of(resource)
+        .map_err(|error| TokenError::new(TokenErrorCode::InvalidTarget, error.to_string()))?;
+    if !covered.contains(audience) {
+        return Err(TokenError::new(
+            TokenErrorCode::InvalidTarget,
+            "the resource is not one this authorization was granted for",
+        ));
+    }
+    Ok(audience)
 }

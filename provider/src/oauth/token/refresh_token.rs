@@ -23,7 +23,9 @@
 //! 4. **unexpired**;
 //! 5. **scope** no wider than the grant's (§6: "MUST NOT include any scope not originally
 //!    granted"), else `invalid_scope`; the new refresh token keeps the original scope;
-//! 6. the new pair is minted, with a new ID token when the scope has `openid` (OpenID
+//! 6. **resource** one the grant covers (RFC 8707 §2.2: each refresh may ask for another of
+//!    them), else `invalid_target`; absent, the provider's own API;
+//! 7. the new pair is minted, with a new ID token when the scope has `openid` (OpenID
 //!    Connect Core §12.2: same `sub` and `auth_time`, no `nonce`), and committed by compare-and-set on the generation: of any
 //!    number of concurrent rotations exactly one wins, and the others are replays (step 3).
 //!
@@ -36,7 +38,9 @@ use crate::domain::token::{FamilyToken, TokenHash};
 use crate::error::TokenError;
 use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
-use crate::oauth::token::{Authentication, PairFor, TokenAnswer, mint_pair, requested_scope};
+use crate::oauth::token::{
+    Authentication, PairFor, TokenAnswer, mint_pair, requested_audience, requested_scope,
+};
 use crate::state::AppState;
 use crate::store::{Commit, Family, GrantStore, StoreError};
 
@@ -82,7 +86,9 @@ pub async fn refresh(
     }
     // 5. Scope.
     let access_scopes = requested_scope(params, family.scopes)?;
-    // 6. Mint, then compare-and-set on the generation.
+    // 6. Resource.
+    let audience = requested_audience(app, params, family.resources)?;
+    // 7. Mint, then compare-and-set on the generation.
     let pair = mint_pair(
         app,
         PairFor {
@@ -94,9 +100,11 @@ pub async fn refresh(
             generation: family.generation + 1,
             salt: &family.salt,
             grant_ends_at,
+            audience,
+            auth_time: family.auth_time,
         },
         now,
-    );
+    )?;
     let id_token = pair.id_token(
         app,
         Authentication {
