@@ -12,6 +12,7 @@
 //! 5. [`tokens`]: what a token response becomes, the session's [`TokenSet`];
 //!    [`id_token`]: with OpenID Connect, the ID token's checks (Core §3.1.3.7);
 //! 6. [`introspection`]: what the provider knows about the access token;
+//!    [`userinfo`]: with OpenID Connect, the user's claims, for the ID token's `sub` only;
 //! 7. [`refresh`]: a new access token for the refresh token, when it expires;
 //! 8. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
 //! 9. [`errors`]: the token endpoint's error codes, typed, and how failures become pages.
@@ -33,6 +34,7 @@ pub mod tokens;
 pub mod introspection;
 pub mod refresh;
 pub mod revocation;
+pub mod userinfo;
 // When the provider says no
 pub mod errors;
 
