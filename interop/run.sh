@@ -17,8 +17,13 @@ samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
 cargo run -q -p provider --example jws_samples >"$samples"
 export JWS_SAMPLES=$samples
+# Our client against panva's oidc-provider (interop/node/client-vs-oidc-provider.test.mjs).
+cargo build -q -p client
+CLIENT_BIN="${CARGO_TARGET_DIR:-target}/debug/client"
+CLIENT_BIN=$(cd "$(dirname "$CLIENT_BIN")" && pwd)/client
+export CLIENT_BIN
 
-echo "-- panva's jose (node) on the provider's JWS"
+echo "-- panva's jose (node) on the provider's JWS; our client against panva's oidc-provider"
 node --test interop/node/
 echo "-- joserfc and Authlib (python) on the provider's JWS"
 interop/python/.venv/bin/python -m unittest discover -s interop/python -v
