@@ -21,12 +21,13 @@ samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
 cargo run -q -p provider --example jws_samples >"$samples"
 export JWS_SAMPLES=$samples
-# The provider and the API binaries, built once; the suites spawn them on free ports.
-cargo build -q -p provider -p api
+# The provider, API and client binaries, built once; the suites spawn them on free ports.
+cargo build -q -p provider -p api -p client
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 export PROVIDER_BIN="$target_dir/debug/provider"
 export API_BIN="$target_dir/debug/api"
+export CLIENT_BIN="$target_dir/debug/client"
 
 # RFC 9068: JWT access tokens for the notes API, judged by oauth4webapi's
 # validateJwtAccessToken (node/jwt-access-token.test.mjs) and joserfc

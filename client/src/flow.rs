@@ -17,9 +17,11 @@ use serde::Serialize;
 
 use crate::error::ClientError;
 use crate::oauth::callback::{Check, IdTokenOutcome};
+use crate::oauth::id_token::Validation;
 use crate::oauth::introspection::Introspection;
 use crate::oauth::refresh::Refresh;
 use crate::oauth::revocation::Revocation;
+use crate::oauth::userinfo::UserInfo;
 use crate::oauth::{AuthorizationRequest, Callback, LOGIN_TIMEOUT, Provider, TokenSet};
 use crate::provider_api::Resource;
 use crate::wire::{Recorded, WireRecord};
@@ -379,6 +381,28 @@ impl Step {
         .provider([code("provider/src/oauth/introspect.rs", "introspect")])
     }
 
+    /// OpenID Connect UserInfo: the user's claims, for the ID token's `sub` only.
+    pub fn userinfo() -> Self {
+        Step::new(
+            "UserInfo: the signed-in user's claims",
+            Channel::Back,
+            "The client asks the provider's userinfo_endpoint, with the access token as a \
+             Bearer token, for claims about the user (name, email, ...). The answer is not \
+             signed and is about whoever the access token belongs to, so its sub must be \
+             exactly the ID token's: if not, its claims are not used.",
+        )
+        .rfcs([
+            openid_core("5.3.1", "UserInfoRequest"),
+            openid_core("5.3.4", "UserInfoResponseValidation"),
+            rfc(6750, "2.1"),
+        ])
+        .client([
+            code("client/src/provider_api.rs", "userinfo"),
+            code("client/src/oauth/userinfo.rs", "userinfo"),
+        ])
+        .provider([code("provider/src/api/userinfo.rs", "userinfo")])
+    }
+
     /// A call to the resource server with the access token.
     pub fn api_call(resource: Resource) -> Self {
         let (what, client_fn, provider) = match resource {
@@ -651,6 +675,19 @@ pub fn callback_steps(callback: &Callback) -> Vec<Step> {
 pub fn id_token_step(outcome: &IdTokenOutcome) -> Step {
     let validation = &outcome.validation;
     let mut step = Step::id_token().recorded(&outcome.wire);
+    step = id_token_notes(step, validation);
+    match &validation.identity {
+        Some(identity) => step.note(format!(
+            "Signed in as sub {:?} at iss {:?}: the pair is the identity (Core §2)",
+            identity.subject, identity.issuer
+        )),
+        None => step.failed(),
+    }
+}
+
+/// An ID token decoded (header and claims; the signature masked, as it is never needed to
+/// read the token) and each of `id_token.rs`'s checks with its result.
+fn id_token_notes(mut step: Step, validation: &Validation) -> Step {
     let json = |value: &Option<serde_json::Value>| {
         value
             .as_ref()
@@ -670,21 +707,22 @@ pub fn id_token_step(outcome: &IdTokenOutcome) -> Step {
             result.check.function()
         ));
     }
-    match &validation.identity {
-        Some(identity) => step.note(format!(
-            "Signed in as sub {:?} at iss {:?}: the pair is the identity (Core §2)",
-            identity.subject, identity.issuer
-        )),
-        None => step.failed(),
-    }
+    step
 }
 
-/// A refresh; none when there was no refresh token to send.
+/// A refresh; none when there was no refresh token to send. A refreshed ID token (OpenID
+/// Connect Core §12.2) is shown decoded, with its checks.
 pub fn refresh_step(refresh: &Refresh) -> Option<Step> {
     let sent = refresh.sent.as_ref()?;
-    let step = Step::refresh(&refresh.reason)
+    let mut step = Step::refresh(&refresh.reason)
         .fingerprint("refresh token sent", sent.secret())
         .recorded(&refresh.wire);
+    if let Some(validation) = &refresh.id_token {
+        step = id_token_notes(
+            step.note("A new ID token came with the refresh: checked like the login's, and against it (OpenID Connect Core §12.2)"),
+            validation,
+        );
+    }
     Some(match &refresh.result {
         Ok(tokens) => step.tokens(tokens),
         Err(_) => step.failed(),
@@ -723,6 +761,20 @@ pub fn introspection_step(introspection: &Introspection) -> Option<Step> {
         Ok(_) => step,
         Err(_) => step.failed(),
     })
+}
+
+/// A UserInfo request: the traffic, and why its claims were not used when they were not.
+pub fn userinfo_step(userinfo: &UserInfo) -> Step {
+    let step = Step::userinfo()
+        .fingerprinted("access token sent", userinfo.fingerprint.clone())
+        .recorded(&userinfo.wire);
+    match &userinfo.result {
+        Ok(claims) => step.note(format!(
+            "sub {:?} is the ID token's: the claims are used (Core §5.3.4)",
+            claims.sub
+        )),
+        Err(problem) => step.note(problem.describe()).failed(),
+    }
 }
 
 /// A call to the resource server with `access`.

@@ -193,6 +193,8 @@ pub struct SignedIn {
     pub profile: Option<shared::profile::Profile>,
     /// Why the profile is missing (scope not granted, refused).
     pub profile_problem: Option<String>,
+    /// With an OpenID Provider, the UserInfo claims (or why there are none).
+    pub userinfo: Option<UserInfoView>,
     pub teams: Vec<TeamView>,
     pub teams_problem: Option<String>,
     /// Whether `teams:write` was granted (team management forms shown).
@@ -261,6 +263,19 @@ pub struct IdentityView {
     pub source: String,
     /// Why that source, in one sentence.
     pub why: String,
+}
+
+/// The claims from UserInfo (OpenID Connect Core §5.3), shown only when their `sub` is the
+/// ID token's (§5.3.4).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserInfoView {
+    pub endpoint: String,
+    /// `name`, for the page's title.
+    pub name: Option<String>,
+    /// `(claim, value)` rows; empty when there is a problem.
+    pub claims: Vec<(String, String)>,
+    /// Why some or all claims are not shown.
+    pub problem: Option<String>,
 }
 
 /// What the client knows about its tokens (never the tokens themselves).
@@ -364,6 +379,7 @@ mod tests {
                         display_name: "<b>Demo</b>".into(),
                     }),
                     profile_problem: None,
+                    userinfo: None,
                     teams: vec![TeamView {
                         id: "t1".into(),
                         path_id: "t1".into(),

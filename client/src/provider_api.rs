@@ -31,6 +31,7 @@ use shared::team::{TeamMember, TeamRole};
 use crate::error::ClientError;
 use crate::flow;
 use crate::oauth::errors::unreachable;
+use crate::oauth::userinfo::UserInfo;
 use crate::oauth::{OAuth, Provider, TokenErrorCode, TokenSet};
 use crate::pages::Notice;
 use crate::session::vault::BrowserState;
@@ -243,6 +244,25 @@ impl<'a> ProviderApi<'a> {
                 .collect(),
         );
         introspection.result
+    }
+
+    /// OpenID Connect UserInfo (Core §5.3) for `subject`, the ID token's `sub`, recorded in
+    /// the flow log. A 401 refreshes once and retries once, like the API calls.
+    pub async fn userinfo(&self, subject: &str) -> Result<UserInfo, ClientError> {
+        let (access, generation) = self.fresh_access_token().await?;
+        let first = self.oauth.userinfo(&self.provider, &access, subject).await;
+        if first.wire.exchanges.is_empty() {
+            // No userinfo_endpoint: nothing went over the wire, nothing to show in /flow.
+            return Ok(first);
+        }
+        self.browser.record(vec![flow::userinfo_step(&first)]);
+        if first.status != Some(401) {
+            return Ok(first);
+        }
+        let access = self.token_after_401(generation).await?;
+        let second = self.oauth.userinfo(&self.provider, &access, subject).await;
+        self.browser.record(vec![flow::userinfo_step(&second)]);
+        Ok(second)
     }
 
     /// `/refresh`: a refresh now, whatever the expiry.
@@ -484,7 +504,7 @@ fn read_list<T: DeserializeOwned>(response: &RawResponse) -> ReadResult<Listing<
 }
 
 /// `Bearer realm="…", error="insufficient_scope", scope="teams:write"` → (error, scope).
-fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn parse_challenge(header: &str) -> (Option<String>, Option<String>) {
     let param = |name: &str| {
         header
             .split(',')

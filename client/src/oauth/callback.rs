@@ -199,6 +199,7 @@ impl OAuth {
             nonce,
             access_token: Some(tokens.access.secret()),
             now: Expected::now_unix(),
+            first: None,
         };
         let recorder = Recorder::new(&self.http);
         let keys = self.provider_keys(provider, false, &recorder).await?;

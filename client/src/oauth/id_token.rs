@@ -27,6 +27,9 @@
 //!     time (step 11): a token replayed from another login carries another nonce.
 //! 12. [`check_at_hash`]: if present, `at_hash` is the left half of the access token's hash
 //!     (§3.1.3.8, §3.2.2.9): the token response's ID token and access token belong together.
+//! 13. [`check_same_login`], only for an ID token that came with a refresh (§12.2): it
+//!     continues the login's: the same `iss` and `sub`, the same `auth_time` when present
+//!     (the user did not sign in again). Its `nonce`, if any, is the login's (check 11).
 //!
 //! Each check is recorded with its result (a [`CheckResult`]), so the flow inspector can
 //! show all of them, not just the first that failed. Parsing, the JWK Set and signature
@@ -65,6 +68,9 @@ pub struct Expected<'a> {
     pub access_token: Option<&'a str>,
     /// Unix seconds.
     pub now: u64,
+    /// For an ID token from a refresh (Core §12.2): the claims of the login's ID token, which
+    /// it must continue (check 13). `None` at the login itself.
+    pub first: Option<&'a Value>,
 }
 
 impl Expected<'_> {
@@ -91,6 +97,7 @@ pub enum IdTokenCheck {
     IssuedAt,
     Nonce,
     AtHash,
+    SameLogin,
 }
 
 impl IdTokenCheck {
@@ -109,6 +116,7 @@ impl IdTokenCheck {
             IdTokenCheck::IssuedAt => "iat",
             IdTokenCheck::Nonce => "nonce",
             IdTokenCheck::AtHash => "at_hash",
+            IdTokenCheck::SameLogin => "same login",
         }
     }
 
@@ -127,6 +135,7 @@ impl IdTokenCheck {
             IdTokenCheck::IssuedAt => "client/src/oauth/id_token.rs check_issued_at",
             IdTokenCheck::Nonce => "client/src/oauth/id_token.rs check_nonce",
             IdTokenCheck::AtHash => "client/src/oauth/id_token.rs check_at_hash",
+            IdTokenCheck::SameLogin => "client/src/oauth/id_token.rs check_same_login",
         }
     }
 
@@ -168,6 +177,9 @@ impl IdTokenCheck {
             }
             IdTokenCheck::AtHash => {
                 "Core §3.1.3.8: if the ID Token contains at_hash, the Client MAY use it to validate the Access Token (§3.2.2.9)"
+            }
+            IdTokenCheck::SameLogin => {
+                "Core §12.2: its iss Claim Value MUST be the same as in the ID Token issued when the original authentication occurred; its sub Claim Value MUST be the same; if the ID Token contains an auth_time Claim, its value MUST represent the time of the original authentication"
             }
         }
     }
@@ -306,7 +318,7 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
 
     // 5.–12. The claims, now that the provider vouches for them.
     let claims = &parts.claims;
-    let checks: [(IdTokenCheck, ClaimCheck); 8] = [
+    let checks: [(IdTokenCheck, ClaimCheck); 9] = [
         (IdTokenCheck::Issuer, check_issuer),
         (IdTokenCheck::Subject, check_subject),
         (IdTokenCheck::Audience, check_audience),
@@ -315,8 +327,13 @@ pub fn validate(id_token: &str, jwks: &Jwks, expected: &Expected<'_>) -> Validat
         (IdTokenCheck::IssuedAt, check_issued_at),
         (IdTokenCheck::Nonce, check_nonce),
         (IdTokenCheck::AtHash, check_at_hash),
+        (IdTokenCheck::SameLogin, check_same_login),
     ];
     for (check, run) in checks {
+        // Check 13 is about a refresh: at the login there is nothing earlier to continue.
+        if check == IdTokenCheck::SameLogin && expected.first.is_none() {
+            continue;
+        }
         if !record(
             check,
             run(claims, expected, alg.as_str()),
@@ -514,9 +531,13 @@ fn check_issued_at(claims: &Value, expected: &Expected<'_>, _alg: &str) -> Verdi
     }
 }
 
-/// 11. The nonce this login sent, in constant time.
+/// Check 11: the nonce this login sent, in constant time. A refreshed ID token (§12.2) need not
+/// carry one; if it does, it is the login's.
 fn check_nonce(claims: &Value, expected: &Expected<'_>, _alg: &str) -> Verdict {
     let sent = shared::fingerprint(expected.nonce);
+    if expected.first.is_some() && string_claim(claims, "nonce").is_none() {
+        return Ok("no nonce, as a refreshed ID token may have (Core §12.2): there was no new login to bind it to".into());
+    }
     match string_claim(claims, "nonce") {
         Some(nonce) if bool::from(nonce.as_bytes().ct_eq(expected.nonce.as_bytes())) => {
             Ok(format!("nonce matches the one this login sent ({sent})"))
@@ -551,6 +572,41 @@ fn check_at_hash(claims: &Value, expected: &Expected<'_>, alg: &str) -> Verdict 
         Ok("at_hash matches the access token of the same response".into())
     } else {
         Err("at_hash does not match the access token: they were not issued together".into())
+    }
+}
+
+/// Check 13: a refreshed ID token (Core §12.2) continues the login's: the same `iss` and `sub`,
+/// and the same `auth_time` when it has one (a new `auth_time` would mean the user signed in
+/// again, which a refresh never asks them to do).
+fn check_same_login(claims: &Value, expected: &Expected<'_>, _alg: &str) -> Verdict {
+    let Some(first) = expected.first else {
+        return Ok("the login's own ID token: nothing earlier to continue".into());
+    };
+    for name in ["iss", "sub"] {
+        let (now, then) = (string_claim(claims, name), string_claim(first, name));
+        if now != then {
+            return Err(format!(
+                "{name} is {:?}, the login's ID token said {:?}: a refresh cannot change who signed in",
+                now.unwrap_or(""),
+                then.unwrap_or("")
+            ));
+        }
+    }
+    match (
+        number_claim(claims, "auth_time"),
+        number_claim(first, "auth_time"),
+    ) {
+        (Some(now), Some(then)) if now != then => Err(format!(
+            "auth_time is {now}, the login's was {then}: a refresh is not a new sign-in"
+        )),
+        _ => Ok(format!(
+            "iss, sub{} are the login's",
+            if claims.get("auth_time").is_some() {
+                " and auth_time"
+            } else {
+                ""
+            }
+        )),
     }
 }
 

@@ -12,6 +12,7 @@
 //! 5. [`tokens`]: what a token response becomes, the session's [`TokenSet`];
 //!    [`id_token`]: with OpenID Connect, the ID token's checks (Core §3.1.3.7);
 //! 6. [`introspection`]: what the provider knows about the access token;
+//!    [`userinfo`]: with OpenID Connect, the user's claims, for the ID token's `sub` only;
 //! 7. [`refresh`]: a new access token for the refresh token, when it expires;
 //!    [`resource_token`]: a token for the notes API, one per resource (RFC 8707 §2.2);
 //! 8. [`revocation`]: telling the provider a token, or a whole grant, is no longer needed;
@@ -35,6 +36,7 @@ pub mod introspection;
 pub mod refresh;
 pub mod resource_token;
 pub mod revocation;
+pub mod userinfo;
 // When the provider says no
 pub mod errors;
 

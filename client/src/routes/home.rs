@@ -13,7 +13,7 @@ use shared::scope::Scope;
 use crate::error::ClientError;
 use crate::pages::{
     HomePage, IdentityView, IntrospectionView, MemberView, MissingScope, SignedIn, TeamView,
-    TokenFacts, html_response,
+    TokenFacts, UserInfoView, html_response,
 };
 use crate::provider_api::{ProviderApi, path_segment};
 use crate::routes::AppState;
@@ -89,6 +89,7 @@ async fn signed_in_view(
         Some(Err(failure)) => (None, Some(failure.describe())),
         None => (None, Some(not_granted(Scope::ProfileRead))),
     };
+    let userinfo = userinfo_view(&api, browser).await?;
     let mut team_views = Vec::new();
     let teams_problem = match teams? {
         Some(Ok(teams)) => {
@@ -202,6 +203,7 @@ async fn signed_in_view(
         csrf_token: session.csrf_token()?,
         profile,
         profile_problem,
+        userinfo,
         teams: team_views,
         teams_problem,
         can_manage_teams: tokens.has_scope(Scope::TeamsWrite.as_str()),
@@ -210,6 +212,57 @@ async fn signed_in_view(
         introspection,
         notes,
     })
+}
+
+/// With an OpenID Connect session, the claims from UserInfo (Core §5.3), shown only for the
+/// ID token's `sub` (§5.3.4); what could not be read is named in their place.
+async fn userinfo_view(
+    api: &ProviderApi<'_>,
+    browser: &BrowserState,
+) -> Result<Option<UserInfoView>, ClientError> {
+    let subject = browser
+        .tokens
+        .lock()
+        .await
+        .as_ref()
+        .and_then(|tokens| tokens.identity.as_ref())
+        .map(|identity| identity.subject.clone());
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    let userinfo = api.userinfo(&subject).await?;
+    let endpoint = userinfo.endpoint.clone().unwrap_or_default();
+    Ok(Some(match userinfo.result {
+        Ok(claims) => {
+            let rows = [
+                ("sub", Some(claims.sub)),
+                ("name", claims.name.clone()),
+                ("preferred_username", claims.preferred_username),
+                ("email", claims.email),
+                (
+                    "email_verified",
+                    claims.email_verified.map(|verified| verified.to_string()),
+                ),
+            ];
+            let problem = (!claims.unreadable.is_empty())
+                .then(|| format!("Left out, as unreadable: {}.", claims.unreadable.join("; ")));
+            UserInfoView {
+                endpoint,
+                name: claims.name,
+                claims: rows
+                    .into_iter()
+                    .filter_map(|(name, value)| value.map(|value| (name.to_owned(), value)))
+                    .collect(),
+                problem,
+            }
+        }
+        Err(problem) => UserInfoView {
+            endpoint,
+            name: None,
+            claims: Vec::new(),
+            problem: Some(problem.describe()),
+        },
+    }))
 }
 
 /// One sentence naming the list entries that could not be read, if any.

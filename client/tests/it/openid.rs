@@ -6,8 +6,9 @@
 //! The OpenID Provider is a fake one written here (actix on 127.0.0.1:0): discovery with a
 //! `jwks_uri`, an authorization endpoint that redirects straight back with a code and the
 //! `state`, a token endpoint that answers an access token and an ID token signed with an
-//! ES256 key this test generated, echoing the `nonce` it received at `/authorize`. Each test
-//! chooses how the ID token is spoiled.
+//! ES256 key this test generated, echoing the `nonce` it received at `/authorize` (and a new
+//! ID token for a refresh, Core §12.2), and a UserInfo endpoint (Core §5.3). Each test chooses
+//! how the ID token or the UserInfo answer is spoiled.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +25,10 @@ use testkit::{Browser, Page, query_param, spawn_client_on};
 
 const CLIENT_ID: &str = "rp-under-test";
 const ACCESS_TOKEN: &str = "an-access-token-from-the-fake-op";
+const REFRESHED_ACCESS_TOKEN: &str = "a-refreshed-access-token-from-the-fake-op";
 const SUBJECT: &str = "user-7f3a";
+/// The `name` UserInfo gives the signed-in user.
+const NAME: &str = "Ada Lovelace";
 
 /// How the fake provider spoils the ID token it issues.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,6 +44,12 @@ enum Spoil {
     NoIdToken,
     /// Signed with a key published only from the second JWK Set fetch on (a rotation).
     RotatedKey,
+    /// UserInfo answers for another `sub` (a substituted access token, Core §5.3.4).
+    UserInfoOtherSubject,
+    /// UserInfo answers 503.
+    UserInfoDown,
+    /// The ID token of a refresh names another `sub` than the login's (Core §12.2).
+    RefreshOtherSubject,
 }
 
 struct FakeOp {
@@ -49,6 +59,9 @@ struct FakeOp {
     /// The `nonce` of the last authorization request.
     nonce: Mutex<Option<String>>,
     jwks_fetches: AtomicUsize,
+    /// When the user "signed in": the `auth_time` of every ID token, refreshed ones too
+    /// (Core §12.2).
+    auth_time: u64,
     /// The query of the last request to the end_session_endpoint.
     logout: Mutex<Vec<(String, String)>>,
 }
@@ -62,21 +75,29 @@ impl FakeOp {
         })
     }
 
-    fn id_token(&self) -> String {
+    fn id_token(&self, access_token: &str, refreshed: bool) -> String {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("after 1970")
             .as_secs();
-        let digest = ring::digest::digest(&ring::digest::SHA256, ACCESS_TOKEN.as_bytes());
+        let digest = ring::digest::digest(&ring::digest::SHA256, access_token.as_bytes());
         let mut claims = json!({
             "iss": self.issuer, "sub": SUBJECT, "aud": CLIENT_ID, "azp": CLIENT_ID,
-            "exp": now + 300, "iat": now, "auth_time": now,
+            "exp": now + 300, "iat": now, "auth_time": self.auth_time,
             "nonce": self.nonce.lock().expect("not poisoned").clone(),
             "at_hash": base64url_encode(&digest.as_ref()[..16]),
         });
         let mut header = json!({"alg": "ES256", "kid": "k1", "typ": "JWT"});
         match self.spoil {
-            Spoil::Nothing | Spoil::NoIdToken => {}
+            Spoil::Nothing
+            | Spoil::NoIdToken
+            | Spoil::UserInfoOtherSubject
+            | Spoil::UserInfoDown => {}
+            Spoil::RefreshOtherSubject => {
+                if refreshed {
+                    claims["sub"] = json!("someone-else");
+                }
+            }
             Spoil::WrongNonce => claims["nonce"] = json!("a-nonce-from-another-login"),
             Spoil::WrongAudience => {
                 claims["aud"] = json!("another-client");
@@ -127,12 +148,15 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
         spoil,
         nonce: Mutex::new(None),
         jwks_fetches: AtomicUsize::new(0),
+        auth_time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs(),
         logout: Mutex::new(Vec::new()),
     });
     let data = web::Data::from(Arc::clone(&op));
-    let server =
-        HttpServer::new(move || {
-            App::new()
+    let server = HttpServer::new(move || {
+        App::new()
             .app_data(data.clone())
             .route(
                 "/.well-known/openid-configuration",
@@ -143,6 +167,7 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                         "authorization_endpoint": format!("{issuer}/authorize"),
                         "token_endpoint": format!("{issuer}/token"),
                         "jwks_uri": format!("{issuer}/jwks"),
+                        "userinfo_endpoint": format!("{issuer}/userinfo"),
                         "end_session_endpoint": format!("{issuer}/end-session"),
                         "scopes_supported": ["openid", "profile", "email"],
                         "response_types_supported": ["code"],
@@ -177,21 +202,35 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
             )
             .route(
                 "/token",
-                web::post().to(|op: web::Data<FakeOp>| async move {
-                    let mut answer = json!({
-                        "access_token": ACCESS_TOKEN,
-                        "token_type": "Bearer",
-                        "expires_in": 3600,
-                        "scope": "openid profile email",
-                        "id_token": op.id_token(),
-                    });
-                    if op.spoil == Spoil::NoIdToken {
-                        answer.as_object_mut().expect("an object").remove("id_token");
-                    }
-                    HttpResponse::Ok()
-                        .insert_header(("Cache-Control", "no-store"))
-                        .json(answer)
-                }),
+                web::post().to(
+                    |op: web::Data<FakeOp>, form: web::Form<Vec<(String, String)>>| async move {
+                        let refreshed = form
+                            .iter()
+                            .any(|(key, value)| key == "grant_type" && value == "refresh_token");
+                        let access = if refreshed {
+                            REFRESHED_ACCESS_TOKEN
+                        } else {
+                            ACCESS_TOKEN
+                        };
+                        let mut answer = json!({
+                            "access_token": access,
+                            "token_type": "Bearer",
+                            "expires_in": 3600,
+                            "refresh_token": "a-refresh-token-from-the-fake-op",
+                            "scope": "openid profile email",
+                            "id_token": op.id_token(access, refreshed),
+                        });
+                        if op.spoil == Spoil::NoIdToken {
+                            answer
+                                .as_object_mut()
+                                .expect("an object")
+                                .remove("id_token");
+                        }
+                        HttpResponse::Ok()
+                            .insert_header(("Cache-Control", "no-store"))
+                            .json(answer)
+                    },
+                ),
             )
             .route(
                 "/end-session",
@@ -216,6 +255,38 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                 ),
             )
             .route(
+                "/userinfo",
+                web::get().to(
+                    |op: web::Data<FakeOp>, request: actix_web::HttpRequest| async move {
+                        let bearer = request
+                            .headers()
+                            .get("authorization")
+                            .and_then(|value| value.to_str().ok())
+                            .unwrap_or_default();
+                        if ![ACCESS_TOKEN, REFRESHED_ACCESS_TOKEN]
+                            .iter()
+                            .any(|token| bearer == format!("Bearer {token}"))
+                        {
+                            return HttpResponse::Unauthorized()
+                                .insert_header((
+                                    "WWW-Authenticate",
+                                    "Bearer error=\"invalid_token\"",
+                                ))
+                                .finish();
+                        }
+                        match op.spoil {
+                            Spoil::UserInfoDown => HttpResponse::ServiceUnavailable().finish(),
+                            Spoil::UserInfoOtherSubject => HttpResponse::Ok()
+                                .json(json!({"sub": "someone-else", "name": "Mallory"})),
+                            _ => HttpResponse::Ok().json(json!({
+                                "sub": SUBJECT, "name": NAME, "email": "ada@example.org",
+                                "email_verified": true,
+                            })),
+                        }
+                    },
+                ),
+            )
+            .route(
                 "/jwks",
                 web::get().to(|op: web::Data<FakeOp>| async move {
                     let fetch = op.jwks_fetches.fetch_add(1, Ordering::SeqCst);
@@ -226,11 +297,11 @@ async fn spawn_fake_op_and_client(spoil: Spoil) -> (String, Arc<FakeOp>) {
                     HttpResponse::Ok().json(json!({ "keys": keys }))
                 }),
             )
-        })
-        .workers(1)
-        .listen(op_listener)
-        .expect("listens")
-        .run();
+    })
+    .workers(1)
+    .listen(op_listener)
+    .expect("listens")
+    .run();
     tokio::spawn(server);
     spawn_client_on(client_listener, &issuer, &[("CLIENT_ID", CLIENT_ID)]);
     (client, op)
@@ -416,4 +487,105 @@ async fn logout_ends_the_providers_session_at_its_end_session_endpoint_with_the_
         .get(&replayed.redirect_target(StatusCode::SEE_OTHER))
         .await;
     home.assert_contains("Back from a logout this browser did not start");
+}
+
+#[tokio::test]
+async fn the_signed_in_page_shows_the_claims_userinfo_gives_for_the_id_tokens_sub() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::Nothing).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    home.assert_contains(&format!("<h1>Signed in as {NAME}"));
+    home.assert_contains("Your claims");
+    home.assert_contains("ada@example.org");
+    let flow = browser.get(&format!("{client}/flow")).await;
+    flow.assert_contains("UserInfo: the signed-in user's claims");
+    flow.assert_contains("is the ID token's: the claims are used");
+}
+
+#[tokio::test]
+async fn userinfo_for_another_sub_is_refused_and_its_claims_are_not_shown() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::UserInfoOtherSubject).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+    home.assert_contains("the answer is about someone else, so its claims are not shown");
+    home.assert_contains(SUBJECT);
+    assert!(
+        !home.body.contains("Mallory"),
+        "another user's claims must not reach the page:\n{}",
+        home.body
+    );
+}
+
+#[tokio::test]
+async fn userinfo_down_leaves_the_signed_in_page_up_and_says_so() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::UserInfoDown).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+    home.assert_contains("<h1>Signed in");
+    home.assert_contains("UserInfo answered HTTP 503");
+    home.assert_contains(SUBJECT);
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_the_same_user_is_accepted_and_shown_in_the_inspector() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::Nothing).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    let done = browser
+        .post(
+            &format!("{client}/refresh"),
+            &[("csrf_token", &home.hidden("csrf_token"))],
+        )
+        .await;
+    let home = browser
+        .get(&done.redirect_target(StatusCode::SEE_OTHER))
+        .await;
+    home.assert_contains("1 refresh(es) since login");
+    home.assert_contains(SUBJECT);
+    let flow = browser.get(&format!("{client}/flow")).await;
+    flow.assert_contains("A new ID token came with the refresh");
+    flow.assert_contains("same login: iss, sub and auth_time are the login's");
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_another_sub_ends_the_session_and_says_why() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::RefreshOtherSubject).await;
+    let browser = Browser::new();
+    log_in(&browser, &client).await;
+    let home = browser.get(&format!("{client}/")).await;
+    home.assert_contains(SUBJECT);
+    let done = browser
+        .post(
+            &format!("{client}/refresh"),
+            &[("csrf_token", &home.hidden("csrf_token"))],
+        )
+        .await;
+    assert_ne!(
+        done.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        done.body
+    );
+    let home = if done.status == StatusCode::SEE_OTHER {
+        browser
+            .get(&done.redirect_target(StatusCode::SEE_OTHER))
+            .await
+    } else {
+        done
+    };
+    home.assert_contains("failed the 'same login' check");
+    home.assert_contains("a refresh cannot change who signed in");
+    assert!(
+        !home.body.contains("<h1>Signed in"),
+        "the session ended:\n{}",
+        home.body
+    );
+    let after = browser.get(&format!("{client}/")).await;
+    assert!(!after.body.contains("<h1>Signed in"), "{}", after.body);
 }

@@ -71,6 +71,7 @@ fn expected() -> Expected<'static> {
         nonce: NONCE,
         access_token: Some(ACCESS),
         now: NOW,
+        first: None,
     }
 }
 
