@@ -20,6 +20,14 @@
 //!   against (`state`, `iss`) can be seen succeeding there and failing on the real one.
 //! - [`naive_team_api`]: a DELIBERATELY NAIVE team API that checks the token's scope and not
 //!   the user's role, so card 9 can show "a scope is not a permission" succeeding there.
+//! - [`forge`]: the signed-token cards' steps: forging ID tokens and JWT access tokens
+//!   (`alg: none`, an HMAC keyed with a public key, a key of the attacker's own), and running
+//!   the client's real ID token check (OpenID Connect Core §3.1.3.7) and the notes API's
+//!   (RFC 9068 §4) on them; [`fake_issuer`]: a stand-in issuer for the cards that need a
+//!   token properly signed by one.
+//! - [`naive_id_token`] and [`naive_access_token`]: DELIBERATELY NAIVE JWT checks (the header
+//!   picks the algorithm, the token may bring its own key, `aud`, `exp`, `nonce` and `typ` are
+//!   never read), so cards 10–21 can show each attack succeeding there.
 //! - [`gallery`]: each RFC error the provider can return, on demand (RFC 6749 §4.1.2.1 and
 //!   §5.2, RFC 6750 §3.1, RFC 6585 §4).
 

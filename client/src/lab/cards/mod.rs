@@ -1,6 +1,6 @@
-//! The attack lab's cards (`/lab`): nine attacks on the authorization code flow and the APIs
-//! it opens, each performed for real against the running provider, each refused for a reason
-//! an RFC names. One file per card; this module is the catalogue.
+//! The attack lab's cards (`/lab`): attacks on the authorization code flow, the APIs it opens
+//! and the signed tokens it carries (ID tokens, JWT access tokens), each performed for real,
+//! each refused for a reason an RFC names. One file per card; this module is the catalogue.
 //!
 //! | # | card | attack | refused by | RFC |
 //! |---|---|---|---|---|
@@ -13,6 +13,19 @@
 //! | 7 | [`token_in_query`] | a bearer token in the query string | provider | RFC 6750 §2.3, §5.3 |
 //! | 8 | [`mix_up`] | mix-up: an `iss` that is not the provider's | client | RFC 9207 §2.4 |
 //! | 9 | [`scope_not_permission`] | a scope is not a permission: a plain member adding an admin | provider | RFC 6749 §3.3 |
+//! | 10 | [`id_token_audience`] | an ID token issued to another client (`aud`) | client | Core §3.1.3.7 step 3 |
+//! | 11 | [`id_token_nonce`] | a replayed `nonce`, and a missing one | client | Core §3.1.3.7 step 11 |
+//! | 12 | [`id_token_alg_none`] | an unsigned ID token, `alg: none` | client | Core §3.1.3.7 step 7, RFC 8725 §3.1 |
+//! | 13 | [`id_token_alg_confusion`] | an RS256 public key as an HS256 secret | client | RFC 8725 §2.1, §3.1 |
+//! | 14 | [`id_token_expired`] | an expired ID token | client | Core §3.1.3.7 step 9 |
+//! | 15 | [`id_token_unknown_kid`] | a `kid` the JWK Set does not have | client | RFC 7515 §4.1.4, Core §10.1.1 |
+//! | 16 | [`id_token_as_access_token`] | an ID token as a bearer token | provider, notes API | RFC 9068 §4 (`typ`) |
+//! | 17 | [`access_token_alg_none`] | an unsigned access token | notes API | RFC 9068 §4, RFC 8725 §3.1 |
+//! | 18 | [`access_token_alg_confusion`] | the RSA public key as an HMAC secret | notes API | RFC 8725 §2.1 |
+//! | 19 | [`access_token_attacker_key`] | `jwk`/`jku`/`kid` naming the attacker's key | notes API | RFC 8725 §3.10 |
+//! | 20 | [`access_token_audience`] | a token for the provider's API at the notes API | notes API | RFC 9068 §4, RFC 8707 §2 |
+//! | 21 | [`access_token_expired`] | an expired access token | notes API | RFC 9068 §4 |
+//! | 22 | [`access_token_revoked`] | the honest card: a revoked JWT works until `exp` | (nobody) | RFC 9068 §1, RFC 7662 §2.2 |
 //!
 //! Every card file has the same two functions: `card()`, the text of its card (what the
 //! attacker wants, what the button does, why it fails, the RFC sections, the files and
@@ -23,6 +36,13 @@
 //! `/callback` over HTTP, and against [`crate::lab::naive_callback`], where they succeed.
 //! Card 9 runs twice too: against the provider's team API, and against
 //! [`crate::lab::naive_team_api`], which checks the scope only.
+//!
+//! Cards 10–22 attack signed tokens ([`crate::lab::forge`] makes them). Each runs against the
+//! real check and against a deliberately naive validator: [`crate::lab::naive_id_token`] for
+//! ID tokens (the real one is the client's `oauth::id_token::validate`, in-process), and
+//! [`crate::lab::naive_access_token`] for access tokens (the real one is the running notes API
+//! at `API_URL`, over HTTP; where the attack needs a token properly signed by the issuer, its
+//! `validate` in-process, trusting [`crate::lab::fake_issuer`]).
 
 pub mod access_token_alg_confusion;
 pub mod access_token_alg_none;
