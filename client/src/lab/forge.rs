@@ -252,6 +252,7 @@ pub fn check_id_token_for_real(
         nonce,
         access_token: None,
         now: Expected::now_unix(),
+        first: None,
     };
     let validation = id_token::validate(token, jwks, &expected);
     let notes = validation

@@ -251,7 +251,7 @@ pub fn mint_access(
         issued_at: record.issued_at / 1000,
         expires_at: record.expires_at / 1000,
     };
-    let jwt = sign_access_token(app.keys.signing_key(), &claims).map_err(|error| {
+    let jwt = sign_access_token(&app.keys.signing_key(), &claims).map_err(|error| {
         tracing::error!(error = %error, "signing an access token failed");
         TokenError::new(
             TokenErrorCode::TemporarilyUnavailable,
