@@ -14,8 +14,9 @@ use shared::limits::ConnectionLimits;
 use url::Url;
 
 /// Paths the client serves itself; the redirect URI's path must not be one of them.
-const RESERVED_PATHS: [&str; 11] = [
+const RESERVED_PATHS: [&str; 12] = [
     "/",
+    "/discover",
     "/notes",
     "/login",
     "/logout",

@@ -126,7 +126,7 @@ pub async fn discover(
 ) -> Result<Endpoints, ClientError> {
     let issuer = settings.issuer();
     let candidates = [
-        (Source::Rfc8414, rfc8414_url(settings)),
+        (Source::Rfc8414, rfc8414_url(&settings.auth_server)),
         (
             Source::OpenId,
             format!("{issuer}/.well-known/openid-configuration"),
@@ -208,8 +208,9 @@ pub async fn get_json(
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
-fn rfc8414_url(settings: &Settings) -> String {
-    let url = &settings.auth_server;
+/// `<scheme>://<host>/.well-known/oauth-authorization-server<path>` for the issuer `url`
+/// (RFC 8414 §3.1: the suffix goes between the host and the issuer's path).
+pub fn rfc8414_url(url: &url::Url) -> String {
     let path = url.path().trim_end_matches('/');
     format!(
         "{}/.well-known/oauth-authorization-server{path}",
@@ -270,11 +271,11 @@ mod tests {
             Settings::from_source(&EnvSource::from_pairs([("AUTH_SERVER", value)])).expect("valid")
         };
         assert_eq!(
-            rfc8414_url(&settings("http://localhost:8080")),
+            rfc8414_url(&settings("http://localhost:8080").auth_server),
             "http://localhost:8080/.well-known/oauth-authorization-server"
         );
         assert_eq!(
-            rfc8414_url(&settings("https://example.com/tenant1/")),
+            rfc8414_url(&settings("https://example.com/tenant1/").auth_server),
             "https://example.com/.well-known/oauth-authorization-server/tenant1"
         );
     }

@@ -46,6 +46,8 @@ pub mod session;
 pub mod provider_api;
 // The notes API at API_URL: a resource server that is not the provider (RFC 8707, RFC 9728).
 pub mod notes_api;
+// Starting from the API alone: 401 → RFC 9728 metadata → RFC 8414 metadata.
+pub mod resource_discovery;
 
 // What the browser sees.
 pub mod error;

@@ -34,6 +34,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     tera.add_raw_templates([
         template!("base.html"),
         template!("notes.html"),
+        template!("discover.html"),
         template!("home.html"),
         template!("error.html"),
         template!("flow.html"),
@@ -307,6 +308,39 @@ pub struct IntrospectionView {
 
 impl Page for HomePage {
     const TEMPLATE: &'static str = "home.html";
+}
+
+/// `/discover`: from the API's URL alone to its authorization server (RFC 9728 §5).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoverPage {
+    pub api_url: String,
+    pub hops: Vec<DiscoveryHopView>,
+    pub problem: Option<String>,
+    pub problem_step: usize,
+    pub discovered: Option<DiscoveredView>,
+    pub configured_issuer: String,
+    pub same_as_configured: bool,
+}
+
+/// One hop of `/discover`: its title and the request as it went over the wire.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoveryHopView {
+    pub title: String,
+    pub wire: crate::wire::WireRecord,
+}
+
+/// What `/discover` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoveredView {
+    pub issuer: String,
+    pub resource: String,
+    pub scopes_supported: Vec<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+}
+
+impl Page for DiscoverPage {
+    const TEMPLATE: &'static str = "discover.html";
 }
 
 /// `/flow`: the inspector.

@@ -220,3 +220,37 @@ pub async fn check_at_api_for_real(
         }
     }
 }
+
+/// The end of a card that signed one access token with the stand-in: the API's real check,
+/// the stand-in stopped, then the naive check with the stand-in's keys.
+pub async fn stand_in_attack(
+    ctx: &crate::lab::harness::LabContext<'_>,
+    mut transcript: crate::lab::transcript::Transcript,
+    fake: FakeIssuer,
+    token: &str,
+    success: &str,
+) -> crate::lab::cards::AttackReport {
+    let api_url = ctx.oauth.settings().api_url.clone();
+    let verdict = check_at_api_for_real(
+        &fake,
+        &mut transcript,
+        token,
+        &api_url,
+        "The attack: the token at the notes API's real check (api/src/access_token.rs validate)",
+    )
+    .await;
+    let jwks = fake.key.jwks();
+    fake.stop().await;
+    let naive = crate::lab::forge::naive_report(
+        ctx,
+        &[("The same token at the NAIVE JWT check", token)],
+        |token| crate::lab::naive_access_token::naive_validate_access_token(token, &jwks),
+        success,
+    );
+    crate::lab::cards::AttackReport {
+        verdict,
+        steps: transcript.finish(ctx.oauth.masker()),
+        consequences: vec![],
+        naive: Some(naive),
+    }
+}

@@ -24,11 +24,14 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde_json::{Value, json};
 use shared::jose::{CompactJws, Jwk, JwkSet, base64url_decode, base64url_encode};
 
-use crate::lab::LabError;
+use crate::flow::CodeRef;
 use crate::lab::agent::get;
-use crate::lab::cards::{NaiveReport, Verdict};
-use crate::lab::harness::LabContext;
+use crate::lab::cards::{AttackReport, NaiveReport, Verdict};
+use crate::lab::harness::{LabContext, answer_note, kind_of, verdict_of};
+use crate::lab::naive_access_token::naive_validate_access_token;
+use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
+use crate::lab::{LabError, code};
 use crate::oauth::id_token::{self, Expected, Validation};
 
 /// Now, in seconds since the Unix epoch.
@@ -388,4 +391,88 @@ pub async fn call_api(
                 "the notes API does not answer at {api_url} (API_URL): start it with `cargo run` (which starts all three programs) and run the card again ({error})"
             ))
         })
+}
+
+/// The deliberately naive ID token check the ID token cards also run against.
+pub const NAIVE_ID_TOKEN: CodeRef = code(
+    "client/src/lab/naive_id_token.rs",
+    "naive_validate_id_token",
+);
+
+/// The deliberately naive JWT access token check the access token cards also run against.
+pub const NAIVE_ACCESS_TOKEN: CodeRef = code(
+    "client/src/lab/naive_access_token.rs",
+    "naive_validate_access_token",
+);
+
+/// The end of a card that forged one ID token: the client's real check with `jwks` as the
+/// provider's keys, then the naive check (`success`: what its acceptance means).
+pub fn id_token_attack(
+    ctx: &LabContext<'_>,
+    mut transcript: Transcript,
+    token: &str,
+    jwks: &JwkSet,
+    nonce: &str,
+    success: &str,
+) -> (Validation, AttackReport) {
+    let (validation, verdict) = check_id_token_for_real(
+        ctx,
+        &mut transcript,
+        token,
+        jwks,
+        nonce,
+        "The attack: the ID token at the client's real check (client/src/oauth/id_token.rs validate)",
+    );
+    let naive = naive_report(
+        ctx,
+        &[("The same ID token at the NAIVE check", token)],
+        |token| naive_validate_id_token(token, jwks),
+        success,
+    );
+    let report = AttackReport {
+        verdict,
+        steps: transcript.finish(ctx.oauth.masker()),
+        consequences: vec!["No session was made.".into()],
+        naive: Some(naive),
+    };
+    (validation, report)
+}
+
+/// The end of a card that forged one access token: `GET /notes` with it at the running notes
+/// API (which logs `step` when it refuses), then the naive check with the provider's `jwks`.
+pub async fn access_token_attack(
+    ctx: &LabContext<'_>,
+    mut transcript: Transcript,
+    token: &str,
+    jwks: &JwkSet,
+    step: &str,
+    refused: &str,
+    success: &str,
+) -> Result<AttackReport, LabError> {
+    let answer = call_api(ctx, &mut transcript, token).await?;
+    transcript.step(
+        "The attack: GET /notes at the notes API with the forged token",
+        kind_of(&answer),
+        vec![
+            answer_note(&answer),
+            format!("The API logs the step that refused it: {step}."),
+        ],
+    );
+    let verdict = verdict_of(
+        &answer,
+        refused,
+        "The notes API ACCEPTED the forged token: the defence did not hold.",
+    );
+    let naive = naive_report(
+        ctx,
+        &[("The same token at the NAIVE JWT check", token)],
+        |token| naive_validate_access_token(token, jwks),
+        success,
+    );
+    Ok(AttackReport {
+        verdict,
+        steps: transcript.finish(ctx.oauth.masker()),
+        consequences: vec![],
+        naive: Some(naive),
+    })
 }

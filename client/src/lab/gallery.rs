@@ -381,7 +381,7 @@ async fn access_denied(
         &ctx.provider.endpoints.authorization,
         &settings.client_id,
         settings.redirect_uri.as_str(),
-        &settings.scopes.join(" "),
+        &ctx.provider.askable_scopes(&settings.scopes).join(" "),
     )?;
     transcript.secret(request.verifier.secret());
     let callback = ctx

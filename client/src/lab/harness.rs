@@ -52,7 +52,9 @@ pub fn credentials(lab: &Lab) -> (&str, &str) {
 
 /// The scopes this client asks for at `/login` (`SCOPES`), space-separated.
 pub fn default_scope(ctx: &LabContext<'_>) -> String {
-    ctx.oauth.settings().scopes.join(" ")
+    ctx.provider
+        .askable_scopes(&ctx.oauth.settings().scopes)
+        .join(" ")
 }
 
 /// The client's flow up to the code: an authorization request built like `/login`'s, the

@@ -69,13 +69,7 @@ impl OAuth {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         // OpenID Connect Core §3.1.2.1: `openid` makes this an authentication request, and
         // a `nonce` (16 bytes from the OS's CSPRNG, base64url) binds the ID token to it.
-        let mut scopes = scopes.to_vec();
-        // The notes API's scopes, only from a provider that says it has them (RFC 8414
-        // `scopes_supported`): one without the notes API would refuse the whole request.
-        let offered = &provider.endpoints.scopes_supported;
-        scopes.retain(|scope| {
-            !NOTES_SCOPES.contains(&scope.as_str()) || offered.iter().any(|o| o == scope)
-        });
+        let mut scopes = provider.askable_scopes(scopes);
         let resources = resources_for(&scopes, &provider.endpoints.issuer, &self.settings);
         let mut nonce = None;
         if let Some(openid) = &provider.endpoints.openid {
@@ -124,6 +118,22 @@ impl OAuth {
                 incremental,
             },
         }
+    }
+}
+
+impl Provider {
+    /// `scopes` less the notes API's ones this provider does not offer (RFC 8414
+    /// `scopes_supported`): a provider without the notes API would refuse the whole request
+    /// (`invalid_scope`), so one `SCOPES` works with both kinds.
+    pub fn askable_scopes(&self, scopes: &[String]) -> Vec<String> {
+        let offered = &self.endpoints.scopes_supported;
+        scopes
+            .iter()
+            .filter(|scope| {
+                !NOTES_SCOPES.contains(&scope.as_str()) || offered.iter().any(|o| o == *scope)
+            })
+            .cloned()
+            .collect()
     }
 }
 

@@ -4,6 +4,7 @@
 //! `provider_api.rs`, answer with a page or a redirect.
 
 pub mod callback;
+pub mod discover;
 pub mod errors;
 pub mod flow;
 pub mod home;
@@ -71,6 +72,7 @@ pub fn configure(callback_path: String) -> impl FnOnce(&mut web::ServiceConfig) 
                 web::post().to(teams::remove_member),
             )
             .route("/notes", web::post().to(notes::add_note))
+            .route("/discover", web::get().to(discover::discover))
             .route("/logout", web::post().to(logout::logout))
             .route("/logged-out", web::get().to(logout::logged_out))
             .route("/flow", web::get().to(flow::flow))

@@ -18,6 +18,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
+use crate::config::NOTES_SCOPES;
 use crate::error::ClientError;
 use crate::middleware::spa_content_security_policy;
 use crate::pages::{Page, html_response};
@@ -100,7 +101,14 @@ pub async fn spa(app: web::Data<AppState>) -> Result<HttpResponse, ClientError> 
         profile_endpoint: settings.provider_url("/api/auth/me"),
         client_id: settings.public_client_id.clone(),
         redirect_uri: settings.public_redirect_uri.to_string(),
-        scope: settings.scopes.join(" "),
+        // The public client calls the provider's own API only: no notes API scopes.
+        scope: settings
+            .scopes
+            .iter()
+            .filter(|scope| !NOTES_SCOPES.contains(&scope.as_str()))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
         confidential_client_id: settings.client_id.clone(),
         confidential_redirect_uri: settings.redirect_uri.to_string(),
     };

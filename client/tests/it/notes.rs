@@ -106,3 +106,49 @@ async fn with_the_notes_api_not_running_the_signed_in_page_stays_up_and_says_to_
     home.assert_contains("The notes API is not running: start it with `cargo run`.");
     home.assert_contains("Signed in");
 }
+
+#[tokio::test]
+async fn discovering_from_the_api_alone_follows_the_401_to_its_metadata_then_to_the_providers_metadata()
+ {
+    let (apps, api_url) = provider_api_and_client(true).await;
+    let page = Browser::new().get(&apps.client_url("/discover")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // 1. The 401 and its challenge, 2. RFC 9728 metadata, 3. RFC 8414 metadata.
+    page.assert_contains("1. The API without a token");
+    page.assert_contains(&format!("GET {api_url}/notes"));
+    page.assert_contains("resource_metadata=");
+    page.assert_contains("2. The protected resource metadata");
+    page.assert_contains(&format!(
+        "GET {api_url}/.well-known/oauth-protected-resource"
+    ));
+    page.assert_contains("3. The authorization server");
+    page.assert_contains(&format!(
+        "GET {}/.well-known/oauth-authorization-server",
+        apps.provider
+    ));
+    page.assert_contains(&format!(
+        "Found: the authorization server {}",
+        apps.provider
+    ));
+    page.assert_contains("href=\"/login\"");
+}
+
+#[tokio::test]
+async fn discovery_refuses_resource_metadata_whose_resource_is_not_the_api_asked() {
+    // The same API under another name: its metadata says 127.0.0.1, the client asked
+    // localhost. RFC 9728 §3.3: the resource must be identical, else refused.
+    let api_listener = free_listener();
+    let port = api_listener.local_addr().expect("bound").port();
+    let asked = format!("http://localhost:{port}");
+    let apps = spawn_with(&[], &[("API_URL", &asked)]).await;
+    spawn_api_on(api_listener, &apps.provider, &[]);
+    let page = Browser::new().get(&apps.client_url("/discover")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_contains("Stopped at step 2");
+    page.assert_contains("refused (RFC 9728 §3.3)");
+    assert!(
+        !page.body.contains("Found: the authorization server"),
+        "{}",
+        page.body
+    );
+}

@@ -531,33 +531,10 @@ async fn userinfo_down_leaves_the_signed_in_page_up_and_says_so() {
     home.assert_contains(SUBJECT);
 }
 
-#[tokio::test]
-async fn a_refreshed_id_token_for_the_same_user_is_accepted_and_shown_in_the_inspector() {
-    let (client, _op) = spawn_fake_op_and_client(Spoil::Nothing).await;
-    let browser = Browser::new();
-    log_in(&browser, &client).await;
-    let home = browser.get(&format!("{client}/")).await;
-    let done = browser
-        .post(
-            &format!("{client}/refresh"),
-            &[("csrf_token", &home.hidden("csrf_token"))],
-        )
-        .await;
-    let home = browser
-        .get(&done.redirect_target(StatusCode::SEE_OTHER))
-        .await;
-    home.assert_contains("1 refresh(es) since login");
-    home.assert_contains(SUBJECT);
-    let flow = browser.get(&format!("{client}/flow")).await;
-    flow.assert_contains("A new ID token came with the refresh");
-    flow.assert_contains("same login: iss, sub and auth_time are the login's");
-}
-
-#[tokio::test]
-async fn a_refreshed_id_token_for_another_sub_ends_the_session_and_says_why() {
-    let (client, _op) = spawn_fake_op_and_client(Spoil::RefreshOtherSubject).await;
-    let browser = Browser::new();
-    log_in(&browser, &client).await;
+/// Signed in, then the home page's refresh form: the page the refresh leads to (an error
+/// page is shown as is, a redirect followed).
+async fn log_in_and_refresh(browser: &Browser, client: &str) -> Page {
+    log_in(browser, client).await;
     let home = browser.get(&format!("{client}/")).await;
     home.assert_contains(SUBJECT);
     let done = browser
@@ -572,13 +549,32 @@ async fn a_refreshed_id_token_for_another_sub_ends_the_session_and_says_why() {
         "{}",
         done.body
     );
-    let home = if done.status == StatusCode::SEE_OTHER {
+    if done.status == StatusCode::SEE_OTHER {
         browser
             .get(&done.redirect_target(StatusCode::SEE_OTHER))
             .await
     } else {
         done
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_the_same_user_is_accepted_and_shown_in_the_inspector() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::Nothing).await;
+    let browser = Browser::new();
+    let home = log_in_and_refresh(&browser, &client).await;
+    home.assert_contains("1 refresh(es) since login");
+    home.assert_contains(SUBJECT);
+    let flow = browser.get(&format!("{client}/flow")).await;
+    flow.assert_contains("A new ID token came with the refresh");
+    flow.assert_contains("same login: iss, sub and auth_time are the login's");
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_another_sub_ends_the_session_and_says_why() {
+    let (client, _op) = spawn_fake_op_and_client(Spoil::RefreshOtherSubject).await;
+    let browser = Browser::new();
+    let home = log_in_and_refresh(&browser, &client).await;
     home.assert_contains("failed the 'same login' check");
     home.assert_contains("a refresh cannot change who signed in");
     assert!(

@@ -16,11 +16,10 @@ use serde_json::json;
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    access_token_claims, call_api, decoded, hmac_with_public_key, naive_report, now, provider_jwks,
-    provider_key,
+    NAIVE_ACCESS_TOKEN, access_token_attack, access_token_claims, decoded, hmac_with_public_key,
+    now, provider_jwks, provider_key,
 };
-use crate::lab::harness::{LabContext, answer_note, kind_of, verdict_of};
-use crate::lab::naive_access_token::naive_validate_access_token;
+use crate::lab::harness::LabContext;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -38,10 +37,7 @@ pub fn card() -> Card {
             code("api/src/access_token.rs", "validate"),
             code("shared/src/jose.rs", "verify_signature"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_access_token.rs",
-            "naive_validate_access_token",
-        )),
+        naive: Some(NAIVE_ACCESS_TOKEN),
         setting: None,
     }
 }
@@ -71,30 +67,14 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ),
         ],
     );
-    let answer = call_api(ctx, &mut transcript, &token).await?;
-    transcript.step(
-        "The attack: GET /notes at the notes API with the HS256 token",
-        kind_of(&answer),
-        vec![
-            answer_note(&answer),
-            "The API logs the step that refused it: Algorithm.".into(),
-        ],
-    );
-    let verdict = verdict_of(
-        &answer,
-        "The notes API refused the HS256 token: HMAC is not on its allow-list.",
-        "The notes API ACCEPTED a token MACed with its issuer's public key.",
-    );
-    let naive = naive_report(
+    access_token_attack(
         ctx,
-        &[("The same token at the NAIVE JWT check", &token)],
-        |token| naive_validate_access_token(token, &jwks),
+        transcript,
+        &token,
+        &jwks,
+        "Algorithm",
+        "The notes API refused the HS256 token: HMAC is not on its allow-list.",
         "The naive check let the header pick HS256 and keyed the HMAC with the provider's public key: the attacker's MAC matched.",
-    );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec![],
-        naive: Some(naive),
-    })
+    )
+    .await
 }

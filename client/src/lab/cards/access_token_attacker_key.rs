@@ -16,10 +16,10 @@ use serde_json::json;
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, access_token_claims, call_api, decoded, naive_report, now, provider_jwks,
+    LabKey, NAIVE_ACCESS_TOKEN, access_token_attack, access_token_claims, decoded, now,
+    provider_jwks,
 };
-use crate::lab::harness::{LabContext, answer_note, kind_of, verdict_of};
-use crate::lab::naive_access_token::naive_validate_access_token;
+use crate::lab::harness::LabContext;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -37,10 +37,7 @@ pub fn card() -> Card {
             code("api/src/access_token.rs", "validate"),
             code("api/src/authorization_server.rs", "signing_key"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_access_token.rs",
-            "naive_validate_access_token",
-        )),
+        naive: Some(NAIVE_ACCESS_TOKEN),
         setting: None,
     }
 }
@@ -65,30 +62,14 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         StepKind::Setup,
         vec![decoded(&token)],
     );
-    let answer = call_api(ctx, &mut transcript, &token).await?;
-    transcript.step(
-        "The attack: GET /notes at the notes API with the self-keyed token",
-        kind_of(&answer),
-        vec![
-            answer_note(&answer),
-            "The API logs the step that refused it: Key (no attacker-key at the issuer's jwks_uri; jku was not fetched).".into(),
-        ],
-    );
-    let verdict = verdict_of(
-        &answer,
-        "The notes API refused it: attacker-key is not in its issuer's JWK Set, and it never uses a key the token brings.",
-        "The notes API ACCEPTED a token signed with a key the token itself supplied.",
-    );
-    let naive = naive_report(
+    access_token_attack(
         ctx,
-        &[("The same token at the NAIVE JWT check", &token)],
-        |token| naive_validate_access_token(token, &jwks),
+        transcript,
+        &token,
+        &jwks,
+        "Key (no attacker-key at the issuer's jwks_uri; jku was not fetched)",
+        "The notes API refused it: attacker-key is not in its issuer's JWK Set, and it never uses a key the token brings.",
         "The naive check verified the signature with the key in the token's own jwk header: it verifies, of course. Anyone can now sign tokens for any user.",
-    );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec![],
-        naive: Some(naive),
-    })
+    )
+    .await
 }

@@ -16,10 +16,9 @@
 
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
-use crate::lab::fake_issuer::{FakeIssuer, check_at_api_for_real};
-use crate::lab::forge::{access_token_claims, decoded, naive_report, now};
+use crate::lab::fake_issuer::{FakeIssuer, stand_in_attack};
+use crate::lab::forge::{NAIVE_ACCESS_TOKEN, access_token_claims, decoded, now};
 use crate::lab::harness::LabContext;
-use crate::lab::naive_access_token::naive_validate_access_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -34,10 +33,7 @@ pub fn card() -> Card {
         defended_by: "notes API",
         rfcs: vec![rfc(9068, "4"), rfc(8707, "2"), rfc(7519, "4.1.3")],
         refused_by: vec![code("api/src/access_token.rs", "validate")],
-        naive: Some(code(
-            "client/src/lab/naive_access_token.rs",
-            "naive_validate_access_token",
-        )),
+        naive: Some(NAIVE_ACCESS_TOKEN),
         setting: Some("API_URL: the notes API's resource identifier, the aud it requires."),
     }
 }
@@ -60,26 +56,5 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ),
         ],
     );
-    let verdict = check_at_api_for_real(
-        &fake,
-        &mut transcript,
-        &token,
-        &api_url,
-        "The attack: the token at the notes API's real check (api/src/access_token.rs validate)",
-    )
-    .await;
-    let jwks = fake.key.jwks();
-    fake.stop().await;
-    let naive = naive_report(
-        ctx,
-        &[("The same token at the NAIVE JWT check", &token)],
-        |token| naive_validate_access_token(token, &jwks),
-        "The naive check verified the issuer's signature and never read aud: a token for the provider's API opens the notes API too.",
-    );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec![],
-        naive: Some(naive),
-    })
+    Ok(stand_in_attack(ctx, transcript, fake, &token, "The naive check verified the issuer's signature and never read aud: a token for the provider's API opens the notes API too.").await)
 }

@@ -13,10 +13,9 @@
 
 use crate::flow::rfc;
 use crate::lab::cards::{AttackReport, Card};
-use crate::lab::fake_issuer::{FakeIssuer, check_at_api_for_real};
-use crate::lab::forge::{access_token_claims, decoded, naive_report, now};
+use crate::lab::fake_issuer::{FakeIssuer, stand_in_attack};
+use crate::lab::forge::{NAIVE_ACCESS_TOKEN, access_token_claims, decoded, now};
 use crate::lab::harness::LabContext;
-use crate::lab::naive_access_token::naive_validate_access_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -31,10 +30,7 @@ pub fn card() -> Card {
         defended_by: "notes API",
         rfcs: vec![rfc(9068, "4"), rfc(7519, "4.1.4")],
         refused_by: vec![code("api/src/access_token.rs", "validate")],
-        naive: Some(code(
-            "client/src/lab/naive_access_token.rs",
-            "naive_validate_access_token",
-        )),
+        naive: Some(NAIVE_ACCESS_TOKEN),
         setting: None,
     }
 }
@@ -56,26 +52,12 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ),
         ],
     );
-    let verdict = check_at_api_for_real(
-        &fake,
-        &mut transcript,
-        &token,
-        &api_url,
-        "The attack: the expired token at the notes API's real check (api/src/access_token.rs validate)",
-    )
-    .await;
-    let jwks = fake.key.jwks();
-    fake.stop().await;
-    let naive = naive_report(
+    Ok(stand_in_attack(
         ctx,
-        &[("The same token at the NAIVE JWT check", &token)],
-        |token| naive_validate_access_token(token, &jwks),
+        transcript,
+        fake,
+        &token,
         "The naive check verified the signature and never read exp: a leaked token works forever.",
-    );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec![],
-        naive: Some(naive),
-    })
+    )
+    .await)
 }

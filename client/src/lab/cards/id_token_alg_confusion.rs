@@ -16,11 +16,10 @@ use serde_json::json;
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    check_id_token_for_real, decoded, fresh_nonce, hmac_with_public_key, id_token_claims,
-    naive_report, provider_jwks, provider_key,
+    NAIVE_ID_TOKEN, decoded, fresh_nonce, hmac_with_public_key, id_token_attack, id_token_claims,
+    provider_jwks, provider_key,
 };
 use crate::lab::harness::LabContext;
-use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -42,10 +41,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_algorithm"),
             code("shared/src/jose.rs", "verify_signature"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }
@@ -69,24 +65,13 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ),
         ],
     );
-    let (_, verdict) = check_id_token_for_real(
+    let (_, report) = id_token_attack(
         ctx,
-        &mut transcript,
+        transcript,
         &token,
         &jwks,
         &nonce,
-        "The attack: the HS256 ID token at the client's real check, with the provider's keys",
-    );
-    let naive = naive_report(
-        ctx,
-        &[("The same ID token at the NAIVE check", &token)],
-        |token| naive_validate_id_token(token, &jwks),
         "The naive check let the header pick HS256, keyed the HMAC with the provider's public key, got the attacker's MAC, and believed the claims.",
     );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec!["No session was made.".into()],
-        naive: Some(naive),
-    })
+    Ok(report)
 }

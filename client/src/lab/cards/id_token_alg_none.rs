@@ -14,11 +14,10 @@
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report, provider_jwks,
+    NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims, provider_jwks,
     provider_key, unsigned,
 };
 use crate::lab::harness::LabContext;
-use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 use serde_json::json;
@@ -41,10 +40,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_algorithm"),
             code("shared/src/jose.rs", "from_name"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }
@@ -63,24 +59,13 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         StepKind::Setup,
         vec![decoded(&token), "the signature part is empty".into()],
     );
-    let (_, verdict) = check_id_token_for_real(
+    let (_, report) = id_token_attack(
         ctx,
-        &mut transcript,
+        transcript,
         &token,
         &jwks,
         &nonce,
-        "The attack: the unsigned ID token at the client's real check, with the provider's keys",
-    );
-    let naive = naive_report(
-        ctx,
-        &[("The same ID token at the NAIVE check", &token)],
-        |token| naive_validate_id_token(token, &jwks),
         "The naive check read alg none as \"no signature needed\" and believed claims nobody signed.",
     );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec!["No session was made.".into()],
-        naive: Some(naive),
-    })
+    Ok(report)
 }

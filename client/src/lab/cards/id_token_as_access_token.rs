@@ -16,7 +16,9 @@
 use crate::flow::{openid_core, rfc};
 use crate::lab::agent::get;
 use crate::lab::cards::{AttackReport, Card, NaiveReport, Verdict};
-use crate::lab::forge::{all_refused, call_api, decoded, naive_report, provider_jwks};
+use crate::lab::forge::{
+    NAIVE_ACCESS_TOKEN, all_refused, call_api, decoded, naive_report, provider_jwks,
+};
 use crate::lab::harness::{
     LabContext, answer_note, default_scope, kind_of, obtain_code, redeem, tidy_up, tokens_of,
     verdict_of,
@@ -44,10 +46,7 @@ pub fn card() -> Card {
             code("api/src/access_token.rs", "validate"),
             code("provider/src/api/bearer.rs", "authorize"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_access_token.rs",
-            "naive_validate_access_token",
-        )),
+        naive: Some(NAIVE_ACCESS_TOKEN),
         setting: None,
     }
 }

@@ -15,10 +15,9 @@ use serde_json::json;
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report,
+    LabKey, NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims,
 };
 use crate::lab::harness::LabContext;
-use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -43,10 +42,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_audience"),
             code("client/src/oauth/id_token.rs", "validate"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }
@@ -68,26 +64,13 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             "Signed by a key the lab made, standing in for the provider's: the check is given a JWK Set that holds it.".into(),
         ],
     );
-    let (_, verdict) = check_id_token_for_real(
+    let (_, report) = id_token_attack(
         ctx,
-        &mut transcript,
+        transcript,
         &token,
         &jwks,
         &nonce,
-        "The attack: the client's real ID token check (client/src/oauth/id_token.rs validate)",
-    );
-    let naive = naive_report(
-        ctx,
-        &[("The same ID token at the NAIVE check", &token)],
-        |token| naive_validate_id_token(token, &jwks),
         "The naive check verified the signature and stopped there: it signed the user in with a token meant for another-client.",
     );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec![
-            "No session was made: the client's check stopped at aud, before reading who the user is.".into(),
-        ],
-        naive: Some(naive),
-    })
+    Ok(report)
 }

@@ -14,10 +14,9 @@ use serde_json::json;
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report, now,
+    LabKey, NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims, now,
 };
 use crate::lab::harness::LabContext;
-use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -38,10 +37,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_expiry"),
             code("client/src/oauth/id_token.rs", "validate"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }
@@ -64,24 +60,13 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             "Signed by a key the lab made, standing in for the provider's.".into(),
         ],
     );
-    let (_, verdict) = check_id_token_for_real(
+    let (_, report) = id_token_attack(
         ctx,
-        &mut transcript,
+        transcript,
         &token,
         &jwks,
         &nonce,
-        "The attack: the expired ID token at the client's real check",
-    );
-    let naive = naive_report(
-        ctx,
-        &[("The same ID token at the NAIVE check", &token)],
-        |token| naive_validate_id_token(token, &jwks),
         "The naive check verified the signature and never looked at exp: an hour-old token still signs the user in, and so would a year-old one.",
     );
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences: vec!["No session was made.".into()],
-        naive: Some(naive),
-    })
+    Ok(report)
 }

@@ -13,8 +13,8 @@
 use crate::flow::openid_core;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, all_refused, check_id_token_for_real, decoded, fresh_nonce, id_token_claims,
-    naive_report,
+    LabKey, NAIVE_ID_TOKEN, all_refused, check_id_token_for_real, decoded, fresh_nonce,
+    id_token_claims, naive_report,
 };
 use crate::lab::harness::LabContext;
 use crate::lab::naive_id_token::naive_validate_id_token;
@@ -38,10 +38,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_nonce"),
             code("client/src/oauth/id_token.rs", "validate"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }

@@ -13,11 +13,9 @@
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, check_id_token_for_real, decoded, fresh_nonce, id_token_claims, naive_report,
-    provider_jwks,
+    LabKey, NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims, provider_jwks,
 };
 use crate::lab::harness::LabContext;
-use crate::lab::naive_id_token::naive_validate_id_token;
 use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
@@ -39,10 +37,7 @@ pub fn card() -> Card {
             code("client/src/oauth/id_token.rs", "check_key"),
             code("client/src/oauth/id_token.rs", "validate"),
         ],
-        naive: Some(code(
-            "client/src/lab/naive_id_token.rs",
-            "naive_validate_id_token",
-        )),
+        naive: Some(NAIVE_ID_TOKEN),
         setting: None,
     }
 }
@@ -58,28 +53,16 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         StepKind::Setup,
         vec![decoded(&token)],
     );
-    let (validation, verdict) = check_id_token_for_real(
+    let (validation, mut report) = id_token_attack(
         ctx,
-        &mut transcript,
+        transcript,
         &token,
         &jwks,
         &nonce,
-        "The attack: the ID token at the client's real check, with the provider's keys",
-    );
-    let naive = naive_report(
-        ctx,
-        &[("The same ID token at the NAIVE check", &token)],
-        |token| naive_validate_id_token(token, &jwks),
         "The naive check found no key with that kid and decoded the claims without verifying them: the attacker's key signs anyone in.",
     );
-    let mut consequences = vec!["No session was made.".to_owned()];
     if validation.wants_fresh_keys() {
-        consequences.push("At /callback, an unknown kid makes the client fetch jwks_uri once more (the provider may have rotated its keys); the attacker's kid is still not there, so the refusal is final.".into());
+        report.consequences.push("At /callback, an unknown kid makes the client fetch jwks_uri once more (the provider may have rotated its keys); the attacker's kid is still not there, so the refusal is final.".into());
     }
-    Ok(AttackReport {
-        verdict,
-        steps: transcript.finish(ctx.oauth.masker()),
-        consequences,
-        naive: Some(naive),
-    })
+    Ok(report)
 }

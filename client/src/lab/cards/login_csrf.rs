@@ -83,7 +83,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
 
     // The same attack against the deliberately naive handler.
     let mut naive_transcript = Transcript::new();
-    let scopes = ctx.oauth.settings().scopes.clone();
+    let scopes = ctx.provider.askable_scopes(&ctx.oauth.settings().scopes);
     let naive_url = lab.naive.begin_login(&ctx.provider, &scopes);
     naive_transcript.step(
         "The attacker starts a login at the NAIVE client",

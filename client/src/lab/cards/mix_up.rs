@@ -80,7 +80,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     .await?;
 
     let mut naive_transcript = Transcript::new();
-    let scopes = ctx.oauth.settings().scopes.clone();
+    let scopes = ctx.provider.askable_scopes(&ctx.oauth.settings().scopes);
     let naive_url = lab.naive.begin_login(&ctx.provider, &scopes);
     naive_transcript.step(
         "The victim's browser starts a login at the NAIVE client",

@@ -347,3 +347,52 @@ fn a_good_rs256_id_token_passes_the_algorithm_discovery_requires() {
         IdTokenCheck::Algorithm
     );
 }
+
+/// A refreshed ID token (Core §12.2) checked against the login's claims `first`: the check
+/// that refused it, if one did.
+fn refreshed(first: &Value, claims: &Value) -> Option<IdTokenCheck> {
+    let key = es256_key();
+    let token = sign(&key, &es256_header(), claims);
+    let expected = Expected {
+        first: Some(first),
+        ..expected()
+    };
+    validate(&token, &key.jwks, &expected)
+        .refused()
+        .map(|refused| refused.check)
+}
+
+#[test]
+fn a_refreshed_id_token_must_continue_the_logins_sub_and_auth_time() {
+    let mut first = good_claims();
+    first["auth_time"] = json!(NOW - 600);
+    let mut same = first.clone();
+    same["iat"] = json!(NOW);
+    assert_eq!(refreshed(&first, &same), None, "same iss, sub, auth_time");
+
+    let mut other_user = same.clone();
+    other_user["sub"] = json!("user-43");
+    assert_eq!(
+        refreshed(&first, &other_user),
+        Some(IdTokenCheck::SameLogin)
+    );
+
+    let mut signed_in_again = same.clone();
+    signed_in_again["auth_time"] = json!(NOW);
+    assert_eq!(
+        refreshed(&first, &signed_in_again),
+        Some(IdTokenCheck::SameLogin)
+    );
+}
+
+#[test]
+fn a_refreshed_id_token_may_leave_out_the_nonce_but_not_carry_another() {
+    let first = good_claims();
+    let mut without = first.clone();
+    without.as_object_mut().expect("object").remove("nonce");
+    assert_eq!(refreshed(&first, &without), None);
+
+    let mut another = first.clone();
+    another["nonce"] = json!("another-login");
+    assert_eq!(refreshed(&first, &another), Some(IdTokenCheck::Nonce));
+}
