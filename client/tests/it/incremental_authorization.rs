@@ -26,7 +26,7 @@ async fn asking_for_teams_write_runs_a_new_authorization_then_members_can_be_add
     // What the grant has, OpenID Connect's scopes included, and the one scope added.
     assert_eq!(
         scope,
-        "profile:read teams:read openid profile email teams:write"
+        "profile:read teams:read notes:read notes:write openid profile email teams:write"
     );
     let home = apps.finish(&browser, &hops.callback_url).await;
     home.assert_contains("Incremental authorization: done");

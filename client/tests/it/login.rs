@@ -29,10 +29,11 @@ async fn a_user_logs_in_through_the_provider_and_sees_profile_teams_and_token_fa
     );
     assert_eq!(
         query_param(request, "scope").as_deref(),
-        // The configured scopes, then OpenID Connect's: the provider is an OpenID Provider
-        // (its discovery document has a `jwks_uri` and offers `openid`), so the client asks
-        // who the user is as well as for API access (Core §3.1.2.1).
-        Some("profile:read teams:read openid profile email")
+        // The configured scopes (the notes API's too: the provider offers them), then OpenID
+        // Connect's: the provider is an OpenID Provider (its discovery document has a
+        // `jwks_uri` and offers `openid`), so the client asks who the user is as well as for
+        // API access (Core §3.1.2.1).
+        Some("profile:read teams:read notes:read notes:write openid profile email")
     );
     assert_eq!(
         query_param(request, "redirect_uri"),
