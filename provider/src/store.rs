@@ -12,7 +12,7 @@
 //! | [`GrantStore::find_active`] | one lookup by hash; expired, superseded or revoked tokens are never returned |
 //! | [`GrantStore::find_known`] | one lookup by hash that also finds expired tokens (for revocation), never revoked or superseded ones |
 //! | [`GrantStore::find_family`] | a grant's refresh family: its generation and salt, fixed-size however often it rotated |
-//! | [`GrantStore::commit_rotation`] | compare-and-set on the generation: of any number of concurrent rotations from one generation exactly one commits; the pair it replaces is removed in the same step |
+//! | [`GrantStore::commit_rotation`] | compare-and-set on the generation: of any number of concurrent rotations from one generation exactly one commits; in the same step it removes the refresh token it replaces and the access token of the new one's audience, while an access token for another audience stays valid (RFC 8707 §2.2: one authorization, a token per resource) |
 //! | [`GrantStore::revoke_grant`] | every token of the family is gone when it returns, and none can join it afterwards |
 //! | [`GrantStore::revoke_token`] | an access token goes alone; a refresh token takes its grant with it |
 //! | [`GrantStore::purge_expired`] | memory follows live tokens, not tokens ever issued (Redis: every key carries a TTL, so Redis expires them itself) |
@@ -22,7 +22,8 @@
 //! Only SHA-256 hashes of tokens and codes are kept, in either backend, and a grant's
 //! refresh family is a fixed-size record: its current generation and a random salt (see
 //! [`RefreshTokenKey`](crate::domain::token::RefreshTokenKey)). Nothing is kept per
-//! retired refresh token, so a grant's footprint does not grow as it rotates.
+//! retired refresh token, so a grant's footprint does not grow as it rotates (one
+//! refresh token, and one access token per audience at most).
 //!
 //! ## Two phases: find, then commit
 //!
@@ -52,7 +53,7 @@ pub mod memory;
 pub mod redis;
 
 use crate::config::{Settings, StoreSetting};
-use crate::domain::grant::{AuthorizationCode, Resources, TokenKind, TokenRecord};
+use crate::domain::grant::{Audience, AuthorizationCode, Resources, TokenKind, TokenRecord};
 use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
@@ -153,6 +154,15 @@ fn refresh_expiry(tokens: &[(TokenHash, TokenRecord)]) -> u64 {
         .map(|(_, record)| record.expires_at)
         .max()
         .unwrap_or(0)
+}
+
+/// The audience of the access token among `tokens`, if there is one: a rotation removes
+/// the previous access token for this audience and leaves the other audience's alone.
+fn access_audience(tokens: &[(TokenHash, TokenRecord)]) -> Option<Audience> {
+    tokens
+        .iter()
+        .find(|(_, record)| record.kind == TokenKind::Access)
+        .map(|(_, record)| record.audience)
 }
 
 /// A code as [`GrantStore::find_code`] finds it.
@@ -293,8 +303,12 @@ pub trait GrantStore {
     /// Moves a family from generation `from` to `from + 1`, atomically: compare-and-set on
     /// the generation, so of any number of concurrent rotations from one generation exactly
     /// one commits and the others get `Replayed` (the grant never forks). The committed
-    /// rotation removes the pair it supersedes, refresh and access token both, and adds
-    /// `tokens`: a family holds one pair, however often it has rotated.
+    /// rotation removes the refresh token it supersedes and the access token(s) for the
+    /// audience of the new access token, then adds `tokens`. An access token for another
+    /// audience survives: RFC 8707 §2.2 has a client get one token per resource from one
+    /// authorization, by refreshing with each `resource` in turn, and the second refresh
+    /// must not kill the first token. So a family holds one refresh token and at most one
+    /// live access token per registered audience, however often it has rotated.
     async fn commit_rotation(
         &self,
         family: &Family,

@@ -25,7 +25,7 @@ use crate::openid::keyset::StoredKeySet;
 
 use super::{
     Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
-    TokenSummary, VersionedKeySet, refresh_expiry,
+    TokenSummary, VersionedKeySet, access_audience, refresh_expiry,
 };
 
 /// A code and whether it has been used.
@@ -35,7 +35,7 @@ struct CodeEntry {
     redeemed: bool,
 }
 
-/// A token. Only live ones are kept: a rotation removes the pair it supersedes, and reuse
+/// A token. Only live ones are kept: a rotation removes the tokens it supersedes, and reuse
 /// of a retired refresh token is detected from its family's generation instead.
 #[derive(Debug)]
 struct TokenEntry {
@@ -64,7 +64,8 @@ struct GrantEntry {
     code: TokenHash,
     /// Kept at least this long even without tokens (the code may still be redeemed).
     keep_until: u64,
-    /// The live tokens: the current pair (and, until they expire, any revoked one by one).
+    /// The live tokens: the current refresh token and an access token per audience (and,
+    /// until the next rotation or purge, the hashes of any revoked one by one).
     tokens: Vec<TokenHash>,
     /// Set when the code is redeemed.
     family: Option<FamilyEntry>,
@@ -259,10 +260,24 @@ impl GrantStore for MemoryStore {
         };
         current.generation = from + 1;
         current.refresh_expires_at = refresh_expiry(&tokens);
-        // Grant first, then the tokens: the order every operation locks in.
-        for hash in grant.tokens.drain(..) {
-            self.tokens.remove(&hash);
-        }
+        // RFC 8707 §2.2: one authorization, a token per resource. The new access token
+        // replaces the one for its own audience; the other audience's stays valid.
+        let audience = access_audience(&tokens);
+        // Grant first, then the tokens: the order every operation locks in. A hash whose
+        // token is already gone (revoked one by one) leaves the list too.
+        grant.tokens.retain(|hash| {
+            let superseded = match self.tokens.get(hash) {
+                None => return false,
+                Some(entry) => match entry.record.kind {
+                    TokenKind::Refresh => true,
+                    TokenKind::Access => Some(entry.record.audience) == audience,
+                },
+            };
+            if superseded {
+                self.tokens.remove(hash);
+            }
+            !superseded
+        });
         self.add_to_grant(&mut grant, tokens);
         Ok(Commit::Committed)
     }

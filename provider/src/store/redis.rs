@@ -29,7 +29,8 @@
 //!   two concurrent redemptions both pass those checks, and the script lets exactly one
 //!   through.
 //! - [`COMMIT_ROTATION`]: *compare-and-set on the family's generation*: replace the
-//!   current pair with the new one only if nobody rotated this generation first.
+//!   refresh token, and the access token of the new one's audience, only if nobody
+//!   rotated this generation first.
 //! - [`REVOKE_GRANT`]: *delete the grant, its family set and every token in it*.
 //! - [`SIGNING_KEYS_OR_INSERT`] and [`REPLACE_SIGNING_KEYS`]: *get-or-insert* the key set
 //!   that signs ID tokens, and *compare-and-set on its version* after a rotation.
@@ -61,7 +62,7 @@ use crate::openid::keyset::StoredKeySet;
 
 use super::{
     Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
-    TokenSummary, VersionedKeySet, refresh_expiry,
+    TokenSummary, VersionedKeySet, access_audience, refresh_expiry,
 };
 
 /// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
@@ -124,20 +125,34 @@ return 1
 
 /// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV[1]` = the
 /// token key prefix, `ARGV[2]` = the generation the caller rotates from, `ARGV[3]` = when
-/// the new refresh token expires, then triples. Returns `ok` (the current pair replaced by
-/// the new one, the generation one up), `replayed` (the generation moved: someone rotated
-/// it first) or `revoked` (the grant is gone).
+/// the new refresh token expires, `ARGV[4]` = the stored name of the new access token's
+/// audience, then triples. Returns `ok` (the generation one up: the old refresh token and
+/// the access token for `ARGV[4]` replaced by the new ones, an access token for another
+/// audience left valid, as RFC 8707 §2.2 needs), `replayed` (the generation moved: someone
+/// rotated it first) or `revoked` (the grant is gone). A member whose token already
+/// expired or was revoked leaves the family set too, so the set stays bounded.
 pub const COMMIT_ROTATION: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
 local generation = redis.call('HGET', KEYS[1], 'generation')
 if generation ~= ARGV[2] then return 'replayed' end
 for _, hash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  redis.call('DEL', ARGV[1] .. hash)
+  local key = ARGV[1] .. hash
+  local data = redis.call('HGET', key, 'data')
+  local superseded = true
+  if data then
+    local record = cjson.decode(data)
+    local audience = record.audience or 'provider'
+    superseded = record.kind == 'refresh_token'
+      or (record.kind == 'access_token' and audience == ARGV[4])
+  end
+  if superseded then
+    redis.call('DEL', key)
+    redis.call('SREM', KEYS[2], hash)
+  end
 end
-redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'generation', tostring(tonumber(generation) + 1),
   'refresh_expires_at', ARGV[3])
-add_tokens(4, 4)
+add_tokens(4, 5)
 return 'ok'
 ";
 
@@ -700,7 +715,8 @@ impl GrantStore for RedisStore {
             .key(self.user_key(&family.user_id))
             .arg(self.token_prefix())
             .arg(from)
-            .arg(refresh_expiry(&tokens));
+            .arg(refresh_expiry(&tokens))
+            .arg(access_audience(&tokens).map_or("", Audience::stored_name));
         self.push_tokens(&mut invocation, &tokens)?;
         let outcome: String = invocation.invoke_async(&mut connection).await?;
         Ok(commit_outcome(&outcome))

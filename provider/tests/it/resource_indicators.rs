@@ -190,3 +190,62 @@ async fn without_resource_an_api_only_authorization_gets_a_token_for_the_api() {
     let access = tokens["access_token"].as_str().expect("a token");
     assert_eq!(access.split('.').count(), 3, "the grant's only resource");
 }
+
+/// Refreshes with `refresh_token` for `resource`, expecting success.
+async fn refresh_for(provider: &TestProvider, refresh_token: &str, resource: &str) -> Value {
+    issued(
+        provider
+            .token_request(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("resource", resource),
+            ])
+            .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn getting_the_notes_api_token_by_refresh_leaves_the_provider_token_working() {
+    let provider = spawn_provider().await;
+    let code = code_for(
+        &provider,
+        &[&provider.issuer, API_URL],
+        "profile:read notes:read",
+    )
+    .await;
+    // RFC 8707 §2.2: the code buys the provider's token, a refresh buys the API's.
+    let for_provider = issued(exchange_for(&provider, &code, &provider.issuer).await).await;
+    let provider_token = for_provider["access_token"].as_str().expect("a token");
+    let for_api = refresh_for(
+        &provider,
+        for_provider["refresh_token"]
+            .as_str()
+            .expect("a refresh token"),
+        API_URL,
+    )
+    .await;
+    let me = provider
+        .get_with_token("/api/auth/me", provider_token)
+        .await;
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the token for the other audience survives the rotation"
+    );
+
+    // A later refresh for the provider replaces the provider's token, and only it.
+    let again = refresh_for(
+        &provider,
+        for_api["refresh_token"].as_str().expect("a refresh token"),
+        &provider.issuer,
+    )
+    .await;
+    let replaced = provider
+        .get_with_token("/api/auth/me", provider_token)
+        .await;
+    assert_eq!(replaced.status(), StatusCode::UNAUTHORIZED);
+    let current = again["access_token"].as_str().expect("a token");
+    let me = provider.get_with_token("/api/auth/me", current).await;
+    assert_eq!(me.status(), StatusCode::OK);
+}

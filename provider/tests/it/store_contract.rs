@@ -4,7 +4,7 @@
 //! atomic ones (a code redeemed once, a generation rotated once) are raced.
 
 use futures_util::future::join_all;
-use provider::domain::grant::{AuthorizationCode, TokenKind, TokenRecord};
+use provider::domain::grant::{Audience, AuthorizationCode, TokenKind, TokenRecord};
 use provider::domain::pkce::CodeChallenge;
 use provider::domain::scope::ScopeSet;
 use provider::domain::token::{FamilySalt, TokenHash, mint};
@@ -42,17 +42,24 @@ fn token(kind: TokenKind, grant_id: Option<&str>, now: u64, ttl: u64) -> (TokenH
             client_id: "testclient".into(),
             user_id: grant_id.map(|_| "user1".into()),
             scopes: ScopeSet::DEFAULT,
-            audience: provider::domain::grant::Audience::Provider,
+            audience: Audience::Provider,
             issued_at: now,
             expires_at: now + ttl,
         },
     )
 }
 
-/// A fresh pair for grant `grant`: (access, refresh).
+/// A fresh pair for grant `grant`: (access, refresh), the access token for the provider.
 fn pair(grant: &str, now: u64) -> Vec<(TokenHash, TokenRecord)> {
+    pair_for(Audience::Provider, grant, now)
+}
+
+/// A fresh pair for grant `grant` whose access token is for `audience`.
+fn pair_for(audience: Audience, grant: &str, now: u64) -> Vec<(TokenHash, TokenRecord)> {
+    let (access_hash, mut access) = token(TokenKind::Access, Some(grant), now, 60_000);
+    access.audience = audience;
     vec![
-        token(TokenKind::Access, Some(grant), now, 60_000),
+        (access_hash, access),
         token(TokenKind::Refresh, Some(grant), now, 120_000),
     ]
 }
@@ -443,6 +450,95 @@ async fn a_grant_holds_as_much_after_a_thousand_rotations_as_after_one() {
     assert_eq!(family.generation, 1_000);
     let after_thousand = (store.size().await.expect("ok"), redis_keys(&store).await);
     assert_eq!(Some(after_thousand), after_one);
+}
+
+#[tokio::test]
+async fn a_rotation_replaces_the_access_token_of_its_own_audience_and_leaves_the_others() {
+    // RFC 8707 §2.2: one authorization, a token request per resource. Generation 0 holds
+    // the provider's access token; two rotations then ask for the notes API.
+    let (store, family, for_provider, first_refresh) = store_with_redeemed_code("g1").await;
+    let now = now();
+    let first = pair_for(Audience::Api, "g1", now);
+    let (first_for_api, second_refresh) = (first[0].0, first[1].0);
+    let rotated = store.commit_rotation(&family, 0, first).await.expect("ok");
+    assert_eq!(rotated, Commit::Committed);
+    assert!(
+        store
+            .find_known(&first_refresh)
+            .await
+            .expect("ok")
+            .is_none()
+    );
+
+    let second = pair_for(Audience::Api, "g1", now);
+    let second_for_api = second[0].0;
+    let rotated = store.commit_rotation(&family, 1, second).await.expect("ok");
+    assert_eq!(rotated, Commit::Committed);
+    assert!(
+        store
+            .find_active(&for_provider, now)
+            .await
+            .expect("ok")
+            .is_some(),
+        "the provider's access token is for another audience: it stays valid"
+    );
+    for superseded in [first_for_api, second_refresh] {
+        assert!(
+            store.find_known(&superseded).await.expect("ok").is_none(),
+            "the previous API token and refresh token are gone"
+        );
+    }
+    assert!(
+        store
+            .find_active(&second_for_api, now)
+            .await
+            .expect("ok")
+            .is_some()
+    );
+
+    // Revoking the grant still takes every token, whatever its audience.
+    store.revoke_grant(&family.grant_id).await.expect("ok");
+    for gone in [for_provider, second_for_api] {
+        assert!(store.find_known(&gone).await.expect("ok").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_grant_alternating_audiences_holds_as_much_after_a_thousand_rotations_as_after_two() {
+    let (store, mut family, _, _) = store_with_redeemed_code("g1").await;
+    let now = now();
+    let mut after_two = None;
+    for generation in 0..1_000 {
+        let audience = if generation % 2 == 0 {
+            Audience::Api
+        } else {
+            Audience::Provider
+        };
+        let rotated = store
+            .commit_rotation(&family, generation, pair_for(audience, "g1", now))
+            .await
+            .expect("ok");
+        assert_eq!(rotated, Commit::Committed);
+        family = store
+            .find_family(&"g1".into())
+            .await
+            .expect("ok")
+            .expect("live");
+        if generation == 1 {
+            after_two = Some((store.size().await.expect("ok"), redis_keys(&store).await));
+        }
+    }
+    let after_thousand = (store.size().await.expect("ok"), redis_keys(&store).await);
+    assert_eq!(Some(after_thousand), after_two);
+    let grants = store
+        .grants_of_user(&"user1".into(), now)
+        .await
+        .expect("ok");
+    assert_eq!(
+        grants[0].tokens.len(),
+        3,
+        "one refresh token and one access token per audience: {grants:?}"
+    );
 }
 
 /// On Redis, every key this test's store holds (none on the memory store).
