@@ -86,10 +86,21 @@ pub async fn canonical_origin(
     }
 }
 
-/// The Content-Security-Policy of every page: scripts, styles and requests from this
-/// origin only, no framing, forms posting only here.
+/// The Content-Security-Policy of `/spa` before its own `connect-src`: scripts, styles and
+/// requests from this origin only, no framing, forms posting only here.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The Content-Security-Policy of every other page: the same, except that forms may also
+/// lead to the provider's origin. The logout form's answer is a redirect to the provider's
+/// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2), and browsers apply
+/// `form-action` to every redirect a form submission follows (CSP Level 3 §6.4.1), so with
+/// `'self'` alone the browser silently stays on the page and nobody is logged out.
+pub fn content_security_policy(provider_origin: &str) -> String {
+    format!(
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self' {provider_origin}; base-uri 'none'"
+    )
+}
 
 /// The policy of `/spa`, the one page whose script calls the provider itself (CORS): the
 /// same as every page, except that `connect-src` names exactly `provider_origins` (and not
@@ -106,13 +117,10 @@ pub fn spa_content_security_policy(provider_origins: &[String]) -> String {
 /// Headers on every response: no framing (clickjacking), no referrer (the callback URL
 /// carries a code, RFC 9700 §4.2.4), no caching of pages that show account data. A handler
 /// that sets its own `Content-Security-Policy` keeps it (`DefaultHeaders` never overwrites).
-pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+pub fn security_headers(policy: HeaderValue) -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
         .add((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
+        .add((header::CONTENT_SECURITY_POLICY, policy))
         .add((
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),

@@ -14,15 +14,19 @@ use actix_session::SessionMiddleware;
 use actix_session::config::BrowserSession;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::http::header::HeaderValue;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 
 use crate::config::Settings;
 use shared::server::MemorySessionStore;
 use shared::server::middleware::{answer_head_as_get, read_bodies_within_deadline};
 use shared::server::telemetry::log_requests;
 
-use crate::middleware::{CanonicalOrigin, canonical_origin, security_headers};
+use crate::middleware::{
+    CanonicalOrigin, canonical_origin, content_security_policy, security_headers,
+};
 use crate::oauth::OAuth;
 use crate::routes::{self, AppState};
 use crate::session::COOKIE_NAME;
@@ -47,6 +51,10 @@ impl Application {
         let callback_path = settings.redirect_uri.path().to_owned();
         let spa_callback_path = settings.public_redirect_uri.path().to_owned();
         let secure_cookie = settings.redirect_uri.scheme() == "https";
+        let policy = HeaderValue::from_str(&content_security_policy(
+            &settings.auth_server.origin().ascii_serialization(),
+        ))
+        .context("AUTH_SERVER's origin cannot be written in a Content-Security-Policy")?;
         let lab = web::Data::new(crate::lab::Lab::new(&settings)?);
         let limits = settings.limits;
         // actix's default: one worker per CPU; the connection bound is counted per worker.
@@ -84,7 +92,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(answer_head_as_get))
                 .wrap(session)
-                .wrap(security_headers())
+                .wrap(security_headers(policy.clone()))
                 .wrap(from_fn(canonical_origin))
                 .wrap(from_fn(move |req, next| {
                     read_bodies_within_deadline(limits.body_timeout, req, next)

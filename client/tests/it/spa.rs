@@ -129,6 +129,14 @@ async fn the_spa_pages_policy_allows_scripts_from_this_origin_and_connections_to
             Some(vec!["'self'".to_owned()]),
             "{path}"
         );
+        // Forms post here, and may lead on to the provider: the logout form's answer
+        // redirects to its end_session_endpoint, and a browser applies form-action to that
+        // redirect too (without the provider's origin, Chrome stays on the page).
+        assert_eq!(
+            directive(&other, "form-action"),
+            Some(vec!["'self'".to_owned(), apps.provider.clone()]),
+            "{path}"
+        );
     }
 }
 
