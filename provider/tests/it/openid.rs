@@ -134,8 +134,18 @@ async fn openid_tokens(provider: &TestProvider, scope: &str, nonce: Option<&str>
             .unwrap_or_default(),
         ..AuthorizationRequest::default()
     };
+    tokens_in(provider, &testkit::new_browser(), &request).await
+}
+
+/// `request` through login (unless `browser` is signed in) and consent, exchanged: the
+/// token response's JSON.
+async fn tokens_in(
+    provider: &TestProvider,
+    browser: &reqwest::Client,
+    request: &AuthorizationRequest,
+) -> Value {
     let code = provider
-        .authorize(&request)
+        .authorize_in(browser, request)
         .await
         .param("code")
         .expect("a code");
@@ -377,14 +387,7 @@ async fn openid_tokens_in(provider: &TestProvider, browser: &reqwest::Client) ->
         scope: Some("openid profile:read".into()),
         ..AuthorizationRequest::default()
     };
-    let code = provider
-        .authorize_in(browser, &request)
-        .await
-        .param("code")
-        .expect("a code");
-    let response = provider.exchange_code(&code).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("JSON")
+    tokens_in(provider, browser, &request).await
 }
 
 #[tokio::test]
