@@ -3,8 +3,9 @@
 //!
 //! `GET /notes` lists the signed-in user's notes (scope `notes:read`), `POST /notes` adds
 //! one (`notes:write`); both send `Authorization: Bearer` (RFC 6750 §2.1). Each call answers
-//! a typed [`NotesOutcome`] and keeps what went over the wire ([`Recorded`]) for the flow
-//! inspector; it never narrates. A tolerant reader: a note that cannot be read is left out
+//! a typed [`NotesOutcome`] and keeps what went over the wire ([`Recorded`]); the flow
+//! inspector's steps are made from them in [`crate::flow`] (the token decoded, the API's
+//! checks), never here. A tolerant reader: a note that cannot be read is left out
 //! and counted, an answer that is not the documented JSON is [`NotesOutcome::Unreadable`].
 //!
 //! A 401 carries the API's challenge (RFC 6750 §3, RFC 9728 §5.1: `WWW-Authenticate: Bearer
@@ -18,6 +19,7 @@ use oauth2::http::{Method, Request, header};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ClientError;
+use crate::flow;
 use crate::oauth::{OAuth, TokenErrorCode};
 use crate::session::vault::BrowserState;
 use crate::wire::{Masker, Recorded, Recorder};
@@ -98,6 +100,7 @@ pub async fn call_for(
                     )
                 })?;
                 let answer = oauth.api_token(&provider, &refresh).await;
+                browser.record(vec![flow::notes_api_token_step(&answer)]);
                 let mut api = answer.result.map_err(|error| NoApiToken(why(&error)))?;
                 // The provider rotated the refresh token: the new one is the session's now.
                 if let Some(rotated) = api.refresh.take() {
@@ -109,6 +112,11 @@ pub async fn call_for(
             }
         };
         let call = call(oauth.http(), api_url, &access, text).await;
+        browser.record(vec![flow::notes_api_call_step(
+            &access,
+            &call,
+            text.is_some(),
+        )]);
         match call.outcome {
             // RFC 6750 §3.1 `invalid_token`: expired or revoked early. One new token, one retry.
             NotesOutcome::Unauthorized { .. } if !retried => {

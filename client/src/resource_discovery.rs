@@ -32,6 +32,13 @@ pub enum Hop {
 }
 
 impl Hop {
+    /// The hops in order; a failed one is the last made.
+    pub const ALL: [Hop; 3] = [
+        Hop::Challenge,
+        Hop::ResourceMetadata,
+        Hop::AuthorizationServer,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Hop::Challenge => {

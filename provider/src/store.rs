@@ -199,6 +199,8 @@ pub struct Family {
     /// When the user logged in, in seconds: the `auth_time` of every ID token the grant's
     /// refreshes carry (OpenID Connect Core §12.2).
     pub auth_time: u64,
+    /// The provider session of that login: the `sid` of the refreshes' ID tokens.
+    pub sid: Option<String>,
     /// The generation of the one live refresh token; every lower one is retired.
     pub generation: u64,
     pub salt: FamilySalt,

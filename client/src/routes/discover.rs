@@ -4,21 +4,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
+use crate::flow;
 use crate::pages::{DiscoverPage, DiscoveredView, DiscoveryHopView, html_response};
 use crate::resource_discovery::{Hop, discover_from_api};
 use crate::routes::AppState;
+use crate::session::ClientSession;
 
-/// The hops in order; a failed one is the last shown.
-const HOPS: [Hop; 3] = [
-    Hop::Challenge,
-    Hop::ResourceMetadata,
-    Hop::AuthorizationServer,
-];
-
-pub async fn discover(app: web::Data<AppState>) -> HttpResponse {
+/// Also records the hops as numbered steps of this browser's flow inspector, when it has
+/// a session (an anonymous visit keeps nothing).
+pub async fn discover(session: ClientSession, app: web::Data<AppState>) -> HttpResponse {
     let settings = app.oauth.settings();
     let found = discover_from_api(app.oauth.http(), &settings.api_url).await;
-    let hops = HOPS
+    if let Ok(Some(browser)) = session.browser(&app.vault) {
+        browser.record(flow::resource_discovery_steps(&found));
+    }
+    let hops = Hop::ALL
         .iter()
         .zip(found.wire)
         .map(|(hop, wire)| DiscoveryHopView {
@@ -48,7 +48,7 @@ pub async fn discover(app: web::Data<AppState>) -> HttpResponse {
             });
         }
         Err((hop, problem)) => {
-            page.problem_step = HOPS.iter().position(|h| *h == hop).unwrap_or(0) + 1;
+            page.problem_step = Hop::ALL.iter().position(|h| *h == hop).unwrap_or(0) + 1;
             page.problem = Some(problem);
         }
     }

@@ -11,6 +11,7 @@ mod lab;
 mod lab_tokens;
 mod login;
 mod notes;
+mod notes_inspector;
 mod openid;
 mod origin;
 mod provider_trouble;

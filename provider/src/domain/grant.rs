@@ -24,6 +24,10 @@ pub struct AuthorizationCode {
     /// When the user logged in at the provider, in seconds since the epoch: the ID token's
     /// `auth_time` (Core §2), at this exchange and at every refresh of the grant.
     pub auth_time: u64,
+    /// The provider session the user logged in with: the ID token's `sid` (Front-Channel
+    /// Logout 1.0 §3), at this exchange and at every refresh. `None` for a session an older
+    /// release made.
+    pub sid: Option<String>,
     /// The `redirect_uri` exactly as the authorization request sent it (`None` if it was
     /// omitted): §4.1.3 requires the token request to repeat it identically.
     pub redirect_uri: Option<String>,

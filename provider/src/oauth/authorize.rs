@@ -175,8 +175,11 @@ async fn approve_without_a_page(
     if session.take_pending(request_id, now)?.is_none() {
         return Err(request_expired());
     }
-    let auth_time = session.auth_time().unwrap_or(now / 1000);
-    let location = crate::oauth::consent::approve(app, pending, user_id, auth_time, now).await?;
+    let login = crate::oauth::consent::Login {
+        auth_time: session.auth_time().unwrap_or(now / 1000),
+        sid: session.sid(),
+    };
+    let location = crate::oauth::consent::approve(app, pending, user_id, login, now).await?;
     Ok(crate::error::see_other(&location))
 }
 

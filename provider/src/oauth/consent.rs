@@ -62,28 +62,39 @@ pub async fn decide(
         )
     })?;
     // A session from before `auth_time` was kept: its login is at least as recent as now.
-    let auth_time = session.auth_time().unwrap_or(now / 1000);
+    let login = Login {
+        auth_time: session.auth_time().unwrap_or(now / 1000),
+        sid: session.sid(),
+    };
     let location = if approved {
-        approve(&app, &pending, &user_id, auth_time, now).await?
+        approve(&app, &pending, &user_id, login, now).await?
     } else {
         deny(&app, &pending)?
     };
     Ok(see_other(&location))
 }
 
+/// The login behind an approval, as its ID tokens will tell it (OpenID Connect Core §2).
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// When the user logged in, in seconds since the epoch: `auth_time`.
+    pub auth_time: u64,
+    /// The provider session's identifier: `sid` (Front-Channel Logout 1.0 §3).
+    pub sid: Option<String>,
+}
+
 /// The user approved: a grant starts with a fresh code, and the browser goes back with
-/// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). `auth_time` (seconds)
-/// is when the user logged in, for an ID token (OpenID Connect Core §2). Returns the
-/// `Location`.
+/// `code`, `state` (as sent) and `iss` (RFC 6749 §4.1.2, RFC 9207 §2). `login` is the
+/// sign-in behind it, for an ID token. Returns the `Location`.
 pub async fn approve(
     app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
-    auth_time: u64,
+    login: Login,
     now: u64,
 ) -> Result<String, PageError> {
     let redirect_uri = reverify(app, pending)?;
-    let code = issue_code(app, pending, user_id, auth_time, now).await?;
+    let code = issue_code(app, pending, user_id, login, now).await?;
     Ok(redirect_location(
         &redirect_uri,
         &[
@@ -145,7 +156,7 @@ async fn issue_code(
     app: &AppState,
     pending: &PendingAuthorization,
     user_id: &str,
-    auth_time: u64,
+    login: Login,
     now: u64,
 ) -> Result<shared::Secret, PageError> {
     let minted = mint();
@@ -153,7 +164,8 @@ async fn issue_code(
         grant_id: random_id().into(),
         client_id: pending.client_id.as_str().into(),
         nonce: pending.nonce.clone(),
-        auth_time,
+        auth_time: login.auth_time,
+        sid: login.sid,
         user_id: user_id.into(),
         redirect_uri: pending.redirect_uri.clone(),
         scopes: pending.scopes,

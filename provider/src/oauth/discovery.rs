@@ -25,6 +25,7 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
     "exp",
     "iat",
     "auth_time",
+    "sid",
     "nonce",
     "azp",
     "at_hash",

@@ -91,6 +91,8 @@ pub enum LogoutRefused {
 pub struct CheckedLogout {
     /// The `sub` of a valid `id_token_hint`: whose session the app asks to end.
     pub hinted_subject: Option<String>,
+    /// The hint's `sid`, if it has one: which provider session it was issued in.
+    pub hinted_sid: Option<String>,
     /// The registered client that asks, named by `client_id` or by the hint.
     pub client_id: Option<String>,
     /// Where the browser goes afterwards, if the app asked and may.
@@ -204,8 +206,13 @@ pub fn check_logout(
             })
         }
     };
+    let (hinted_subject, hinted_sid) = match hint {
+        Some(hint) => (Some(hint.subject), hint.sid),
+        None => (None, None),
+    };
     Ok(CheckedLogout {
-        hinted_subject: hint.map(|hint| hint.subject),
+        hinted_subject,
+        hinted_sid,
         client_id,
         return_to,
     })
@@ -218,6 +225,8 @@ struct Hint {
     audience: Vec<String>,
     /// `azp`: the party it was issued to, when `aud` has several (Core §2).
     authorized_party: Option<String>,
+    /// `sid`: the provider session it was issued in (Front-Channel Logout 1.0 §3).
+    sid: Option<String>,
 }
 
 impl Hint {
@@ -252,6 +261,7 @@ fn verified_hint(token: &str, issuer: &str, jwks: &Jwks) -> Result<Hint, LogoutR
         subject,
         audience,
         authorized_party: text("azp").map(str::to_owned),
+        sid: text("sid").map(str::to_owned),
     })
 }
 
@@ -269,22 +279,45 @@ pub enum Ending {
 /// was not provided or if the supplied ID Token does not belong to the current OP session
 /// with the RP". Without that, any page could sign the user out with one link.
 ///
-/// - `signed_in`: the user of this browser's session, if any.
+/// - `signed_in`: the user of this browser's session and the session's `sid`, if anyone is
+///   signed in. The hint "belongs to the current OP session" when it names that user and,
+///   if it carries a `sid`, that session's: an ID token from an earlier session of the same
+///   user (signed out since, and signed in again) does not end this one without asking.
 /// - `cookies_may_be_withheld`: the request is a POST, which may come cross-site from the
 ///   app's page, and `SameSite=Lax` withholds our session cookie then: "nobody signed in"
 ///   is not known, so the user is asked (the confirmation form is same-site and carries it).
 pub fn how_to_end(
     checked: &CheckedLogout,
-    signed_in: Option<&str>,
+    signed_in: Option<SignedIn<'_>>,
     cookies_may_be_withheld: bool,
 ) -> Ending {
-    match signed_in {
+    let Some(current) = signed_in else {
         // Nothing to end, so nothing to ask: the logout still succeeds.
-        None if !cookies_may_be_withheld => Ending::Now,
-        None => Ending::AskFirst,
-        Some(user) if checked.hinted_subject.as_deref() == Some(user) => Ending::Now,
-        Some(_) => Ending::AskFirst,
+        return if cookies_may_be_withheld {
+            Ending::AskFirst
+        } else {
+            Ending::Now
+        };
+    };
+    let same_user = checked.hinted_subject.as_deref() == Some(current.user);
+    // A hint without `sid` (an older token) is judged by its `sub` alone.
+    let same_session = match checked.hinted_sid.as_deref() {
+        None => true,
+        Some(hinted) => current.sid == Some(hinted),
+    };
+    if same_user && same_session {
+        Ending::Now
+    } else {
+        Ending::AskFirst
     }
+}
+
+/// The provider session of the browser asking to log out.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn<'a> {
+    pub user: &'a str,
+    /// The session's `sid` (`None` for a session an older release logged in).
+    pub sid: Option<&'a str>,
 }
 
 #[cfg(test)]
@@ -312,6 +345,7 @@ mod tests {
             client_id,
             auth_time: 1,
             nonce: None,
+            sid: Some("s1"),
             access_token: "at",
             issued_at: 1,
             // Long expired: a hint is still a hint (§2).
@@ -349,6 +383,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(checked.hinted_subject.as_deref(), Some("user1"));
+        assert_eq!(checked.hinted_sid.as_deref(), Some("s1"));
         assert_eq!(checked.client_id.as_deref(), Some("app"));
         let back = checked.return_to.unwrap();
         assert_eq!(back.location(), format!("{BACK}?state=s+1%262"));
@@ -411,6 +446,7 @@ mod tests {
     fn the_user_is_asked_unless_the_hint_names_the_signed_in_user() {
         let hinted = CheckedLogout {
             hinted_subject: Some("user1".into()),
+            hinted_sid: None,
             client_id: Some("app".into()),
             return_to: None,
         };
@@ -418,10 +454,29 @@ mod tests {
             hinted_subject: None,
             ..hinted.clone()
         };
-        assert_eq!(how_to_end(&hinted, Some("user1"), false), Ending::Now);
-        assert_eq!(how_to_end(&hinted, Some("user2"), false), Ending::AskFirst);
+        let user = |user| {
+            Some(SignedIn {
+                user,
+                sid: Some("s1"),
+            })
+        };
+        assert_eq!(how_to_end(&hinted, user("user1"), false), Ending::Now);
+        assert_eq!(how_to_end(&hinted, user("user2"), false), Ending::AskFirst);
         assert_eq!(
-            how_to_end(&unhinted, Some("user1"), false),
+            how_to_end(&unhinted, user("user1"), false),
+            Ending::AskFirst
+        );
+        let this_session = CheckedLogout {
+            hinted_sid: Some("s1".into()),
+            ..hinted.clone()
+        };
+        let earlier_session = CheckedLogout {
+            hinted_sid: Some("s0".into()),
+            ..hinted.clone()
+        };
+        assert_eq!(how_to_end(&this_session, user("user1"), false), Ending::Now);
+        assert_eq!(
+            how_to_end(&earlier_session, user("user1"), false),
             Ending::AskFirst
         );
         assert_eq!(how_to_end(&unhinted, None, false), Ending::Now);

@@ -17,6 +17,9 @@
 //! - `nonce`: the authentication request's, exactly as sent, so the client can tie this
 //!   token to the request its own browser made (replay protection, Core §15.5.2).
 //! - `azp`: the party the token was issued to (the client id, Core §2).
+//! - `sid`: the provider session the user logged in with (OpenID Connect Front-Channel
+//!   Logout 1.0 §3, Back-Channel Logout 1.0 §2.1): a random id, stable for the session and
+//!   never the session cookie, so a logout request can say which session it means.
 //! - `at_hash`: half of the hash of the access token issued with it (Core §3.1.3.6), so an
 //!   access token swapped into the response is detected.
 //!
@@ -62,6 +65,8 @@ pub struct IdTokenFor<'a> {
     pub auth_time: u64,
     /// Only at the code exchange of a request that sent one; never on refresh (§12.2).
     pub nonce: Option<&'a Nonce>,
+    /// The provider session of the login, when known: `sid`.
+    pub sid: Option<&'a str>,
     /// The access token issued with it, for `at_hash`.
     pub access_token: &'a str,
     pub issued_at: u64,
@@ -80,8 +85,13 @@ pub fn sign_id_token(key: &SigningKey, token: &IdTokenFor<'_>) -> Result<String,
         "azp": token.client_id,
         "at_hash": token_hash(key.alg(), token.access_token),
     });
-    if let (Some(nonce), Some(object)) = (token.nonce, claims.as_object_mut()) {
-        object.insert("nonce".into(), nonce.as_str().into());
+    if let Some(object) = claims.as_object_mut() {
+        if let Some(nonce) = token.nonce {
+            object.insert("nonce".into(), nonce.as_str().into());
+        }
+        if let Some(sid) = token.sid {
+            object.insert("sid".into(), sid.into());
+        }
     }
     let mut header = Map::new();
     header.insert("typ".into(), Value::from("JWT"));
@@ -113,6 +123,7 @@ mod tests {
             client_id: "testclient",
             auth_time: 90,
             nonce: Some(&nonce),
+            sid: Some("session-1"),
             access_token: "access",
             issued_at: 100,
             expires_at: 400,
@@ -124,6 +135,7 @@ mod tests {
         assert_eq!(claims["nonce"], "abc");
         assert_eq!(claims["aud"], "testclient");
         assert_eq!(claims["azp"], "testclient");
+        assert_eq!(claims["sid"], "session-1");
         assert_eq!(claims["auth_time"], 90);
         assert_eq!(claims["exp"], 400);
         assert_eq!(

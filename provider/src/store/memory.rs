@@ -60,6 +60,8 @@ struct GrantEntry {
     created_at: u64,
     /// The user's login time (seconds), for the ID tokens of refreshes.
     auth_time: u64,
+    /// The provider session of that login, for the ID tokens' `sid`.
+    sid: Option<String>,
     /// The grant's code, kept for the family view; not the code itself.
     code: TokenHash,
     /// Kept at least this long even without tokens (the code may still be redeemed).
@@ -138,6 +140,7 @@ impl GrantStore for MemoryStore {
                 resources: code.resources,
                 created_at: now,
                 auth_time: code.auth_time,
+                sid: code.sid.clone(),
                 code: code_hash,
                 keep_until: code.expires_at,
                 tokens: Vec::new(),
@@ -231,6 +234,7 @@ impl GrantStore for MemoryStore {
             resources: grant.resources,
             created_at: grant.created_at,
             auth_time: grant.auth_time,
+            sid: grant.sid.clone(),
             generation: family.generation,
             salt: family.salt,
             refresh_expires_at: family.refresh_expires_at,
@@ -449,6 +453,7 @@ mod tests {
             client_id: "testclient".into(),
             nonce: None,
             auth_time: 0,
+            sid: None,
             user_id: "user1".into(),
             redirect_uri: Some("http://localhost:3000/callback".into()),
             scopes: ScopeSet::DEFAULT,

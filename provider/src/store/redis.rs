@@ -157,11 +157,13 @@ return 'ok'
 ";
 
 /// `KEYS` = grant, family set (if any), user's grants; `ARGV` = code hash key, code
-/// record, ttl, grant fields (the last: its RFC 8707 resources). Writes grant and code together.
+/// record, ttl, grant fields (then its RFC 8707 resources and the login's `sid`, empty for
+/// none). Writes grant and code together.
 pub const START_GRANT: &str = r"
 local ttl = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'client_id', ARGV[4], 'user_id', ARGV[5], 'scopes', ARGV[6],
-  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10], 'resources', ARGV[11])
+  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10], 'resources', ARGV[11],
+  'sid', ARGV[12])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('HSET', ARGV[1], 'data', ARGV[2], 'used', '0')
 redis.call('PEXPIRE', ARGV[1], ttl)
@@ -286,6 +288,8 @@ struct StoredCode {
     nonce: Option<String>,
     #[serde(default)]
     auth_time: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
     user_id: String,
     redirect_uri: Option<String>,
     scopes: String,
@@ -329,6 +333,7 @@ fn encode_code(code: &AuthorizationCode) -> Result<String, StoreError> {
         client_id: code.client_id.to_string(),
         nonce: code.nonce.as_ref().map(|nonce| nonce.as_str().to_owned()),
         auth_time: code.auth_time,
+        sid: code.sid.clone(),
         user_id: code.user_id.to_string(),
         redirect_uri: code.redirect_uri.clone(),
         scopes: code.scopes.to_wire(),
@@ -349,6 +354,7 @@ fn decode_code(json: &str) -> Result<AuthorizationCode, StoreError> {
             Some(nonce) => Some(Nonce::parse(&nonce).ok_or_else(|| malformed("nonce"))?),
         },
         auth_time: stored.auth_time,
+        sid: stored.sid,
         user_id: stored.user_id.into(),
         redirect_uri: stored.redirect_uri,
         scopes: parse_scopes(&stored.scopes)?,
@@ -570,6 +576,7 @@ impl GrantStore for RedisStore {
             .arg(&*code.grant_id)
             .arg(code.auth_time)
             .arg(code.resources.to_stored())
+            .arg(code.sid.as_deref().unwrap_or(""))
             .invoke_async(&mut connection)
             .await?;
         Ok(())
@@ -659,6 +666,7 @@ impl GrantStore for RedisStore {
                     "refresh_expires_at",
                     "auth_time",
                     "resources",
+                    "sid",
                 ],
             )
             .await?;
@@ -672,7 +680,8 @@ impl GrantStore for RedisStore {
             Some(refresh_expires_at),
             auth_time,
             resources,
-        ] = <[Option<String>; 9]>::try_from(fields).map_err(|_| malformed("grant"))?
+            sid,
+        ] = <[Option<String>; 10]>::try_from(fields).map_err(|_| malformed("grant"))?
         else {
             // No grant (revoked, expired, never existed), or no family yet (code unused).
             return Ok(None);
@@ -690,6 +699,8 @@ impl GrantStore for RedisStore {
                 Some(auth_time) => number(&auth_time, "auth_time")?,
                 None => number(&created_at, "created_at")? / 1000,
             },
+            // An older release kept no `sid`; an empty one is a login without it.
+            sid: sid.filter(|sid| !sid.is_empty()),
             // A grant an older release started covers the provider's own API only.
             resources: match resources {
                 Some(resources) => parse_resources(&resources)?,

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use crate::error::{PageError, see_other};
 use crate::openid::end_session::{
-    CONFIRM_PATH, CheckedLogout, Ending, LogoutRefused, LogoutRequest, check_logout, how_to_end,
+    CONFIRM_PATH, CheckedLogout, Ending, LogoutRefused, LogoutRequest, SignedIn, check_logout,
+    how_to_end,
 };
 use crate::state::AppState;
 use crate::web::pages::{EndSessionPage, SignedOutPage};
@@ -60,7 +61,13 @@ fn end_session(
 ) -> Result<HttpResponse, PageError> {
     let request = LogoutRequest::parse(encoded).map_err(refused)?;
     let checked = check(&request, app)?;
-    match how_to_end(&checked, session.user_id().as_deref(), is_post) {
+    let user = session.user_id();
+    let sid = session.sid();
+    let signed_in = user.as_deref().map(|user| SignedIn {
+        user,
+        sid: sid.as_deref(),
+    });
+    match how_to_end(&checked, signed_in, is_post) {
         Ending::Now => Ok(end_and_return(&checked, session)),
         Ending::AskFirst => Ok(EndSessionPage {
             csrf_token: session.csrf_token()?,

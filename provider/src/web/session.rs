@@ -27,6 +27,8 @@ pub const USER_ID: &str = "user_id";
 const CSRF_TOKEN: &str = "csrf_token";
 /// When the user logged in, in seconds since the epoch: OpenID Connect's `auth_time`.
 const AUTH_TIME: &str = "auth_time";
+/// The session's own identifier for the ID tokens it leads to: OpenID Connect's `sid`.
+const SID: &str = "sid";
 /// The session key of the pending authorization requests, by request id.
 pub const PENDING: &str = "pending_authorizations";
 
@@ -208,6 +210,9 @@ impl ProviderSession {
         self.0
             .insert(AUTH_TIME, now / 1000)
             .map_err(session_error)?;
+        // A fresh random value, not the cookie's: the cookie is a bearer credential for
+        // this browser, while `sid` travels in every ID token and logout request.
+        self.0.insert(SID, random_id()).map_err(session_error)?;
         self.0
             .insert(CSRF_TOKEN, csrf::new_token())
             .map_err(session_error)
@@ -216,6 +221,14 @@ impl ProviderSession {
     /// When the signed-in user logged in (seconds since the epoch), if anyone is signed in.
     pub fn auth_time(&self) -> Option<u64> {
         self.0.get::<u64>(AUTH_TIME).ok().flatten()
+    }
+
+    /// This login's session identifier: the ID token's `sid` (OpenID Connect Front-Channel
+    /// Logout 1.0 §3: "String identifier for a Session. This represents a Session of a User
+    /// Agent or device for a logged-in End-User at an RP"). Stable for the whole session,
+    /// new at each login; `None` for a session an older release logged in.
+    pub fn sid(&self) -> Option<String> {
+        self.0.get::<String>(SID).ok().flatten()
     }
 
     /// Ends the session: nothing of it survives.

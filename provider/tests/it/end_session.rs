@@ -211,6 +211,7 @@ async fn a_hint_signed_by_another_key_is_refused_and_ends_nothing() {
             client_id: CLIENT_ID,
             auth_time: 0,
             nonce: None,
+            sid: None,
             access_token: "x",
             issued_at: 0,
             expires_at: u64::MAX / 2,

@@ -134,8 +134,18 @@ async fn openid_tokens(provider: &TestProvider, scope: &str, nonce: Option<&str>
             .unwrap_or_default(),
         ..AuthorizationRequest::default()
     };
+    tokens_in(provider, &testkit::new_browser(), &request).await
+}
+
+/// `request` through login (unless `browser` is signed in) and consent, exchanged: the
+/// token response's JSON.
+async fn tokens_in(
+    provider: &TestProvider,
+    browser: &reqwest::Client,
+    request: &AuthorizationRequest,
+) -> Value {
     let code = provider
-        .authorize(&request)
+        .authorize_in(browser, request)
         .await
         .param("code")
         .expect("a code");
@@ -368,4 +378,101 @@ async fn userinfo_refuses_a_token_without_openid_and_a_request_without_a_token_p
         .to_str()
         .expect("ASCII");
     assert!(challenge.contains("invalid_token"), "{challenge}");
+}
+
+/// The ID token of an `openid` authorization made in `browser` (signing in if it is not
+/// yet), exchanged: the token response.
+async fn openid_tokens_in(provider: &TestProvider, browser: &reqwest::Client) -> Value {
+    let request = AuthorizationRequest {
+        scope: Some("openid profile:read".into()),
+        ..AuthorizationRequest::default()
+    };
+    tokens_in(provider, browser, &request).await
+}
+
+#[tokio::test]
+async fn the_id_token_names_its_provider_session_in_sid_the_same_for_the_session_and_its_refreshes()
+{
+    let provider = spawn_provider().await;
+    let configuration = get_json(&provider, "/.well-known/openid-configuration").await;
+    assert!(
+        configuration["claims_supported"]
+            .as_array()
+            .expect("claims_supported")
+            .iter()
+            .any(|claim| claim == "sid"),
+        "{configuration}"
+    );
+
+    let first = openid_tokens_in(&provider, &provider.browser).await;
+    let (_, claims) = verified_id_token(&provider, &first).await;
+    let sid = claims["sid"].as_str().expect("a sid").to_owned();
+    assert!(sid.len() >= 22, "random enough to be unguessable: {sid}");
+
+    let again = openid_tokens_in(&provider, &provider.browser).await;
+    let (_, claims) = verified_id_token(&provider, &again).await;
+    assert_eq!(
+        claims["sid"],
+        sid.as_str(),
+        "same browser session, same sid"
+    );
+
+    let refreshed: Value = provider
+        .refresh(first["refresh_token"].as_str().expect("a refresh token"))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let (_, claims) = verified_id_token(&provider, &refreshed).await;
+    assert_eq!(
+        claims["sid"],
+        sid.as_str(),
+        "a refresh keeps the login's sid"
+    );
+
+    let elsewhere = openid_tokens_in(&provider, &testkit::new_browser()).await;
+    let (_, claims) = verified_id_token(&provider, &elsewhere).await;
+    assert_ne!(claims["sid"], sid.as_str(), "another session, another sid");
+}
+
+/// The page RP-Initiated Logout shows for this `id_token_hint`, in the provider's browser.
+async fn logout_page(provider: &TestProvider, hint: &str) -> String {
+    provider
+        .browser
+        .get(provider.url("/oauth/end_session"))
+        .query(&[("id_token_hint", hint)])
+        .send()
+        .await
+        .expect("the provider answers")
+        .text()
+        .await
+        .expect("a body")
+}
+
+#[tokio::test]
+async fn logout_with_an_id_token_of_an_earlier_session_asks_before_ending_the_current_one() {
+    let provider = spawn_provider().await;
+    let browser = &provider.browser;
+    let earlier = openid_tokens_in(&provider, browser).await;
+    let earlier_hint = earlier["id_token"]
+        .as_str()
+        .expect("an id_token")
+        .to_owned();
+    // The hint of this very session ends it at once (RP-Initiated Logout 1.0 §2).
+    let page = logout_page(&provider, &earlier_hint).await;
+    assert!(page.contains("You are signed out"), "{page}");
+
+    // The same user signs in again: a new provider session.
+    let current = openid_tokens_in(&provider, browser).await;
+    let (_, claims) = verified_id_token(&provider, &current).await;
+    let (_, old_claims) = verified_id_token(&provider, &earlier).await;
+    assert_eq!(claims["sub"], old_claims["sub"]);
+    assert_ne!(claims["sid"], old_claims["sid"]);
+
+    // The old ID token does not belong to the current session: the user is asked.
+    let page = logout_page(&provider, &earlier_hint).await;
+    assert!(
+        page.contains("Sign out of the provider?") && page.contains("csrf_token"),
+        "a confirmation form: {page}"
+    );
 }

@@ -388,6 +388,7 @@ fn expired_id_token(key: &SigningKey, issuer: &str, subject: &str) -> String {
             client_id: CLIENT_ID,
             auth_time: now - 7200,
             nonce: None,
+            sid: None,
             access_token: "irrelevant",
             issued_at: now - 7200,
             expires_at: now - 3600,

@@ -23,6 +23,7 @@ fn code(grant_id: &str, now: u64) -> AuthorizationCode {
         client_id: "testclient".into(),
         nonce: None,
         auth_time: 0,
+        sid: None,
         user_id: "user1".into(),
         redirect_uri: Some("http://localhost:3000/callback".into()),
         scopes: ScopeSet::DEFAULT,
@@ -746,4 +747,43 @@ async fn a_code_whose_grant_was_revoked_issues_nothing() {
         .await
         .expect("the store answers");
     assert!(found.is_none(), "no token joins a revoked grant");
+}
+
+#[tokio::test]
+async fn the_logins_sid_is_kept_with_the_code_and_the_grant_for_every_refresh() {
+    let store = test_store().await;
+    let now = now();
+    let code_hash = mint().hash;
+    let issued = AuthorizationCode {
+        sid: Some("session-1".into()),
+        ..code("g-sid", now)
+    };
+    store
+        .start_grant(code_hash, issued.clone(), now)
+        .await
+        .expect("the store answers");
+    let found = store
+        .find_code(&code_hash)
+        .await
+        .expect("the store answers")
+        .expect("the code");
+    assert_eq!(found.code.sid.as_deref(), Some("session-1"));
+    store
+        .commit_code(
+            &code_hash,
+            &issued,
+            FamilySalt::random(),
+            pair("g-sid", now),
+        )
+        .await
+        .expect("the store answers");
+    let family = store
+        .find_family(&"g-sid".into())
+        .await
+        .expect("the store answers")
+        .expect("the family started");
+    assert_eq!(family.sid.as_deref(), Some("session-1"));
+
+    let (_, family, _, _) = store_with_redeemed_code("g-no-sid").await;
+    assert_eq!(family.sid, None, "a login without a sid stays without one");
 }

@@ -91,6 +91,7 @@ pub async fn exchange_code(
         Authentication {
             auth_time: issued.auth_time,
             nonce: issued.nonce.as_ref(),
+            sid: issued.sid.as_deref(),
         },
     )?;
     match app

@@ -158,6 +158,8 @@ pub struct Authentication<'a> {
     /// The authentication request's `nonce`: at the code exchange only (Core §12.2: a
     /// refreshed ID token has none).
     pub nonce: Option<&'a Nonce>,
+    /// The provider session of the login (`sid`), the same at every refresh.
+    pub sid: Option<&'a str>,
 }
 
 /// One issued token: the value the client receives, the hash the store keys it by, and
@@ -336,6 +338,7 @@ impl IssuedPair {
             client_id: &access.client_id,
             auth_time: login.auth_time,
             nonce: login.nonce,
+            sid: login.sid,
             access_token: self.access.value.expose(),
             issued_at: access.issued_at / 1000,
             expires_at: access.expires_at / 1000,

@@ -110,6 +110,7 @@ pub async fn refresh(
         Authentication {
             auth_time: family.auth_time,
             nonce: None,
+            sid: family.sid.as_deref(),
         },
     )?;
     match app
