@@ -2,7 +2,8 @@
 //! with a cookie jar and redirects off, filling the provider's HTML forms.
 //!
 //! authorize (login page) → login → consent (approve) → redirect with the code → token
-//! (PKCE S256) → one API call → refresh. Every step checks what the contract promises, so a
+//! (PKCE S256) → one API call → refresh, optionally with `openid` (an ID token at the
+//! exchange and the refresh) or an RFC 8707 `resource`. Every step checks what the contract promises, so a
 //! benchmark never counts a broken flow as a fast one.
 
 use std::sync::Arc;
@@ -26,6 +27,43 @@ const SCOPE: &str = "profile:read teams:read";
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: String,
+    /// The ID token (OpenID Connect Core 1.0 §3.1.3.3), when the scope had `openid`.
+    pub id_token: Option<String>,
+}
+
+/// What a flow asks for: its scope, and optionally an RFC 8707 `resource` sent on the
+/// authorization request and on every token request.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub scope: &'a str,
+    pub resource: Option<&'a str>,
+}
+
+impl Ask<'_> {
+    /// The flow the benchmark has always timed: the provider's own API scopes.
+    pub const PLAIN: Ask<'static> = Ask {
+        scope: SCOPE,
+        resource: None,
+    };
+    /// The same with `openid` (OpenID Connect Core 1.0 §3.1.2.1): an ID token is signed at
+    /// the code exchange and again at every refresh (§12.2).
+    pub const OPENID: Ask<'static> = Ask {
+        scope: OPENID_SCOPE,
+        resource: None,
+    };
+
+    fn wants_id_token(&self) -> bool {
+        self.scope.split(' ').any(|scope| scope == "openid")
+    }
+}
+
+const OPENID_SCOPE: &str = "openid profile:read teams:read";
+
+/// An authorization code just received, and the PKCE verifier that redeems it.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub code: String,
+    pub verifier: String,
 }
 
 /// An HTTP client like a browser's: its own cookie jar, no automatic redirects. Plain HTTP
@@ -52,11 +90,48 @@ pub fn api_client() -> anyhow::Result<Client> {
 /// One complete flow for a new person (a fresh cookie jar): authorize → login → consent →
 /// token → `GET /api/auth/me` → refresh. Returns the refreshed tokens.
 pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
+    complete_flow_asking(base, Ask::PLAIN).await
+}
+
+/// [`complete_flow`] asking for `ask` (the API call stays `GET /api/auth/me`, so two flows
+/// that differ only by `openid` make the same requests).
+pub async fn complete_flow_asking(base: &str, ask: Ask<'_>) -> anyhow::Result<Tokens> {
+    let code = authorization_code(base, ask).await?;
+    // (D)–(E) The token request (back channel), one API call, one refresh.
+    let api = api_client()?;
+    let tokens = exchange_code(&api, base, &code, ask).await?;
+    let me = api
+        .get(format!("{base}/api/auth/me"))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await?;
+    ensure!(
+        me.status() == StatusCode::OK,
+        "GET /api/auth/me answered {}",
+        me.status()
+    );
+    refresh_asking(&api, base, &tokens.refresh_token, ask).await
+}
+
+/// The front-channel half of a flow for a new person: authorize → login → consent → the
+/// redirect with the code (checked: it goes to [`REDIRECT_URI`] with our `state`).
+pub async fn authorization_code(base: &str, ask: Ask<'_>) -> anyhow::Result<Code> {
     let browser = browser_like_client()?;
     // A fresh code_verifier and state for every flow (RFC 7636 §4.1, RFC 6749 §10.12).
-    let request = fresh_request(base, CLIENT_ID, REDIRECT_URI, SCOPE);
+    let request = fresh_request(base, CLIENT_ID, REDIRECT_URI, ask.scope);
     let (verifier, state) = (request.code_verifier, request.state);
-    let authorize = Url::parse(&request.url)?;
+    let mut authorize = Url::parse(&request.url)?;
+    if let Some(resource) = ask.resource {
+        authorize
+            .query_pairs_mut()
+            .append_pair("resource", resource);
+    }
+    if ask.wants_id_token() {
+        // Core §3.1.2.1: a nonce binds the ID token to this request.
+        authorize
+            .query_pairs_mut()
+            .append_pair("nonce", &testkit::pkce::random_token());
+    }
 
     // (A) The authorization request: no provider session yet, so the login page.
     let login_page = browser.get(authorize.as_str()).send().await?;
@@ -94,31 +169,24 @@ pub async fn complete_flow(base: &str) -> anyhow::Result<Tokens> {
         "state not echoed"
     );
     let code = query("code").ok_or_else(|| anyhow!("no code in {location}"))?;
+    Ok(Code { code, verifier })
+}
 
-    // (D)–(E) The token request (back channel), one API call, one refresh.
-    let api = api_client()?;
-    let tokens = token_request(
-        &api,
-        base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await?;
-    let me = api
-        .get(format!("{base}/api/auth/me"))
-        .bearer_auth(&tokens.access_token)
-        .send()
-        .await?;
-    ensure!(
-        me.status() == StatusCode::OK,
-        "GET /api/auth/me answered {}",
-        me.status()
-    );
-    refresh(&api, base, &tokens.refresh_token).await
+/// `POST /oauth/token` with `grant_type=authorization_code` and the PKCE verifier (RFC 6749
+/// §4.1.3, RFC 7636 §4.5); with `openid` in the scope the answer must carry an ID token.
+pub async fn exchange_code(
+    api: &Client,
+    base: &str,
+    code: &Code,
+    ask: Ask<'_>,
+) -> anyhow::Result<Tokens> {
+    let form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.code.as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", code.verifier.as_str()),
+    ];
+    token_request_asking(api, base, form, ask).await
 }
 
 /// The floor of a flow: the same HTTP exchanges as [`complete_flow`] (a new browser-like
@@ -142,15 +210,46 @@ pub async fn reference_pattern(base: &str) -> anyhow::Result<()> {
 
 /// `POST /oauth/token` with `grant_type=refresh_token` (RFC 6749 §6).
 pub async fn refresh(api: &Client, base: &str, refresh_token: &str) -> anyhow::Result<Tokens> {
-    token_request(
-        api,
-        base,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await
+    refresh_asking(api, base, refresh_token, Ask::PLAIN).await
+}
+
+/// [`refresh`] for a grant made with `ask`: with `openid` the answer must carry a new ID
+/// token (OpenID Connect Core 1.0 §12.2).
+pub async fn refresh_asking(
+    api: &Client,
+    base: &str,
+    refresh_token: &str,
+    ask: Ask<'_>,
+) -> anyhow::Result<Tokens> {
+    let form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    token_request_asking(api, base, form, ask).await
+}
+
+/// A token request for a grant made with `ask`: its `resource` goes along, and the answer
+/// must carry an ID token exactly when `openid` was asked for (a benchmark must not count
+/// an answer without the ID token it asked for as a fast one).
+async fn token_request_asking(
+    api: &Client,
+    base: &str,
+    mut form: Vec<(&str, &str)>,
+    ask: Ask<'_>,
+) -> anyhow::Result<Tokens> {
+    form.extend(ask.resource.map(|resource| ("resource", resource)));
+    let tokens = token_request(api, base, &form).await?;
+    ensure!(
+        tokens.id_token.is_some() == ask.wants_id_token(),
+        "scope {:?}: the token response {} an id_token",
+        ask.scope,
+        if tokens.id_token.is_some() {
+            "has"
+        } else {
+            "lacks"
+        }
+    );
+    Ok(tokens)
 }
 
 /// A token request with `client_secret_basic`; both tokens must be in the answer.
@@ -176,6 +275,7 @@ async fn token_request(api: &Client, base: &str, form: &[(&str, &str)]) -> anyho
     Ok(Tokens {
         access_token: field("access_token")?,
         refresh_token: field("refresh_token")?,
+        id_token: field("id_token").ok(),
     })
 }
 

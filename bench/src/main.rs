@@ -9,7 +9,10 @@
 //! authorization-code flow (a Rust driver filling the HTML forms) beside the reference's CPU
 //! for the same requests (the floor), idle RSS, memory per live token, and with `--memory` a
 //! million short-lived tokens issued and purged. When `redis-server` is installed, two rows
-//! again with the provider on a throwaway Redis (`STORE=redis://…`).
+//! again with the provider on a throwaway Redis (`STORE=redis://…`). OpenID Connect's cost
+//! (`openid.rs`: code exchange, refresh and flow with and without `openid`, UserInfo, and
+//! RS256/ES256/EdDSA in process) and the notes API's token checks (`api.rs`: JWT against
+//! introspection, beside the same floor) have their own modules.
 //!
 //! Every provider scenario runs on a freshly started provider, so one scenario's tokens do
 //! not weigh on the next one's memory or speed. The provider runs with `RATE_LIMIT=off`
@@ -22,7 +25,9 @@
 //! still works; it exits non-zero when any request failed, never because a target was
 //! missed. Figures from it mean nothing.
 
+mod api;
 mod flow;
+mod openid;
 mod proc;
 mod server;
 mod wrk;
@@ -44,6 +49,8 @@ struct Options {
     rounds: usize,
     workers: usize,
     flows: usize,
+    /// Authorization codes redeemed (and grants refreshed) per kind in the OpenID part.
+    exchanges: usize,
     flow_concurrency: usize,
     tokens: u64,
     million: u64,
@@ -65,6 +72,12 @@ enum Part {
     /// Memory of 1,000 grants rotated 1,000 times each against once (docs/performance.md); only when
     /// `--only` names it.
     Rotations,
+    /// Code exchange, refresh and complete flow with and without `openid`.
+    OpenId,
+    /// RS256, ES256 and EdDSA sign and verify, in process.
+    Jws,
+    /// The notes API's `GET /notes` with one kind of access token.
+    Api(api::ApiToken),
 }
 
 /// Whether the Redis rows ran.
@@ -76,7 +89,7 @@ enum RedisRows {
 }
 
 impl Part {
-    const NAMES: [(&'static str, Part); 10] = [
+    const NAMES: [(&'static str, Part); 16] = [
         (
             "client_credentials",
             Part::Scenario(Scenario::ClientCredentials),
@@ -84,12 +97,21 @@ impl Part {
         ("refresh", Part::Scenario(Scenario::RefreshToken)),
         ("protected", Part::Scenario(Scenario::Protected)),
         ("me", Part::Scenario(Scenario::Me)),
+        ("userinfo", Part::Scenario(Scenario::UserInfo)),
         ("public", Part::Scenario(Scenario::Public)),
         ("flow", Part::Flow),
         ("tokens", Part::Tokens),
         ("redis", Part::Redis),
         ("default", Part::Default),
         ("rotations", Part::Rotations),
+        ("openid", Part::OpenId),
+        ("jws", Part::Jws),
+        ("api_jwt", Part::Api(api::ApiToken::Jwt)),
+        ("api_opaque", Part::Api(api::ApiToken::OpaqueCached)),
+        (
+            "api_opaque_nocache",
+            Part::Api(api::ApiToken::OpaqueUncached),
+        ),
     ];
 
     fn parse_list(list: &str) -> anyhow::Result<Vec<Part>> {
@@ -126,6 +148,7 @@ impl Options {
             rounds: 3,
             workers: cores,
             flows: 500,
+            exchanges: 2_000,
             flow_concurrency: 4,
             tokens: 200_000,
             million: 1_000_000,
@@ -147,6 +170,7 @@ impl Options {
                     options.load.duration = Duration::from_secs(1);
                     options.rounds = 1;
                     options.flows = 20;
+                    options.exchanges = 20;
                     options.tokens = 2_000;
                 }
                 "--memory" => options.memory = true,
@@ -159,6 +183,9 @@ impl Options {
                 "--threads" => options.load.threads = usize::try_from(number("--threads")?)?.max(1),
                 "--workers" => options.workers = usize::try_from(number("--workers")?)?.max(1),
                 "--flows" => options.flows = usize::try_from(number("--flows")?)?.max(1),
+                "--exchanges" => {
+                    options.exchanges = usize::try_from(number("--exchanges")?)?.max(1)
+                }
                 "--flow-concurrency" => {
                     options.flow_concurrency =
                         usize::try_from(number("--flow-concurrency")?)?.max(1)
@@ -199,12 +226,16 @@ usage: cargo run --release -p bench -- [options]   (or: just bench [options])
   --threads N        wrk threads (default 1: wrk keeps one core, the servers the other)
   --workers N        actix workers of both servers (default: one per CPU)
   --flows N          complete authorization-code flows to time (default 500)
+  --exchanges N      code exchanges and refreshes timed with and without openid (default 2000)
   --flow-concurrency N
                      flows in progress at once (default 4)
   --tokens N         tokens issued to measure memory per live token (default 200000)
   --million N        tokens issued by --memory (default 1000000)
   --only LIST        run only these parts, comma-separated: client_credentials, refresh,
-                     protected, me, public, flow, tokens, redis, default (the default
+                     protected, me, userinfo, public, api_jwt, api_opaque, api_opaque_nocache
+                     (the notes API's GET /notes with each kind of token), flow, openid (code
+                     exchange, refresh and flow with and without openid), jws (RS256, ES256,
+                     EdDSA sign and verify in process), tokens, redis, default (the default
                      configuration's rows: a log line per request); rotations (1,000 grants x
                      1,000 refreshes: memory and rate) runs only when named here
   --no-redis         skip the Redis rows (they run when redis-server is installed)";
@@ -219,11 +250,18 @@ struct Row {
     peak_rss: u64,
     ratio: f64,
     p99_ratio: f64,
-    /// The issue's target as a share of the reference's req/s; `None` for the Redis rows,
-    /// which are there to be compared with the in-memory ones.
-    target: Option<f64>,
+    target: Target,
     /// Default-configuration rows: (lines the provider logged, responses wrk received).
     log_lines: Option<(u64, u64)>,
+}
+
+/// What a row of the wrk table is held to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// The issue's target as a share of the reference's req/s (and p99 within 2×).
+    Share(f64),
+    /// No target; the text says what to compare the row with instead.
+    None(&'static str),
 }
 
 /// Where the provider keeps its state for a row.
@@ -243,15 +281,18 @@ enum Scenario {
     RefreshToken,
     Protected,
     Me,
+    /// OpenID Connect UserInfo (Core §5.3) with a token whose scope has `openid`.
+    UserInfo,
     Public,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 5] = [
+    const ALL: [Scenario; 6] = [
         Scenario::ClientCredentials,
         Scenario::RefreshToken,
         Scenario::Protected,
         Scenario::Me,
+        Scenario::UserInfo,
         Scenario::Public,
     ];
 
@@ -261,6 +302,7 @@ impl Scenario {
             Scenario::RefreshToken => "POST /oauth/token refresh_token (rotation)",
             Scenario::Protected => "GET /protected (bearer)",
             Scenario::Me => "GET /api/auth/me (bearer)",
+            Scenario::UserInfo => "GET /userinfo (bearer with openid: OpenID Connect UserInfo)",
             Scenario::Public => "GET /public",
         }
     }
@@ -270,6 +312,7 @@ impl Scenario {
             Scenario::ClientCredentials | Scenario::RefreshToken => "/oauth/token",
             Scenario::Protected => "/protected",
             Scenario::Me => "/api/auth/me",
+            Scenario::UserInfo => "/userinfo",
             Scenario::Public => "/public",
         }
     }
@@ -282,13 +325,22 @@ impl Scenario {
         }
     }
 
-    /// The issue's target, as a share of the reference's req/s.
-    fn target(self) -> f64 {
+    /// The issue's target, as a share of the reference's req/s; `None` when no issue set one.
+    fn target(self) -> Option<f64> {
         match self {
-            Scenario::ClientCredentials => 0.5,
-            Scenario::RefreshToken => 0.4,
-            Scenario::Protected | Scenario::Me => 0.7,
-            Scenario::Public => 0.9,
+            Scenario::ClientCredentials => Some(0.5),
+            Scenario::RefreshToken => Some(0.4),
+            Scenario::Protected | Scenario::Me => Some(0.7),
+            Scenario::UserInfo => None,
+            Scenario::Public => Some(0.9),
+        }
+    }
+
+    /// What to compare a row without a target with.
+    fn no_target(self) -> &'static str {
+        match self {
+            Scenario::UserInfo => "none set (compare with GET /api/auth/me)",
+            _ => "none",
         }
     }
 }
@@ -339,8 +391,15 @@ fn main() -> anyhow::Result<()> {
                 .map(|scenario| (scenario, Backend::DefaultConfig)),
         );
     }
-    for (scenario, backend) in runs {
-        let row = measure(&runtime, &options, &reference, scenario, backend)?;
+    let api_rows = api::ApiToken::ALL
+        .into_iter()
+        .filter(|token| options.runs(Part::Api(*token)))
+        .map(|token| api::measure(&runtime, &options, &reference, token));
+    let provider_rows = runs
+        .into_iter()
+        .map(|(scenario, backend)| measure(&runtime, &options, &reference, scenario, backend));
+    for row in provider_rows.chain(api_rows) {
+        let row = row?;
         if row.provider.status_errors + row.provider.socket_errors > 0 {
             failures.push(format!(
                 "{}: {} status errors, {} socket errors",
@@ -364,7 +423,17 @@ fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    let openid = if options.runs(Part::OpenId) {
+        Some(openid::measure(&runtime, &options)?)
+    } else {
+        None
+    };
     drop(reference);
+    let algorithms = if options.runs(Part::Jws) {
+        Some(openid::measure_algorithms(&options)?)
+    } else {
+        None
+    };
     let tokens = if options.runs(Part::Tokens) {
         Some(measure_token_memory(&runtime, &options)?)
     } else {
@@ -397,6 +466,12 @@ fn main() -> anyhow::Result<()> {
         tokens.as_ref(),
         million.as_ref(),
     );
+    if let Some(openid) = &openid {
+        openid::print_flows(openid);
+    }
+    if let Some(algorithms) = &algorithms {
+        openid::print_algorithms(algorithms);
+    }
     if let Some(rotations) = &rotations {
         print_rotations(rotations);
     }
@@ -406,7 +481,11 @@ fn main() -> anyhow::Result<()> {
     );
 
     if options.smoke {
-        let checks = rows.len() + usize::from(flow.is_some()) + usize::from(tokens.is_some());
+        let checks = rows.len()
+            + usize::from(flow.is_some())
+            + usize::from(tokens.is_some())
+            + usize::from(openid.is_some())
+            + usize::from(algorithms.is_some());
         let failed = failures.len();
         for failure in &failures {
             println!("smoke failure: {failure}");
@@ -465,81 +544,140 @@ fn measure(
     let base = provider.url();
     let url = format!("{base}{}", scenario.path());
 
-    // A user's access token (scopes profile:read teams:read) for the bearer GETs.
+    // A user's access token (scopes profile:read teams:read, and openid for UserInfo) for
+    // the bearer GETs.
     let user_token = match scenario {
         Scenario::Protected | Scenario::Me => {
             Some(runtime.block_on(flow::complete_flow(&base))?.access_token)
         }
+        Scenario::UserInfo => Some(
+            runtime
+                .block_on(flow::complete_flow_asking(&base, flow::Ask::OPENID))?
+                .access_token,
+        ),
         _ => None,
     };
 
-    let mut provider_runs = Vec::new();
-    let mut reference_runs = Vec::new();
-    let mut provider_cpu = Duration::ZERO;
-    let mut reference_cpu = Duration::ZERO;
-    for _ in 0..options.rounds {
-        let before = reference.sample()?;
-        let outcome = wrk::run(&reference.url(), &wrk::get_script(None), options.load)?;
-        reference_cpu += reference.sample()?.cpu.saturating_sub(before.cpu);
-        reference_runs.push(outcome);
-
-        let script = match scenario {
-            Scenario::ClientCredentials => wrk::client_credentials_script(),
-            Scenario::RefreshToken => {
-                // One rotation chain per connection, each seeded by a complete flow, plus one
-                // spare per wrk thread: wrk calls `request()` once on the first thread before
-                // the run to check the script, and that spends a token.
-                let chains = options.load.connections + options.load.threads;
-                let seeds = runtime.block_on(seed_refresh_tokens(&base, chains))?;
-                wrk::refresh_script(&seeds, options.load.threads)
-            }
-            Scenario::Protected | Scenario::Me => wrk::get_script(user_token.as_deref()),
-            Scenario::Public => wrk::get_script(None),
-        };
-        let before = server_cpu()?;
-        let outcome = wrk::run(&url, &script, options.load)?;
-        provider_cpu += server_cpu()?.saturating_sub(before);
-        provider_runs.push(outcome);
-    }
-
-    let ratios: Vec<f64> = provider_runs
-        .iter()
-        .zip(&reference_runs)
-        .map(|(p, r)| p.requests_per_second() / r.requests_per_second().max(1e-9))
-        .collect();
-    let p99_ratios: Vec<f64> = provider_runs
-        .iter()
-        .zip(&reference_runs)
-        .map(|(p, r)| p.p99.as_secs_f64() / r.p99.as_secs_f64().max(1e-9))
-        .collect();
-    let total = |runs: &[Outcome]| runs.iter().map(|run| run.requests).sum::<u64>().max(1);
-    let row = Row {
-        what,
-        provider: median_outcome(&provider_runs),
-        reference: median_outcome(&reference_runs),
-        cpu_per_request: provider_cpu / u32::try_from(total(&provider_runs)).unwrap_or(u32::MAX),
-        reference_cpu_per_request: reference_cpu
-            / u32::try_from(total(&reference_runs)).unwrap_or(u32::MAX),
-        peak_rss: provider.sample()?.peak_rss,
-        ratio: median(ratios),
-        p99_ratio: median(p99_ratios),
-        target: match backend {
-            Backend::Memory => Some(scenario.target()),
-            Backend::Redis => None,
-            Backend::DefaultConfig => Some(scenario.default_config_target()),
+    let runs = alternate(
+        options,
+        reference,
+        &url,
+        || {
+            Ok(match scenario {
+                Scenario::ClientCredentials => wrk::client_credentials_script(),
+                Scenario::RefreshToken => {
+                    // One rotation chain per connection, each seeded by a complete flow, plus
+                    // one spare per wrk thread: wrk calls `request()` once on the first thread
+                    // before the run to check the script, and that spends a token.
+                    let chains = options.load.connections + options.load.threads;
+                    let seeds = runtime.block_on(seed_refresh_tokens(&base, chains))?;
+                    wrk::refresh_script(&seeds, options.load.threads)
+                }
+                Scenario::Protected | Scenario::Me | Scenario::UserInfo => {
+                    wrk::get_script(user_token.as_deref())
+                }
+                Scenario::Public => wrk::get_script(None),
+            })
         },
-        log_lines: None,
+        server_cpu,
+    )?;
+    let target = match backend {
+        Backend::Memory => scenario
+            .target()
+            .map_or(Target::None(scenario.no_target()), Target::Share),
+        Backend::Redis => Target::None("none (compare with the in-memory row)"),
+        Backend::DefaultConfig => Target::Share(scenario.default_config_target()),
     };
+    let total_requests = runs.total_requests();
+    let row = runs.row(what, provider.sample()?.peak_rss, target);
     let logged = provider.stop()?;
     let row = match logged {
         Some(lines) => Row {
             // Besides one line per request: "listening" at start, "stopping" at the end.
-            log_lines: Some((lines.saturating_sub(2), total(&provider_runs))),
+            log_lines: Some((lines.saturating_sub(2), total_requests)),
             ..row
         },
         None => row,
     };
     Ok(row)
+}
+
+/// What [`alternate`] measured: wrk runs against a server and the reference, and the server
+/// side's CPU over each side's runs.
+struct Runs {
+    server: Vec<Outcome>,
+    reference: Vec<Outcome>,
+    server_cpu: Duration,
+    reference_cpu: Duration,
+}
+
+impl Runs {
+    fn total_requests(&self) -> u64 {
+        self.server
+            .iter()
+            .map(|run| run.requests)
+            .sum::<u64>()
+            .max(1)
+    }
+
+    /// The table's row: medians of the runs and of the per-round ratios.
+    fn row(self, what: String, peak_rss: u64, target: Target) -> Row {
+        let ratios = |of: fn(&Outcome) -> f64| -> Vec<f64> {
+            self.server
+                .iter()
+                .zip(&self.reference)
+                .map(|(s, r)| of(s) / of(r).max(1e-9))
+                .collect()
+        };
+        let per_request = |cpu: Duration, runs: &[Outcome]| {
+            let total = runs.iter().map(|run| run.requests).sum::<u64>().max(1);
+            cpu / u32::try_from(total).unwrap_or(u32::MAX)
+        };
+        Row {
+            what,
+            provider: median_outcome(&self.server),
+            reference: median_outcome(&self.reference),
+            cpu_per_request: per_request(self.server_cpu, &self.server),
+            reference_cpu_per_request: per_request(self.reference_cpu, &self.reference),
+            peak_rss,
+            ratio: median(ratios(Outcome::requests_per_second)),
+            p99_ratio: median(ratios(|run| run.p99.as_secs_f64())),
+            target,
+            log_lines: None,
+        }
+    }
+}
+
+/// `options.rounds` times: wrk against the reference, then against `url` with the script
+/// `script` makes (called before each round, so a round can be seeded afresh). `server_cpu`
+/// reads the CPU of everything on the server side (the server, and its store or
+/// authorization server when those work for it).
+fn alternate(
+    options: &Options,
+    reference: &Server,
+    url: &str,
+    mut script: impl FnMut() -> anyhow::Result<String>,
+    server_cpu: impl Fn() -> anyhow::Result<Duration>,
+) -> anyhow::Result<Runs> {
+    let mut runs = Runs {
+        server: Vec::new(),
+        reference: Vec::new(),
+        server_cpu: Duration::ZERO,
+        reference_cpu: Duration::ZERO,
+    };
+    for _ in 0..options.rounds {
+        let before = reference.sample()?;
+        let outcome = wrk::run(&reference.url(), &wrk::get_script(None), options.load)?;
+        runs.reference_cpu += reference.sample()?.cpu.saturating_sub(before.cpu);
+        runs.reference.push(outcome);
+
+        let script = script()?;
+        let before = server_cpu()?;
+        let outcome = wrk::run(url, &script, options.load)?;
+        runs.server_cpu += server_cpu()?.saturating_sub(before);
+        runs.server.push(outcome);
+    }
+    Ok(runs)
 }
 
 /// `count` refresh tokens, each from its own complete flow (its own grant).
@@ -702,16 +840,18 @@ fn measure_flows(
     })
 }
 
-/// Runs `total` jobs made by `job`, `concurrency` at a time, and fails on the first error.
-fn run_concurrently<F, Fut>(
+/// Runs `total` jobs made by `job`, `concurrency` at a time, fails on the first error, and
+/// returns what the jobs returned (in no particular order).
+fn run_concurrently<T, F, Fut>(
     runtime: &tokio::runtime::Runtime,
     total: usize,
     concurrency: usize,
     job: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Vec<T>>
 where
+    T: Send + 'static,
     F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<T>> + Send + 'static,
 {
     runtime.block_on(async {
         let concurrency = concurrency.clamp(1, total.max(1));
@@ -720,16 +860,18 @@ where
             let job = job.clone();
             let count = total / concurrency + usize::from(worker < total % concurrency);
             tasks.spawn(async move {
+                let mut results = Vec::with_capacity(count);
                 for _ in 0..count {
-                    job().await?;
+                    results.push(job().await?);
                 }
-                anyhow::Ok(())
+                anyhow::Ok(results)
             });
         }
+        let mut results = Vec::with_capacity(total);
         while let Some(result) = tasks.join_next().await {
-            result.context("a flow task panicked")??;
+            results.extend(result.context("a flow task panicked")??);
         }
-        anyhow::Ok(())
+        anyhow::Ok(results)
     })
 }
 
@@ -928,11 +1070,11 @@ fn print_report(
     for row in rows {
         let errors = row.provider.status_errors + row.provider.socket_errors;
         let target = match row.target {
-            Some(target) => format!(
+            Target::Share(target) => format!(
                 "≥ {target:.2}, p99 ≤ 2×: {}",
                 verdict(row.ratio >= target && row.p99_ratio <= 2.0)
             ),
-            None => "none (compare with the in-memory row)".to_owned(),
+            Target::None(instead) => instead.to_owned(),
         };
         println!(
             "| {}{} | {:.0} | {} | {} | {} | {} | {:.2} | {:.2} | {target} |",

@@ -1,5 +1,6 @@
 //! The servers under load, each a child process (so its CPU and memory can be read from
-//! `/proc`): the release `provider` with benchmark settings, the `reference` hello-world,
+//! `/proc`): the release `provider` with benchmark settings, the notes `api`, the
+//! `reference` hello-world,
 //! and for the Redis rows a throwaway `redis-server`. Each listens on a free loopback port;
 //! dropping a [`Server`] stops it.
 
@@ -103,16 +104,20 @@ pub fn build_release() -> anyhow::Result<()> {
             "-p",
             "provider",
             "-p",
+            "api",
+            "-p",
             "bench",
             "--bin",
             "provider",
+            "--bin",
+            "api",
             "--bin",
             "reference",
         ])
         .status()
         .context("running cargo build --release")?;
     if !status.success() {
-        bail!("cargo build --release -p provider failed");
+        bail!("cargo build --release -p provider -p api failed");
     }
     eprintln!(
         "bench | release build ready in {:.1} s",
@@ -193,6 +198,28 @@ pub fn start_provider_on_redis(workers: usize, redis: &Server) -> anyhow::Result
             ("STORE", format!("redis://{}", redis.address)),
             ("SESSION_KEY", session_key),
         ],
+    )
+}
+
+/// The release notes API (`api`, a resource server that is not the provider) on `port`,
+/// which must be the port of the `API_URL` its provider was started with, trusting the
+/// provider at `auth_server`, with request logs off and `extra` settings. It takes one actix
+/// worker per CPU (it has no setting for it).
+pub fn start_api(port: u16, auth_server: &str, extra: &[(&str, String)]) -> anyhow::Result<Server> {
+    let mut env: Vec<(&str, String)> = vec![
+        ("API_BIND", format!("127.0.0.1:{port}")),
+        ("API_URL", format!("http://127.0.0.1:{port}")),
+        ("AUTH_SERVER", auth_server.to_owned()),
+        ("RUST_LOG", "warn".into()),
+    ];
+    env.extend(extra.iter().cloned());
+    start(
+        "api",
+        &release_dir()?.join("api"),
+        port,
+        &[],
+        &env,
+        Logs::Quiet,
     )
 }
 
