@@ -39,6 +39,13 @@ const SHOWN_RESPONSE_HEADERS: [&str; 7] = [
     "content-length",
 ];
 
+/// How long an unused connection stays in the pool. Servers close idle connections after
+/// their keep-alive time: 5 s for actix-web (the provider, the API) and for Node (an
+/// oidc-provider). A request sent on a connection at the very moment its server closes it
+/// is lost mid-flight, and a token request must not be sent twice (the code is single-use,
+/// RFC 6749 §4.1.2), so the client drops a connection before any of them would.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// Builds the one outbound HTTP client: no redirects, a time limit on every call, no cookies.
 pub fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
@@ -46,6 +53,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .user_agent(concat!("oauth-flow-rs-client/", env!("CARGO_PKG_VERSION")))
         .build()
 }
@@ -492,6 +500,55 @@ fn curl_command(method: &str, url: &str, headers: &[(String, String)], body: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server whose keep-alive ends exactly when a second request arrives on a
+    /// connection: it answers the first request of each connection and closes the
+    /// connection on the second without a word. Answers how many connections it accepted.
+    async fn server_that_closes_idle_connections()
+    -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&accepted);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    if socket.read(&mut buffer).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    // The next request on this connection meets the keep-alive's end.
+                    let _ = socket.read(&mut buffer).await;
+                });
+            }
+        });
+        (format!("http://{address}/"), accepted)
+    }
+
+    #[tokio::test]
+    async fn a_connection_idle_longer_than_the_pool_allows_is_not_reused_so_no_request_is_lost() {
+        let (url, accepted) = server_that_closes_idle_connections().await;
+        let http = http_client(Duration::from_secs(5)).unwrap();
+        let first = http
+            .get(&url)
+            .send()
+            .await
+            .expect("the first request is answered");
+        assert_eq!(first.text().await.unwrap(), "ok");
+        tokio::time::sleep(POOL_IDLE_TIMEOUT + Duration::from_millis(500)).await;
+        let second = http.get(&url).send().await;
+        assert!(
+            second.is_ok(),
+            "a request after {POOL_IDLE_TIMEOUT:?} idle went out on a new connection, not on \
+             the one the server was closing: {second:?}"
+        );
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn a_basic_header_is_masked_and_explained() {

@@ -29,6 +29,7 @@ impl Agent {
             // Like the test browser: every hop is taken (and recorded) by hand.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
+            .pool_idle_timeout(crate::wire::POOL_IDLE_TIMEOUT)
             .user_agent(concat!("oauth-flow-rs-lab/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self { name, http })
