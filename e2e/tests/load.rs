@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use testkit::{PASSWORD, USERNAME, code_after, hidden_input, spawn_with};
+use testkit::{PASSWORD, USERNAME, code_after, hidden_input, spawn_with, visible_text};
 
 fn env_number(key: &str, default: usize) -> usize {
     std::env::var(key)
@@ -182,7 +182,7 @@ fn expect(page: &Page, step: &'static str, status: StatusCode) -> Result<(), Flo
         Err(FlowError {
             step,
             status: page.status.as_u16(),
-            detail: page.body.chars().take(300).collect(),
+            detail: visible_text(&page.body).chars().take(400).collect(),
         })
     }
 }
@@ -261,7 +261,7 @@ async fn sign_in(address: IpAddr, client: &str, provider: &str) -> Result<Signed
         return Err(FlowError {
             step: "client home: signed in, token active",
             status: home.status.as_u16(),
-            detail: home.body.chars().take(300).collect(),
+            detail: visible_text(&home.body).chars().take(400).collect(),
         });
     }
     Ok(SignedIn {
@@ -295,7 +295,7 @@ async fn log_out(signed_in: SignedIn, client: &str) -> Result<(), FlowError> {
         return Err(FlowError {
             step: "client home after logout: signed out",
             status: home.status.as_u16(),
-            detail: home.body.chars().take(300).collect(),
+            detail: visible_text(&home.body).chars().take(400).collect(),
         });
     }
     Ok(())

@@ -34,6 +34,26 @@ pub fn code_after(html: &str, label: &str) -> Option<String> {
     Some(html[open..close].to_owned())
 }
 
+/// What a person reads on the page: the `<body>`'s text, tags dropped, whitespace collapsed,
+/// escapes undone. For failure messages: an error page's head is all styles and metadata.
+pub fn visible_text(html: &str) -> String {
+    let body = html.find("<body").map_or(html, |start| &html[start..]);
+    let mut text = String::with_capacity(body.len());
+    let mut in_tag = false;
+    for character in body.chars() {
+        match character {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(character),
+            _ => {}
+        }
+    }
+    decode_entities(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// A form as a browser would submit it, before the person's own fields are added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
@@ -218,6 +238,16 @@ mod tests {
     <input type="password" name="password" required>
     <div><button type="submit">Sign in</button></div>
 </form></body></html>"#;
+
+    #[test]
+    fn visible_text_is_the_body_without_tags_or_styles() {
+        let page = "<html><head><style>p { color: red }</style></head>\n<body><h1>The provider \
+                    cannot be reached</h1>\n  <p>At http:&#x2F;&#x2F;x (connection refused).</p></body>";
+        assert_eq!(
+            visible_text(page),
+            "The provider cannot be reached At http://x (connection refused)."
+        );
+    }
 
     #[test]
     fn the_first_post_form_gives_its_action_and_hidden_fields_unescaped() {

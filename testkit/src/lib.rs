@@ -63,7 +63,7 @@ pub use demo::{
 pub use errors::{assert_json_error, assert_redirected_with_error};
 #[cfg(feature = "apps")]
 pub use fault_injector::{FaultyProvider, spawn_behind_fault_injector};
-pub use html::{code_after, hidden_input};
+pub use html::{code_after, hidden_input, visible_text};
 pub use pkce::{AuthorizationRequest, CHALLENGE, VERIFIER};
 #[cfg(feature = "apps")]
 pub use provider::{Redirect, TestProvider, spawn_provider, spawn_provider_with, token_pair};
