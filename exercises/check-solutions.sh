@@ -5,7 +5,11 @@
 # Runs in a throw-away git worktree of HEAD, so your own tree is never touched.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+# A target dir of its own, never your tree's: cargo remembers a workspace crate's sources by
+# their path inside the workspace, so a solution built from the throw-away tree into your
+# target dir would look up to date to your next `cargo test` (a provider with exercise 5's
+# remembered consent, say) and stay there until you edit that crate.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}/solutions
 work=$(mktemp -d)
 git -C "$root" worktree add --detach -q "$work/tree" HEAD
 trap 'git -C "$root" worktree remove --force "$work/tree"; rm -rf "$work"' EXIT
