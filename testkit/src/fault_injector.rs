@@ -78,6 +78,7 @@ pub async fn spawn_behind_fault_injector_with(client_pairs: &[(&str, &str)]) -> 
         upstream,
         forward: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(crate::POOL_IDLE_TIMEOUT)
             .build()
             .expect("a reqwest client"),
         faults: Faults::default(),

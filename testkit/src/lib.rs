@@ -34,6 +34,11 @@
 //! ([`apps`], [`provider`], [`backend`], [`fault_injector`]); without it the kit depends on
 //! neither, for a driver such as the benchmark that only speaks HTTP to a running provider.
 
+/// How long the kit's HTTP clients keep an unused connection: below actix-web's 5 s
+/// keep-alive, so a request sent after a test's pause never goes out on a connection the
+/// server is closing at that very moment (the client app does the same, `wire.rs`).
+pub(crate) const POOL_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
+
 #[cfg(feature = "apps")]
 pub mod apps;
 #[cfg(feature = "apps")]

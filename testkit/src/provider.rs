@@ -82,6 +82,7 @@ pub async fn spawn_provider_with(pairs: &[(&str, &str)]) -> TestProvider {
         browser: new_browser(),
         api: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(crate::POOL_IDLE_TIMEOUT)
             .build()
             .expect("a reqwest client"),
         store,

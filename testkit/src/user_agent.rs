@@ -25,6 +25,7 @@ pub fn new_browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(crate::POOL_IDLE_TIMEOUT)
         .build()
         .expect("a reqwest client")
 }
@@ -130,6 +131,7 @@ impl Browser {
         let http = reqwest::Client::builder()
             .cookie_provider(Arc::clone(&jar))
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(crate::POOL_IDLE_TIMEOUT)
             .build()
             .expect("a reqwest client");
         Self {
