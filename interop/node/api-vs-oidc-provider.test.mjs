@@ -9,10 +9,10 @@
 // binary (`cargo build -p api`; interop/run.sh does both).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import * as jose from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { spawnUntilReady, startOidcProvider } from './support/oidc-provider.mjs';
+import { freePort } from './support/provider.mjs';
 
 const API_BIN = process.env.API_BIN;
 const CLIENT_ID = 'notes-service';
@@ -24,30 +24,17 @@ let apiUrl;
 let authorizationServer;
 let api;
 
-// An address on 127.0.0.1 the OS chose, free when we return it.
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // The authorization server: oidc-provider on a port the OS chose, signing with an RS256 key
 // made for this run. Resource indicators: the API's URL and one other audience, both with
 // JWT access tokens; any other `resource` is `invalid_target` (RFC 8707 §2).
 async function startAuthorizationServer() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${server.address().port}`;
-  const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
-  const signingKey = { ...(await jose.exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'interop-rs256' };
   const resourceServers = {
     [apiUrl]: 'notes:read notes:write',
     [OTHER_API]: 'notes:read notes:write',
   };
-  const provider = new Provider(issuer, {
-    jwks: { keys: [signingKey] },
+  // Our API reads RFC 8414 metadata at /.well-known/oauth-authorization-server, which
+  // oidc-provider serves only with the alias (`rfc8414`).
+  const started = await startOidcProvider({
     clients: [
       {
         client_id: CLIENT_ID,
@@ -79,49 +66,27 @@ async function startAuthorizationServer() {
         },
       },
     },
-  });
-  const callback = provider.callback();
-  // Our API reads RFC 8414 metadata at /.well-known/oauth-authorization-server; oidc-provider
-  // publishes the same document only as OpenID discovery. RFC 8414 §5 makes the two
-  // compatible, so the RFC 8414 path is served with the OpenID document.
-  server.on('request', (request, response) => {
-    if (request.url === '/.well-known/oauth-authorization-server') {
-      request.url = '/.well-known/openid-configuration';
-    }
-    callback(request, response);
-  });
-  return server;
+  }, { rfc8414: true });
+  issuer = started.issuer;
+  return started.server;
 }
 
 // Our API, as `cargo run -p api` starts it, trusting oidc-provider. Resolves with the
 // process once it prints its "listening" line.
 async function startApi(port) {
   assert.ok(API_BIN, 'API_BIN names the API binary: `cargo build -p api` (interop/run.sh sets it)');
-  const child = spawn(API_BIN, [], {
-    env: {
-      ...process.env,
-      DOTENV: 'off',
+  return spawnUntilReady(
+    API_BIN,
+    {
       API_BIND: `127.0.0.1:${port}`,
       API_URL: apiUrl,
       AUTH_SERVER: issuer,
       API_CLIENT_ID: CLIENT_ID,
       API_CLIENT_SECRET: CLIENT_SECRET,
       JWKS_REFRESH_FLOOR: '0',
-      RUST_LOG: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  await new Promise((resolve, reject) => {
-    const watch = (chunk) => {
-      printed += chunk;
-      if (printed.includes('api listening on http://')) resolve();
-    };
-    child.stdout.on('data', watch);
-    child.stderr.on('data', watch);
-    child.on('exit', (code) => reject(new Error(`the API exited (${code}): ${printed}`)));
-  });
-  return child;
+    'api listening on http://',
+  );
 }
 
 // A client_credentials token (RFC 6749 §4.4) for `resource` (RFC 8707 §2.2).

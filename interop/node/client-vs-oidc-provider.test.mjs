@@ -9,10 +9,8 @@
 // binary (`cargo build -p client`; interop/run.sh does both).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import * as jose from 'jose';
-import Provider from 'oidc-provider';
+import { spawnUntilReady, startOidcProvider } from './support/oidc-provider.mjs';
+import { freePort } from './support/provider.mjs';
 
 const CLIENT_BIN = process.env.CLIENT_BIN;
 const CLIENT_ID = 'oauth-flow-client';
@@ -25,15 +23,6 @@ let clientUrl;
 let authorizationServer;
 let client;
 
-// An address on 127.0.0.1 the OS chose, free when we return it.
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // oidc-provider on a port the OS chose, with our client registered as it is configured:
 // client_secret_basic, its redirect and post-logout URIs, PKCE (required by oidc-provider
 // 9 for every client), one in-memory account, and its own development login and consent
@@ -41,13 +30,7 @@ async function freePort() {
 // granted with `prompt=consent` unless `issueRefreshToken` says otherwise: it does here, for
 // any client allowed the refresh_token grant.
 async function startAuthorizationServer() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${server.address().port}`;
-  const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
-  const signingKey = { ...(await jose.exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'interop-rs256' };
-  const provider = new Provider(issuer, {
-    jwks: { keys: [signingKey] },
+  const started = await startOidcProvider({
     clients: [
       {
         client_id: CLIENT_ID,
@@ -76,39 +59,26 @@ async function startAuthorizationServer() {
       rpInitiatedLogout: { enabled: true },
     },
   });
-  server.on('request', provider.callback());
-  return server;
+  issuer = started.issuer;
+  return started.server;
 }
 
 // Our client, as `cargo run -p client` starts it, pointed at oidc-provider. Resolves once it
 // prints its "listening" line.
 async function startClient(port) {
   assert.ok(CLIENT_BIN, 'CLIENT_BIN names the client binary: `cargo build -p client` (interop/run.sh sets it)');
-  const child = spawn(CLIENT_BIN, [], {
-    env: {
-      ...process.env,
-      DOTENV: 'off',
+  return spawnUntilReady(
+    CLIENT_BIN,
+    {
       CLIENT_BIND: `127.0.0.1:${port}`,
       AUTH_SERVER: issuer,
       CLIENT_ID,
       CLIENT_SECRET,
       REDIRECT_URI: `${clientUrl}/callback`,
       SCOPES: 'openid profile email offline_access',
-      RUST_LOG: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  await new Promise((resolve, reject) => {
-    const watch = (chunk) => {
-      printed += chunk;
-      if (printed.includes('client listening on http://')) resolve();
-    };
-    child.stdout.on('data', watch);
-    child.stderr.on('data', watch);
-    child.on('exit', (code) => reject(new Error(`the client exited (${code}): ${printed}`)));
-  });
-  return child;
+    'client listening on http://',
+  );
 }
 
 // A browser without a window: one cookie jar (cookies do not care about ports, so the client's

@@ -438,6 +438,56 @@ pub fn id_token_attack(
     (validation, report)
 }
 
+/// The provider, played by the lab for the cards that need a properly signed ID token wrong
+/// in one claim: a [`LabKey`] standing in for the provider's (the lab cannot sign with
+/// that), the JWK Set the real check is handed as the provider's, and the nonce this
+/// browser's login sent.
+pub struct StandInProvider {
+    pub key: LabKey,
+    pub jwks: JwkSet,
+    pub nonce: String,
+}
+
+impl StandInProvider {
+    pub fn generate() -> Result<Self, LabError> {
+        let key = LabKey::generate("lab-provider-key")?;
+        Ok(Self {
+            jwks: key.jwks(),
+            key,
+            nonce: fresh_nonce(),
+        })
+    }
+
+    /// An ID token signed with the stand-in key: good claims answering `nonce`
+    /// ([`id_token_claims`]), then `spoil` changes one.
+    pub fn id_token(
+        &self,
+        ctx: &LabContext<'_>,
+        nonce: &str,
+        spoil: impl FnOnce(&mut Value),
+    ) -> Result<String, LabError> {
+        let mut claims = id_token_claims(ctx, nonce);
+        spoil(&mut claims);
+        self.key.sign(&self.key.header(None), &claims)
+    }
+
+    /// A card's steps for one such token: `token` shown decoded in the setup step `title`,
+    /// with `note`, then [`id_token_attack`] with this provider's keys and nonce.
+    pub fn attack(
+        &self,
+        ctx: &LabContext<'_>,
+        title: &str,
+        token: &str,
+        note: &str,
+        success: &str,
+    ) -> AttackReport {
+        let mut transcript = Transcript::new();
+        transcript.step(title, StepKind::Setup, vec![decoded(token), note.into()]);
+        let (_, report) = id_token_attack(ctx, transcript, token, &self.jwks, &self.nonce, success);
+        report
+    }
+}
+
 /// The end of a card that forged one access token: `GET /notes` with it at the running notes
 /// API (which logs `step` when it refuses), then the naive check with the provider's `jwks`.
 pub async fn access_token_attack(

@@ -27,7 +27,7 @@ export const DEMO = {
 };
 
 /** A port the OS says is free on 127.0.0.1 (closed again at once, for the provider to bind). */
-async function freePort() {
+export async function freePort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();

@@ -21,8 +21,8 @@
 //! ## What is atomic, and how
 //!
 //! A Redis server runs one command, or one Lua script, at a time: nothing interleaves with
-//! a script. Each change that must not race is one script below, so it holds across any
-//! number of provider instances:
+//! a script. Each change that must not race is one Lua script (`redis/*.lua`, named in
+//! `redis/scripts.rs`), so it holds across any number of provider instances:
 //!
 //! - [`COMMIT_CODE`]: *mark used if unused*, and start the family with its first pair.
 //!   The token endpoint read the code and checked it first (client, redirect URI, PKCE);
@@ -43,11 +43,13 @@
 //! `redis::Script` sends `EVALSHA` and falls back to `EVAL` when a restarted Redis has
 //! forgotten the script.
 
+mod scripts;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RedisUrl;
@@ -60,136 +62,16 @@ use crate::openid::id_token::Nonce;
 
 use crate::openid::keyset::StoredKeySet;
 
+use scripts::Scripts;
+pub use scripts::{
+    COMMIT_CODE, COMMIT_ROTATION, REPLACE_SIGNING_KEYS, REVOKE_GRANT, SIGNING_KEYS_OR_INSERT,
+    START_GRANT,
+};
+
 use super::{
     Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
     TokenSummary, VersionedKeySet, access_audience, refresh_expiry,
 };
-
-/// `KEYS` = grant, family set, user's grants, the code, then one key per new token;
-/// `ARGV[1]` = the family salt (hex), `ARGV[2]` = when the refresh token expires, then
-/// triples. Flips `used` from 0 to 1, starts the family at generation 0 and adds the
-/// tokens, in one step. Returns `ok`, `replayed` (already used) or `revoked` (the grant or
-/// the code is gone).
-pub const COMMIT_CODE: &str = r"
-if redis.call('EXISTS', KEYS[4]) == 0 then return 'revoked' end
-if redis.call('HGET', KEYS[4], 'used') == '1' then return 'replayed' end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
-redis.call('HSET', KEYS[4], 'used', '1')
-redis.call('HSET', KEYS[1], 'generation', '0', 'salt', ARGV[1], 'refresh_expires_at', ARGV[2])
-add_tokens(5, 3)
-return 'ok'
-";
-
-/// Shared by the scripts that add tokens: `extend(key, ttl)` lengthens a key's TTL, never
-/// shortens it; `add_tokens(first, ...)` writes tokens from `KEYS[first..]` and `ARGV`
-/// triples (hex hash, record, ttl) starting at `ARGV[argv_first]`, and adds them to the
-/// family set `KEYS[2]`, lengthening the grant `KEYS[1]`, the set and the user's set `KEYS[3]`.
-const TOKEN_HELPERS: &str = r"
-local function extend(key, ttl)
-  local current = redis.call('PTTL', key)
-  if current < ttl then redis.call('PEXPIRE', key, ttl) end
-end
-local function add_tokens(first_key, first_arg)
-  local arg = first_arg
-  for i = first_key, #KEYS do
-    local ttl = tonumber(ARGV[arg + 2])
-    redis.call('HSET', KEYS[i], 'data', ARGV[arg + 1])
-    redis.call('PEXPIRE', KEYS[i], ttl)
-    redis.call('SADD', KEYS[2], ARGV[arg])
-    extend(KEYS[1], ttl)
-    extend(KEYS[2], ttl)
-    extend(KEYS[3], ttl)
-    arg = arg + 3
-  end
-end
-";
-
-/// `KEYS[1]` = grant, `KEYS[2]` = family set, `KEYS[3]` = user's grants; `ARGV[1]` = the
-/// token key prefix, `ARGV[2]` = the grant id. Deletes every token of the family, the set
-/// and the grant.
-const REVOKE_HELPER: &str = r"
-local function revoke_family(token_prefix, grant_id)
-  for _, hash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    redis.call('DEL', token_prefix .. hash)
-  end
-  redis.call('DEL', KEYS[2], KEYS[1])
-  redis.call('SREM', KEYS[3], grant_id)
-end
-";
-
-/// `KEYS` = grant, family set, user's grants (as [`REVOKE_GRANT`]).
-pub const REVOKE_GRANT: &str = r"
-revoke_family(ARGV[1], ARGV[2])
-return 1
-";
-
-/// `KEYS` = grant, family set, user's grants, then one key per new token; `ARGV[1]` = the
-/// token key prefix, `ARGV[2]` = the generation the caller rotates from, `ARGV[3]` = when
-/// the new refresh token expires, `ARGV[4]` = the stored name of the new access token's
-/// audience, then triples. Returns `ok` (the generation one up: the old refresh token and
-/// the access token for `ARGV[4]` replaced by the new ones, an access token for another
-/// audience left valid, as RFC 8707 §2.2 needs), `replayed` (the generation moved: someone
-/// rotated it first) or `revoked` (the grant is gone). A member whose token already
-/// expired or was revoked leaves the family set too, so the set stays bounded.
-pub const COMMIT_ROTATION: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'revoked' end
-local generation = redis.call('HGET', KEYS[1], 'generation')
-if generation ~= ARGV[2] then return 'replayed' end
-for _, hash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local key = ARGV[1] .. hash
-  local data = redis.call('HGET', key, 'data')
-  local superseded = true
-  if data then
-    local record = cjson.decode(data)
-    local audience = record.audience or 'provider'
-    superseded = record.kind == 'refresh_token'
-      or (record.kind == 'access_token' and audience == ARGV[4])
-  end
-  if superseded then
-    redis.call('DEL', key)
-    redis.call('SREM', KEYS[2], hash)
-  end
-end
-redis.call('HSET', KEYS[1], 'generation', tostring(tonumber(generation) + 1),
-  'refresh_expires_at', ARGV[3])
-add_tokens(4, 5)
-return 'ok'
-";
-
-/// `KEYS` = grant, family set (if any), user's grants; `ARGV` = code hash key, code
-/// record, ttl, grant fields (then its RFC 8707 resources and the login's `sid`, empty for
-/// none). Writes grant and code together.
-pub const START_GRANT: &str = r"
-local ttl = tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'client_id', ARGV[4], 'user_id', ARGV[5], 'scopes', ARGV[6],
-  'created_at', ARGV[7], 'code', ARGV[8], 'auth_time', ARGV[10], 'resources', ARGV[11],
-  'sid', ARGV[12])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('HSET', ARGV[1], 'data', ARGV[2], 'used', '0')
-redis.call('PEXPIRE', ARGV[1], ttl)
-redis.call('SADD', KEYS[3], ARGV[9])
-extend(KEYS[3], ttl)
-return 1
-";
-
-/// `KEYS[1]` = the key set's hash; `ARGV[1]` = the candidate set (JSON). Stores the
-/// candidate as version 1 unless a set is already there, then returns `{version, keys}`:
-/// the first instance to start stores its keys, every later one reads them.
-pub const SIGNING_KEYS_OR_INSERT: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'version', '1', 'keys', ARGV[1])
-end
-return redis.call('HMGET', KEYS[1], 'version', 'keys')
-";
-
-/// `KEYS[1]` = the key set's hash; `ARGV[1]` = the version the caller rotated from,
-/// `ARGV[2]` = the new set (JSON). Replaces the set and moves the version one up only if it
-/// is still `ARGV[1]`; returns 1 if it did, 0 if another instance got there first.
-pub const REPLACE_SIGNING_KEYS: &str = r"
-if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'version', tostring(tonumber(ARGV[1]) + 1), 'keys', ARGV[2])
-return 1
-";
 
 /// The Redis store. Clones share one multiplexed, self-reconnecting connection.
 #[derive(Clone)]
@@ -204,30 +86,6 @@ impl std::fmt::Debug for RedisStore {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
-    }
-}
-
-struct Scripts {
-    commit_code: Script,
-    commit_rotation: Script,
-    revoke_grant: Script,
-    start_grant: Script,
-    signing_keys_or_insert: Script,
-    replace_signing_keys: Script,
-}
-
-impl Scripts {
-    fn new() -> Self {
-        let with =
-            |helpers: &[&str], body: &str| Script::new(&format!("{}{body}", helpers.concat()));
-        Scripts {
-            commit_code: with(&[TOKEN_HELPERS], COMMIT_CODE),
-            commit_rotation: with(&[TOKEN_HELPERS], COMMIT_ROTATION),
-            revoke_grant: with(&[REVOKE_HELPER], REVOKE_GRANT),
-            start_grant: with(&[TOKEN_HELPERS], START_GRANT),
-            signing_keys_or_insert: Script::new(SIGNING_KEYS_OR_INSERT),
-            replace_signing_keys: Script::new(REPLACE_SIGNING_KEYS),
-        }
     }
 }
 

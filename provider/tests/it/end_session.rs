@@ -63,6 +63,26 @@ async fn end_session(provider: &TestProvider, params: &[(&str, &str)]) -> reqwes
         .expect("the provider answers")
 }
 
+/// POST the confirmation form with `form`, in the provider's browser.
+async fn confirm(provider: &TestProvider, form: &[(&str, String)]) -> reqwest::Response {
+    provider
+        .browser
+        .post(provider.url("/oauth/end_session/confirm"))
+        .form(form)
+        .send()
+        .await
+        .expect("answers")
+}
+
+/// The refusal of a request that cannot be trusted: an error page (400) naming `parameter`,
+/// and no redirect anywhere.
+async fn assert_error_page_naming(response: reqwest::Response, parameter: &str) {
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{parameter}");
+    assert!(response.headers().get("location").is_none(), "{parameter}");
+    let page = response.text().await.expect("a body");
+    assert!(page.contains(parameter), "{page}");
+}
+
 #[tokio::test]
 async fn discovery_and_the_rfc8414_document_name_the_end_session_endpoint() {
     let provider = spawn_provider().await;
@@ -131,10 +151,7 @@ async fn an_unregistered_post_logout_uri_is_an_error_page_without_a_redirect() {
             ],
         )
         .await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{unregistered}");
-        assert!(response.headers().get("location").is_none());
-        let page = response.text().await.expect("a body");
-        assert!(page.contains("post_logout_redirect_uri"), "{page}");
+        assert_error_page_naming(response, "post_logout_redirect_uri").await;
     }
     assert!(still_signed_in(&provider).await, "nothing was ended");
 }
@@ -158,7 +175,6 @@ async fn without_a_hint_the_user_is_asked_and_the_form_works_only_with_its_csrf_
     assert!(still_signed_in(&provider).await, "asking ends nothing");
 
     let field = |name: &str| hidden_input(&page, name).expect(name);
-    let confirm = provider.url("/oauth/end_session/confirm");
     let request = [
         ("client_id", field("client_id")),
         (
@@ -170,13 +186,7 @@ async fn without_a_hint_the_user_is_asked_and_the_form_works_only_with_its_csrf_
     for forged in ["", "not-the-token"] {
         let mut form = request.to_vec();
         form.push(("csrf_token", forged.to_owned()));
-        let refused = provider
-            .browser
-            .post(&confirm)
-            .form(&form)
-            .send()
-            .await
-            .expect("answers");
+        let refused = confirm(&provider, &form).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
     assert!(
@@ -186,13 +196,7 @@ async fn without_a_hint_the_user_is_asked_and_the_form_works_only_with_its_csrf_
 
     let mut form = request.to_vec();
     form.push(("csrf_token", field("csrf_token")));
-    let confirmed = provider
-        .browser
-        .post(&confirm)
-        .form(&form)
-        .send()
-        .await
-        .expect("answers");
+    let confirmed = confirm(&provider, &form).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&confirmed), format!("{LOGGED_OUT}?state=s1"));
     assert!(!still_signed_in(&provider).await);
@@ -226,10 +230,7 @@ async fn a_hint_signed_by_another_key_is_refused_and_ends_nothing() {
         ],
     )
     .await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(response.headers().get("location").is_none());
-    let page = response.text().await.expect("a body");
-    assert!(page.contains("id_token_hint"), "{page}");
+    assert_error_page_naming(response, "id_token_hint").await;
     assert!(still_signed_in(&provider).await);
 }
 
@@ -245,9 +246,7 @@ async fn a_client_id_other_than_the_hints_audience_is_refused() {
         ],
     )
     .await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let page = response.text().await.expect("a body");
-    assert!(page.contains("client_id"), "{page}");
+    assert_error_page_naming(response, "client_id").await;
     assert!(still_signed_in(&provider).await);
 }
 

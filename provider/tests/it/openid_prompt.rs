@@ -64,6 +64,44 @@ async fn body(response: Response) -> String {
     response.text().await.expect("a body")
 }
 
+/// The page `browser` is shown for an `openid` request with `extra`: its status and HTML.
+async fn page_for(
+    provider: &TestProvider,
+    browser: &reqwest::Client,
+    extra: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = provider
+        .start_authorization(browser, &openid_request(extra))
+        .await;
+    (response.status(), body(response).await)
+}
+
+/// Signs in on the login page `login_html` and follows the redirect: the page that comes
+/// next (the consent page, when the request goes on).
+async fn sign_in_and_follow(
+    provider: &TestProvider,
+    browser: &reqwest::Client,
+    login_html: &str,
+) -> String {
+    let logged_in = provider
+        .log_in(browser, login_html, USERNAME, PASSWORD)
+        .await;
+    assert_eq!(logged_in.status(), StatusCode::SEE_OTHER);
+    body(provider.follow(browser, &logged_in).await).await
+}
+
+/// Approves on the consent page `consent` and answers the `auth_time` of the ID token the
+/// code is exchanged for.
+async fn approve_for_auth_time(
+    provider: &TestProvider,
+    browser: &reqwest::Client,
+    consent: &str,
+) -> u64 {
+    let approved = provider.decide(browser, consent, "approve").await;
+    let code = query_param(&location(&approved), "code").expect("a code");
+    auth_time_for(provider, &code).await
+}
+
 /// Now on the provider's clock, in seconds.
 fn now_seconds(provider: &TestProvider) -> u64 {
     provider::domain::Clock::Manual(provider.clock.clone()).now_millis() / 1000
@@ -144,46 +182,33 @@ async fn prompt_login_shows_the_login_page_even_with_a_session() {
     let first_auth_time = first_claims["auth_time"].as_u64().expect("auth_time");
     provider.clock.advance(Duration::from_secs(120));
 
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("prompt", "login")]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let login_html = body(response).await;
+    let (status, login_html) = page_for(&provider, &browser, &[("prompt", "login")]).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(is_login_page(&login_html), "the login page: {login_html}");
 
     // Signing in again goes on to consent (not back to the login page), and the ID token
     // says when: the new sign-in.
-    let logged_in = provider
-        .log_in(&browser, &login_html, USERNAME, PASSWORD)
-        .await;
-    assert_eq!(logged_in.status(), StatusCode::SEE_OTHER);
-    let consent = body(provider.follow(&browser, &logged_in).await).await;
+    let consent = sign_in_and_follow(&provider, &browser, &login_html).await;
     assert!(is_consent_page(&consent), "the consent page: {consent}");
-    let approved = provider.decide(&browser, &consent, "approve").await;
-    let code = query_param(&location(&approved), "code").expect("a code");
-    assert!(auth_time_for(&provider, &code).await >= first_auth_time + 120);
+    assert!(approve_for_auth_time(&provider, &browser, &consent).await >= first_auth_time + 120);
 }
 
 #[tokio::test]
 async fn prompt_select_account_is_treated_as_login_and_shows_the_login_page() {
     let provider = spawn_provider().await;
     let (browser, _) = signed_in_with_a_grant(&provider).await;
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("prompt", "select_account")]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(is_login_page(&body(response).await));
+    let (status, html) = page_for(&provider, &browser, &[("prompt", "select_account")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_login_page(&html));
 }
 
 #[tokio::test]
 async fn prompt_consent_shows_the_consent_page_where_prompt_none_would_have_issued_a_code() {
     let provider = spawn_provider().await;
     let (browser, _) = signed_in_with_a_grant(&provider).await;
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("prompt", "consent")]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(is_consent_page(&body(response).await));
+    let (status, html) = page_for(&provider, &browser, &[("prompt", "consent")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_consent_page(&html));
 }
 
 #[tokio::test]
@@ -201,11 +226,9 @@ async fn prompt_none_with_another_value_is_invalid_request() {
 #[tokio::test]
 async fn an_unknown_prompt_value_is_ignored() {
     let provider = spawn_provider().await;
-    let response = provider
-        .start_authorization(&new_browser(), &openid_request(&[("prompt", "create")]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(is_login_page(&body(response).await));
+    let (status, html) = page_for(&provider, &new_browser(), &[("prompt", "create")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_login_page(&html));
 }
 
 #[tokio::test]
@@ -242,25 +265,15 @@ async fn max_age_bounds_auth_time() {
     provider.clock.advance(Duration::from_secs(600));
 
     // A sign-in 600 seconds old is young enough for max_age=3600: consent straight away.
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("max_age", "3600")]))
-        .await;
-    assert!(is_consent_page(&body(response).await));
+    let (_, html) = page_for(&provider, &browser, &[("max_age", "3600")]).await;
+    assert!(is_consent_page(&html));
 
     // Too old for max_age=300: the user signs in again, and auth_time is within max_age.
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("max_age", "300")]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let login_html = body(response).await;
+    let (status, login_html) = page_for(&provider, &browser, &[("max_age", "300")]).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(is_login_page(&login_html), "the login page: {login_html}");
-    let logged_in = provider
-        .log_in(&browser, &login_html, USERNAME, PASSWORD)
-        .await;
-    let consent = body(provider.follow(&browser, &logged_in).await).await;
-    let approved = provider.decide(&browser, &consent, "approve").await;
-    let code = query_param(&location(&approved), "code").expect("a code");
-    let auth_time = auth_time_for(&provider, &code).await;
+    let consent = sign_in_and_follow(&provider, &browser, &login_html).await;
+    let auth_time = approve_for_auth_time(&provider, &browser, &consent).await;
     assert!(
         now_seconds(&provider) - auth_time <= 300,
         "auth_time {auth_time} is within max_age"
@@ -271,15 +284,9 @@ async fn max_age_bounds_auth_time() {
 async fn max_age_zero_asks_for_a_fresh_sign_in_like_prompt_login() {
     let provider = spawn_provider().await;
     let (browser, _) = signed_in_with_a_grant(&provider).await;
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("max_age", "0")]))
-        .await;
-    let login_html = body(response).await;
+    let (_, login_html) = page_for(&provider, &browser, &[("max_age", "0")]).await;
     assert!(is_login_page(&login_html));
-    let logged_in = provider
-        .log_in(&browser, &login_html, USERNAME, PASSWORD)
-        .await;
-    let next = body(provider.follow(&browser, &logged_in).await).await;
+    let next = sign_in_and_follow(&provider, &browser, &login_html).await;
     assert!(is_consent_page(&next), "on to consent, not a loop: {next}");
 }
 
@@ -312,10 +319,7 @@ async fn an_id_token_for_a_request_with_max_age_carries_auth_time() {
 async fn login_hint_fills_in_the_username_html_escaped_and_an_over_long_one_is_dropped() {
     let provider = spawn_provider().await;
     let hint = "<b>\"demo\"";
-    let response = provider
-        .start_authorization(&new_browser(), &openid_request(&[("login_hint", hint)]))
-        .await;
-    let html = body(response).await;
+    let (_, html) = page_for(&provider, &new_browser(), &[("login_hint", hint)]).await;
     assert!(
         html.contains("value=\"&lt;b&gt;&quot;demo&quot;\""),
         "prefilled and escaped: {html}"
@@ -323,10 +327,7 @@ async fn login_hint_fills_in_the_username_html_escaped_and_an_over_long_one_is_d
     assert!(!html.contains("<b>"), "never raw markup");
 
     let long = "d".repeat(300);
-    let response = provider
-        .start_authorization(&new_browser(), &openid_request(&[("login_hint", &long)]))
-        .await;
-    let html = body(response).await;
+    let (_, html) = page_for(&provider, &new_browser(), &[("login_hint", &long)]).await;
     assert!(is_login_page(&html));
     assert!(!html.contains(&long), "a hint that long is not kept");
 }
@@ -335,10 +336,7 @@ async fn login_hint_fills_in_the_username_html_escaped_and_an_over_long_one_is_d
 async fn a_wrong_password_after_prompt_login_keeps_the_pending_request() {
     let provider = spawn_provider().await;
     let (browser, _) = signed_in_with_a_grant(&provider).await;
-    let response = provider
-        .start_authorization(&browser, &openid_request(&[("prompt", "login")]))
-        .await;
-    let login_html = body(response).await;
+    let (_, login_html) = page_for(&provider, &browser, &[("prompt", "login")]).await;
     let wrong = provider
         .log_in(&browser, &login_html, USERNAME, "not-the-password")
         .await;
@@ -349,9 +347,7 @@ async fn a_wrong_password_after_prompt_login_keeps_the_pending_request() {
         hidden_input(&login_html, "request_id"),
         "the same request still waits"
     );
-    let logged_in = provider.log_in(&browser, &again, USERNAME, PASSWORD).await;
-    assert_eq!(logged_in.status(), StatusCode::SEE_OTHER);
-    let consent = body(provider.follow(&browser, &logged_in).await).await;
+    let consent = sign_in_and_follow(&provider, &browser, &again).await;
     assert!(is_consent_page(&consent), "on to consent: {consent}");
 }
 
@@ -427,11 +423,9 @@ async fn an_id_token_hint_for_another_user_asks_for_a_sign_in_or_is_login_requir
         .await;
     assert_redirected_with_error(&silent, "login_required", &provider.issuer);
 
-    let asked = provider
-        .start_authorization(&browser, &openid_request(&[("id_token_hint", &hint)]))
-        .await;
-    assert_eq!(asked.status(), StatusCode::OK);
-    assert!(is_login_page(&body(asked).await));
+    let (status, html) = page_for(&provider, &browser, &[("id_token_hint", &hint)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_login_page(&html));
 }
 
 #[tokio::test]

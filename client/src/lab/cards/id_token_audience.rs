@@ -14,11 +14,8 @@ use serde_json::json;
 
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
-use crate::lab::forge::{
-    LabKey, NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims,
-};
+use crate::lab::forge::{NAIVE_ID_TOKEN, StandInProvider};
 use crate::lab::harness::LabContext;
-use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
 /// The client the stolen ID token was issued to.
@@ -48,29 +45,16 @@ pub fn card() -> Card {
 }
 
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
-    let mut transcript = Transcript::new();
-    let key = LabKey::generate("lab-provider-key")?;
-    let jwks = key.jwks();
-    let nonce = fresh_nonce();
-    let mut claims = id_token_claims(ctx, &nonce);
-    claims["aud"] = json!(OTHER_CLIENT);
-    claims["azp"] = json!(OTHER_CLIENT);
-    let token = key.sign(&key.header(None), &claims)?;
-    transcript.step(
-        "An ID token issued to another client: aud and azp name another-client",
-        StepKind::Setup,
-        vec![
-            decoded(&token),
-            "Signed by a key the lab made, standing in for the provider's: the check is given a JWK Set that holds it.".into(),
-        ],
-    );
-    let (_, report) = id_token_attack(
+    let provider = StandInProvider::generate()?;
+    let token = provider.id_token(ctx, &provider.nonce, |claims| {
+        claims["aud"] = json!(OTHER_CLIENT);
+        claims["azp"] = json!(OTHER_CLIENT);
+    })?;
+    Ok(provider.attack(
         ctx,
-        transcript,
+        "An ID token issued to another client: aud and azp name another-client",
         &token,
-        &jwks,
-        &nonce,
+        "Signed by a key the lab made, standing in for the provider's: the check is given a JWK Set that holds it.",
         "The naive check verified the signature and stopped there: it signed the user in with a token meant for another-client.",
-    );
-    Ok(report)
+    ))
 }

@@ -13,11 +13,8 @@ use serde_json::json;
 
 use crate::flow::{openid_core, rfc};
 use crate::lab::cards::{AttackReport, Card};
-use crate::lab::forge::{
-    LabKey, NAIVE_ID_TOKEN, decoded, fresh_nonce, id_token_attack, id_token_claims, now,
-};
+use crate::lab::forge::{NAIVE_ID_TOKEN, StandInProvider, now};
 use crate::lab::harness::LabContext;
-use crate::lab::transcript::{StepKind, Transcript};
 use crate::lab::{LabError, code};
 
 pub fn card() -> Card {
@@ -43,30 +40,17 @@ pub fn card() -> Card {
 }
 
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
-    let mut transcript = Transcript::new();
-    let key = LabKey::generate("lab-provider-key")?;
-    let jwks = key.jwks();
-    let nonce = fresh_nonce();
-    let mut claims = id_token_claims(ctx, &nonce);
-    let an_hour_ago = now().saturating_sub(3600);
-    claims["iat"] = json!(an_hour_ago.saturating_sub(300));
-    claims["exp"] = json!(an_hour_ago);
-    let token = key.sign(&key.header(None), &claims)?;
-    transcript.step(
-        "An ID token that expired an hour ago",
-        StepKind::Setup,
-        vec![
-            decoded(&token),
-            "Signed by a key the lab made, standing in for the provider's.".into(),
-        ],
-    );
-    let (_, report) = id_token_attack(
+    let provider = StandInProvider::generate()?;
+    let token = provider.id_token(ctx, &provider.nonce, |claims| {
+        let an_hour_ago = now().saturating_sub(3600);
+        claims["iat"] = json!(an_hour_ago.saturating_sub(300));
+        claims["exp"] = json!(an_hour_ago);
+    })?;
+    Ok(provider.attack(
         ctx,
-        transcript,
+        "An ID token that expired an hour ago",
         &token,
-        &jwks,
-        &nonce,
+        "Signed by a key the lab made, standing in for the provider's.",
         "The naive check verified the signature and never looked at exp: an hour-old token still signs the user in, and so would a year-old one.",
-    );
-    Ok(report)
+    ))
 }

@@ -13,8 +13,8 @@
 use crate::flow::openid_core;
 use crate::lab::cards::{AttackReport, Card};
 use crate::lab::forge::{
-    LabKey, NAIVE_ID_TOKEN, all_refused, check_id_token_for_real, decoded, fresh_nonce,
-    id_token_claims, naive_report,
+    NAIVE_ID_TOKEN, StandInProvider, all_refused, check_id_token_for_real, decoded, fresh_nonce,
+    naive_report,
 };
 use crate::lab::harness::LabContext;
 use crate::lab::naive_id_token::naive_validate_id_token;
@@ -45,23 +45,21 @@ pub fn card() -> Card {
 
 pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
     let mut transcript = Transcript::new();
-    let key = LabKey::generate("lab-provider-key")?;
-    let jwks = key.jwks();
-    let nonce = fresh_nonce();
-    let replayed_claims = id_token_claims(ctx, &fresh_nonce());
-    let replayed = key.sign(&key.header(None), &replayed_claims)?;
-    let mut missing_claims = id_token_claims(ctx, &nonce);
-    if let Some(claims) = missing_claims.as_object_mut() {
-        claims.remove("nonce");
-    }
-    let missing = key.sign(&key.header(None), &missing_claims)?;
+    let provider = StandInProvider::generate()?;
+    let (jwks, nonce) = (&provider.jwks, &provider.nonce);
+    let replayed = provider.id_token(ctx, &fresh_nonce(), |_| {})?;
+    let missing = provider.id_token(ctx, nonce, |claims| {
+        if let Some(claims) = claims.as_object_mut() {
+            claims.remove("nonce");
+        }
+    })?;
     transcript.step(
         "This browser's login sent a fresh nonce; two ID tokens that do not answer it",
         StepKind::Setup,
         vec![
             format!(
                 "the nonce this login sent: {} (kept server-side with state)",
-                shared::fingerprint(&nonce)
+                shared::fingerprint(nonce)
             ),
             format!("replayed from an earlier login: {}", decoded(&replayed)),
             format!("without a nonce: {}", decoded(&missing)),
@@ -72,16 +70,16 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
         ctx,
         &mut transcript,
         &replayed,
-        &jwks,
-        &nonce,
+        jwks,
+        nonce,
         "The attack: an earlier login's ID token, at the client's real check",
     );
     let (_, second) = check_id_token_for_real(
         ctx,
         &mut transcript,
         &missing,
-        &jwks,
-        &nonce,
+        jwks,
+        nonce,
         "The attack: an ID token without a nonce, at the client's real check",
     );
     let verdict = all_refused(
@@ -94,7 +92,7 @@ pub async fn run(ctx: &LabContext<'_>) -> Result<AttackReport, LabError> {
             ("The replayed ID token at the NAIVE check", &replayed),
             ("The ID token without a nonce at the NAIVE check", &missing),
         ],
-        |token| naive_validate_id_token(token, &jwks),
+        |token| naive_validate_id_token(token, jwks),
         "The naive check accepted both: it never compares the nonce, so any ID token from any login signs this browser in.",
     );
     Ok(AttackReport {
