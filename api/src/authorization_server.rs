@@ -8,6 +8,7 @@
 //! `JWKS_REFRESH_FLOOR`: a provider that rotates keys is followed within seconds, while a
 //! stream of made-up `kid`s costs the provider one request per floor, not one per token.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -57,6 +58,9 @@ pub struct AuthorizationServer {
     client_secret: Secret,
     floor: Duration,
     known: Mutex<Known>,
+    /// Counts the refetches of the JWK Set that dropped or changed a key the API held (see
+    /// [`Self::keys_generation`]).
+    keys_generation: AtomicU64,
 }
 
 #[derive(Default)]
@@ -82,6 +86,7 @@ impl AuthorizationServer {
             client_secret: settings.client_secret.clone(),
             floor: settings.jwks_refresh_floor,
             known: Mutex::new(Known::default()),
+            keys_generation: AtomicU64::new(0),
         })
     }
 
@@ -138,8 +143,19 @@ impl AuthorizationServer {
         let mut keys: JwkSet = self.get_json(&jwks_uri).await?;
         keys.keys.truncate(MAX_KEYS);
         tracing::info!(keys = keys.keys.len(), "fetched the provider's JWK Set");
+        if known.keys.keys.iter().any(|held| !keys.keys.contains(held)) {
+            self.keys_generation.fetch_add(1, Ordering::Release);
+        }
         known.keys = keys;
         Ok(known.keys.find(kid).cloned())
+    }
+
+    /// Changes whenever a refetch of the JWK Set drops or changes a key the API held: a
+    /// token verified under an older generation may have been signed by a key the issuer
+    /// has since rotated away, so [`crate::verified_tokens`] checks it in full again. Keys
+    /// only added leave it alone.
+    pub fn keys_generation(&self) -> u64 {
+        self.keys_generation.load(Ordering::Acquire)
     }
 
     /// RFC 7662 §2.1: POST the token to the introspection endpoint, authenticated as the

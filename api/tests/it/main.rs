@@ -1,5 +1,6 @@
 //! The API's integration tests, one module per spec: RFC 6750 + the notes (`notes`),
-//! RFC 9068 §4 (`jwt_access_token`), RFC 7662 (`introspection`), RFC 9728 (`metadata`), and start-up (`startup`).
+//! RFC 9068 §4 (`jwt_access_token`) and its remembered tokens (`verified_tokens`), RFC 7662
+//! (`introspection`), RFC 9728 (`metadata`), and start-up (`startup`).
 
 mod helpers;
 
@@ -8,3 +9,4 @@ mod jwt_access_token;
 mod metadata;
 mod notes;
 mod startup;
+mod verified_tokens;
