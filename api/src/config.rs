@@ -21,8 +21,9 @@ pub struct Settings {
     /// its `aud` contains exactly this string.
     pub api_url: String,
     /// `AUTH_SERVER` (`http://localhost:8080`): the authorization server's issuer identifier.
-    /// The API reads its RFC 8414 metadata at `<AUTH_SERVER>/.well-known/oauth-authorization-server`
-    /// and names it in `authorization_servers` (RFC 9728).
+    /// The API reads its RFC 8414 metadata at `/.well-known/oauth-authorization-server` (RFC
+    /// 8414 §3.1), or if that is 404 at `<AUTH_SERVER>/.well-known/openid-configuration`
+    /// (OpenID Connect Discovery 1.0 §4), and names it in `authorization_servers` (RFC 9728).
     pub auth_server: String,
     /// `API_CLIENT_ID` and `API_CLIENT_SECRET` (default: `CLIENT_ID` and `CLIENT_SECRET`, so
     /// `testclient` / `testsecret`): the API's own credentials at the introspection endpoint
