@@ -22,6 +22,8 @@
 //!
 //! The scope the route needs (§4: "If … the authorization … does not include the scope …
 //! respond with … 403 `insufficient_scope`") is checked after, in [`crate::bearer`].
+//! A token that passed every step is remembered by [`crate::verified_tokens`], which runs
+//! step 9 again on each later request and skips the rest (the signature above all).
 
 use serde::Deserialize;
 use shared::jose::{Alg, CompactJws, verify_signature};
@@ -98,6 +100,14 @@ pub struct AccessTokenClaims {
     pub scope: Option<String>,
 }
 
+/// A token that passed every step: who it speaks for, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub caller: Caller,
+    /// Its `exp` claim (seconds since the epoch).
+    pub exp: u64,
+}
+
 /// Runs steps 1–9 on `token`, for the resource `audience`, at `now` (seconds since the epoch).
 pub async fn validate(
     token: &str,
@@ -105,6 +115,18 @@ pub async fn validate(
     audience: &str,
     now: u64,
 ) -> Result<Caller, Refused> {
+    verify(token, issuer, audience, now)
+        .await
+        .map(|verified| verified.caller)
+}
+
+/// [`validate`], also giving the token's `exp` (for [`crate::verified_tokens`]).
+pub async fn verify(
+    token: &str,
+    issuer: &AuthorizationServer,
+    audience: &str,
+    now: u64,
+) -> Result<Verified, Refused> {
     let refuse = |step| move |_| Refused::At(step);
     // 1. Parse.
     let jws = CompactJws::parse(token).map_err(refuse(Step::Parse))?;
@@ -135,18 +157,25 @@ pub async fn validate(
         return Err(Refused::At(Step::Audience));
     }
     // 9. Lifetime.
-    let expired = claims.exp.saturating_add(CLOCK_SKEW_SECONDS) <= now;
-    let not_yet = claims
-        .nbf
-        .is_some_and(|nbf| nbf > now.saturating_add(CLOCK_SKEW_SECONDS));
-    if expired || not_yet {
+    if !within_lifetime(claims.exp, claims.nbf, now) {
         return Err(Refused::At(Step::Lifetime));
     }
-    Ok(Caller {
-        sub: claims.sub,
-        client_id: Some(claims.client_id),
-        scopes: split_scopes(claims.scope.as_deref()),
+    Ok(Verified {
+        caller: Caller {
+            sub: claims.sub,
+            client_id: Some(claims.client_id),
+            scopes: split_scopes(claims.scope.as_deref()),
+        },
+        exp: claims.exp,
     })
+}
+
+/// Step 9: `exp` has not passed and `nbf`, if any, has come, at `now`, each with
+/// [`CLOCK_SKEW_SECONDS`] of leeway.
+pub fn within_lifetime(exp: u64, nbf: Option<u64>, now: u64) -> bool {
+    let expired = exp.saturating_add(CLOCK_SKEW_SECONDS) <= now;
+    let not_yet = nbf.is_some_and(|nbf| nbf > now.saturating_add(CLOCK_SKEW_SECONDS));
+    !(expired || not_yet)
 }
 
 /// The space-delimited scope list (RFC 6749 §3.3).

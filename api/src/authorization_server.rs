@@ -1,5 +1,6 @@
 //! What the API knows about the authorization server, and only through HTTP: its RFC 8414
-//! metadata, its JWK Set (RFC 7517 §5, at `jwks_uri`) and its introspection endpoint
+//! metadata (or, from a provider that publishes only that, its OpenID Connect Discovery
+//! document), its JWK Set (RFC 7517 §5, at `jwks_uri`) and its introspection endpoint
 //! (RFC 7662 §2).
 //!
 //! The API shares no memory or store with the provider. It reads the metadata once (lazily,
@@ -8,6 +9,7 @@
 //! `JWKS_REFRESH_FLOOR`: a provider that rotates keys is followed within seconds, while a
 //! stream of made-up `kid`s costs the provider one request per floor, not one per token.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -57,6 +59,9 @@ pub struct AuthorizationServer {
     client_secret: Secret,
     floor: Duration,
     known: Mutex<Known>,
+    /// Counts the refetches of the JWK Set that dropped or changed a key the API held (see
+    /// [`Self::keys_generation`]).
+    keys_generation: AtomicU64,
 }
 
 #[derive(Default)]
@@ -82,6 +87,7 @@ impl AuthorizationServer {
             client_secret: settings.client_secret.clone(),
             floor: settings.jwks_refresh_floor,
             known: Mutex::new(Known::default()),
+            keys_generation: AtomicU64::new(0),
         })
     }
 
@@ -103,10 +109,10 @@ impl AuthorizationServer {
             return Err(Unavailable("metadata not read yet; retrying soon".into()));
         }
         known.metadata_tried_at = Some(Instant::now());
-        let url = format!("{}/.well-known/oauth-authorization-server", self.issuer);
-        let metadata: Discovered = self.get_json(&url).await?;
+        let metadata = self.discover().await?;
         // RFC 8414 §3.3: "The "issuer" value returned MUST be identical to the authorization
-        // server's issuer identifier value into which the well-known URI string was inserted".
+        // server's issuer identifier value into which the well-known URI string was inserted"
+        // (OpenID Connect Discovery 1.0 §4.3 says the same of its document).
         if metadata.issuer != self.issuer {
             return Err(Unavailable(format!(
                 "the metadata names issuer {:?}, not AUTH_SERVER",
@@ -115,6 +121,28 @@ impl AuthorizationServer {
         }
         known.metadata = Some(metadata.clone());
         Ok(metadata)
+    }
+
+    /// The metadata document, from the first of these that exists (RFC 8414 §5: an
+    /// authorization server that also speaks OpenID Connect may publish only the
+    /// `openid-configuration` document, which has the same members):
+    ///
+    /// 1. RFC 8414 §3.1: `/.well-known/oauth-authorization-server`, inserted between the
+    ///    issuer's host and its path.
+    /// 2. On 404 only, OpenID Connect Discovery 1.0 §4: the issuer followed by
+    ///    `/.well-known/openid-configuration`.
+    ///
+    /// Any other failure of the first is not a missing document but a provider in trouble:
+    /// reported as such, not papered over by the second.
+    async fn discover(&self) -> Result<Discovered, Unavailable> {
+        let oauth = well_known_url(&self.issuer, "oauth-authorization-server");
+        if let Some(metadata) = self.get_json_unless_missing(&oauth).await? {
+            return Ok(metadata);
+        }
+        let openid = format!("{}/.well-known/openid-configuration", self.issuer);
+        self.get_json_unless_missing(&openid)
+            .await?
+            .ok_or_else(|| Unavailable(format!("neither {oauth} nor {openid} exists")))
     }
 
     /// The signing key named `kid`: from the keys already fetched, else from one new fetch
@@ -138,8 +166,19 @@ impl AuthorizationServer {
         let mut keys: JwkSet = self.get_json(&jwks_uri).await?;
         keys.keys.truncate(MAX_KEYS);
         tracing::info!(keys = keys.keys.len(), "fetched the provider's JWK Set");
+        if known.keys.keys.iter().any(|held| !keys.keys.contains(held)) {
+            self.keys_generation.fetch_add(1, Ordering::Release);
+        }
         known.keys = keys;
         Ok(known.keys.find(kid).cloned())
+    }
+
+    /// Changes whenever a refetch of the JWK Set drops or changes a key the API held: a
+    /// token verified under an older generation may have been signed by a key the issuer
+    /// has since rotated away, so [`crate::verified_tokens`] checks it in full again. Keys
+    /// only added leave it alone.
+    pub fn keys_generation(&self) -> u64 {
+        self.keys_generation.load(Ordering::Acquire)
     }
 
     /// RFC 7662 §2.1: POST the token to the introspection endpoint, authenticated as the
@@ -172,14 +211,41 @@ impl AuthorizationServer {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Unavailable> {
-        let response = self
-            .http
+        let response = self.get(url).await?;
+        read_json(response).await
+    }
+
+    /// As [`Self::get_json`], but a 404 is `None`: the document is not published there.
+    async fn get_json_unless_missing<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+    ) -> Result<Option<T>, Unavailable> {
+        let response = self.get(url).await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        read_json(response).await.map(Some)
+    }
+
+    async fn get(&self, url: &str) -> Result<reqwest::Response, Unavailable> {
+        self.http
             .get(url)
             .send()
             .await
-            .map_err(|error| Unavailable(format!("GET {url}: {error}")))?;
-        read_json(response).await
+            .map_err(|error| Unavailable(format!("GET {url}: {error}")))
     }
+}
+
+/// RFC 8414 §3.1: "inserting a well-known URI string into the authorization server's issuer
+/// identifier between the host component and the path component, if any": for
+/// `https://example.com/tenant` that is `https://example.com/.well-known/<name>/tenant`.
+pub fn well_known_url(issuer: &str, name: &str) -> String {
+    let authority_starts = issuer.find("://").map_or(0, |at| at + 3);
+    let path_starts = issuer[authority_starts..]
+        .find('/')
+        .map_or(issuer.len(), |at| authority_starts + at);
+    let (origin, path) = issuer.split_at(path_starts);
+    format!("{origin}/.well-known/{name}{path}")
 }
 
 /// A 200 answer's JSON body, read up to [`MAX_ANSWER_BYTES`].
@@ -202,4 +268,21 @@ async fn read_json<T: serde::de::DeserializeOwned>(
         body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body).map_err(|error| Unavailable(format!("{url}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::well_known_url;
+
+    #[test]
+    fn the_well_known_name_goes_between_the_host_and_the_path() {
+        assert_eq!(
+            well_known_url("http://localhost:8080", "oauth-authorization-server"),
+            "http://localhost:8080/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            well_known_url("https://example.com/issuer1", "oauth-authorization-server"),
+            "https://example.com/.well-known/oauth-authorization-server/issuer1"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 //!
 //! A handler asks for `Authorized<NotesWrite>` and runs only for a valid token carrying
 //! `notes:write`. Which kind of token decides how it is checked: a JWT (three dot-separated
-//! parts) by [`crate::access_token::validate`], anything else by
+//! parts) by [`crate::access_token::validate`] (through [`crate::verified_tokens`], which
+//! remembers tokens already verified), anything else by
 //! [`crate::introspection::validate`]. Only the `Authorization` header is read: the
 //! metadata says `bearer_methods_supported: ["header"]`.
 //!
@@ -20,7 +21,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
 use shared::{ErrorBody, ErrorCode};
 
-use crate::access_token::{self, Refused};
+use crate::access_token::Refused;
 use crate::app_state::AppState;
 use crate::introspection;
 
@@ -112,7 +113,9 @@ async fn check(app: &AppState, token: &str) -> Result<Caller, Refused> {
         .map_or(0, |since| since.as_secs());
     let audience = &app.settings.api_url;
     if token.split('.').count() == 3 {
-        access_token::validate(token, &app.authorization_server, audience, now).await
+        app.verified_tokens
+            .validate(token, &app.authorization_server, audience, now)
+            .await
     } else {
         introspection::validate(
             token,

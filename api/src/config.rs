@@ -21,8 +21,9 @@ pub struct Settings {
     /// its `aud` contains exactly this string.
     pub api_url: String,
     /// `AUTH_SERVER` (`http://localhost:8080`): the authorization server's issuer identifier.
-    /// The API reads its RFC 8414 metadata at `<AUTH_SERVER>/.well-known/oauth-authorization-server`
-    /// and names it in `authorization_servers` (RFC 9728).
+    /// The API reads its RFC 8414 metadata at `/.well-known/oauth-authorization-server` (RFC
+    /// 8414 §3.1), or if that is 404 at `<AUTH_SERVER>/.well-known/openid-configuration`
+    /// (OpenID Connect Discovery 1.0 §4), and names it in `authorization_servers` (RFC 9728).
     pub auth_server: String,
     /// `API_CLIENT_ID` and `API_CLIENT_SECRET` (default: `CLIENT_ID` and `CLIENT_SECRET`, so
     /// `testclient` / `testsecret`): the API's own credentials at the introspection endpoint
@@ -43,6 +44,11 @@ pub struct Settings {
     /// (RFC 7662) is reused for the same opaque token; never past the token's `exp`. The
     /// price: a token revoked at the provider still works here for up to this long.
     pub introspection_cache_ttl: Duration,
+    /// `JWT_CACHE_ENTRIES` (10000, 0 = off): how many verified JWT access tokens the API
+    /// remembers (by SHA-256, each until its `exp`), so a token sent again skips the signature
+    /// check; `exp` is still checked per request, and a key dropped from the JWK Set still
+    /// refuses its tokens ([`crate::verified_tokens`]).
+    pub jwt_cache_entries: usize,
     /// `REQUEST_BODY_TIMEOUT` and `MAX_CONNECTIONS`, read as by the other binaries
     /// ([`shared::limits`]).
     pub limits: ConnectionLimits,
@@ -80,6 +86,11 @@ impl Settings {
             30,
             "a whole number of seconds such as 30 (0 turns the cache off)",
         )?;
+        let jwt_cache_entries = env.parse(
+            "JWT_CACHE_ENTRIES",
+            10_000,
+            "a whole number of tokens such as 10000 (0 turns the cache off)",
+        )?;
         Ok(Self {
             bind,
             api_url,
@@ -90,6 +101,7 @@ impl Settings {
             notes_total,
             jwks_refresh_floor: Duration::from_secs(floor),
             introspection_cache_ttl: Duration::from_secs(cache),
+            jwt_cache_entries,
             limits: ConnectionLimits::from_source(env)?,
         })
     }
@@ -133,6 +145,7 @@ mod tests {
         assert_eq!(settings.auth_server, "http://localhost:8080");
         assert_eq!(settings.client_id, "testclient");
         assert_eq!(settings.client_secret.expose(), "testsecret");
+        assert_eq!(settings.jwt_cache_entries, 10_000);
     }
 
     #[test]
@@ -156,6 +169,7 @@ mod tests {
             ("API_BIND", "8082"),
             ("NOTES_PER_USER", "0"),
             ("JWKS_REFRESH_FLOOR", "soon"),
+            ("JWT_CACHE_ENTRIES", "-1"),
         ] {
             let error = Settings::from_source(&EnvSource::from_pairs([(key, value)]))
                 .expect_err("a bad value stops start-up");

@@ -32,7 +32,8 @@
 //!   and RFC 9728's `resource_metadata`.
 //! - (B) [`metadata::protected_resource_metadata`].
 //! - (D) [`access_token::validate`]: RFC 9068 §4's checks as an ordered list of named steps;
-//!   the generic JOSE parts are in [`shared::jose`].
+//!   the generic JOSE parts are in [`shared::jose`]; a token seen before is remembered by
+//!   [`verified_tokens::VerifiedTokens`], so its signature is checked once, not per request.
 //! - (E) [`authorization_server::AuthorizationServer`] (metadata, keys) and
 //!   [`introspection::validate`] (opaque tokens).
 //! - Then [`notes::list_notes`] / [`notes::add_note`] over the [`notebook::Notebook`].
@@ -49,6 +50,7 @@ pub mod authorization_server;
 // The two ways to check a token: a JWT here (RFC 9068), an opaque one at the issuer (RFC 7662).
 pub mod access_token;
 pub mod introspection;
+pub mod verified_tokens;
 
 // The bearer token on each request and the answer when it will not do (RFC 6750, RFC 9728).
 pub mod bearer;

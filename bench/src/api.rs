@@ -4,7 +4,9 @@
 //! run, as the provider's own bearer check (`GET /api/auth/me`) is in the main table.
 //!
 //! - a JWT access token (RFC 9068): the API checks the signature with the provider's
-//!   published key and the claims, and asks the provider nothing per request;
+//!   published key and the claims, and asks the provider nothing per request; wrk sends one
+//!   token, so with `JWT_CACHE_ENTRIES`' default it is verified once and then remembered
+//!   (`exp` and scope still checked per request: `api/src/verified_tokens.rs`);
 //! - an opaque token checked by RFC 7662 introspection, with the API's cache on
 //!   (`INTROSPECTION_CACHE_TTL`'s default): one introspection per token per TTL;
 //! - the same with the cache off (`INTROSPECTION_CACHE_TTL=0`): one introspection per request.

@@ -180,6 +180,9 @@ pub struct FakeState {
     /// Opaque token → introspection answer.
     pub introspection: Mutex<HashMap<String, Value>>,
     pub introspections: AtomicUsize,
+    /// The `issuer` the metadata names, when not the server's own (a misconfigured or
+    /// impersonating provider).
+    pub metadata_issuer: Mutex<Option<String>>,
 }
 
 /// A running fake authorization server.
@@ -227,8 +230,14 @@ impl FakeAuthorizationServer {
 }
 
 async fn metadata(fake: web::Data<FakeState>) -> HttpResponse {
+    let issuer = fake
+        .metadata_issuer
+        .lock()
+        .expect("not poisoned")
+        .clone()
+        .unwrap_or_else(|| fake.issuer.clone());
     HttpResponse::Ok().json(json!({
-        "issuer": fake.issuer,
+        "issuer": issuer,
         "authorization_endpoint": format!("{}/oauth/authorize", fake.issuer),
         "token_endpoint": format!("{}/oauth/token", fake.issuer),
         "jwks_uri": format!("{}/jwks", fake.issuer),
@@ -286,8 +295,35 @@ fn base64_standard(text: &str) -> String {
     unpadded + &"=".repeat(padding)
 }
 
+/// Where the fake authorization server publishes its metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetadataAt {
+    /// RFC 8414 §3: `/.well-known/oauth-authorization-server` only.
+    Oauth,
+    /// OpenID Connect Discovery 1.0 §4: `/.well-known/openid-configuration` only (the other
+    /// is 404).
+    OpenId,
+}
+
+impl MetadataAt {
+    fn path(self) -> &'static str {
+        match self {
+            MetadataAt::Oauth => "/.well-known/oauth-authorization-server",
+            MetadataAt::OpenId => "/.well-known/openid-configuration",
+        }
+    }
+}
+
 /// Starts the fake authorization server, its JWK Set holding `signer`'s key.
 pub async fn spawn_authorization_server(signer: Signer) -> FakeAuthorizationServer {
+    spawn_authorization_server_with_metadata_at(signer, MetadataAt::Oauth).await
+}
+
+/// As [`spawn_authorization_server`], publishing its metadata only `at`.
+pub async fn spawn_authorization_server_with_metadata_at(
+    signer: Signer,
+    at: MetadataAt,
+) -> FakeAuthorizationServer {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on loopback");
     let issuer = format!("http://{}", listener.local_addr().expect("bound"));
     let state = Arc::new(FakeState {
@@ -301,10 +337,7 @@ pub async fn spawn_authorization_server(signer: Signer) -> FakeAuthorizationServ
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .route(
-                "/.well-known/oauth-authorization-server",
-                web::get().to(metadata),
-            )
+            .route(at.path(), web::get().to(metadata))
             .route("/jwks", web::get().to(jwks))
             .route("/attacker/jwks", web::get().to(attacker_jwks))
             .route("/oauth/introspect", web::post().to(introspect))

@@ -14,6 +14,7 @@ async fn a_good_token_writes_a_note_and_reads_it_back() {
     assert_eq!(created.status(), StatusCode::CREATED);
     let note: Value = created.json().await.expect("JSON");
     assert_eq!(note["text"], "buy milk");
+    assert!(note["id"].is_u64(), "{note}");
 
     let listed = api.list_notes(&token).await;
     assert_eq!(listed.status(), StatusCode::OK);
@@ -78,6 +79,40 @@ async fn a_token_without_the_routes_scope_is_403_insufficient_scope_naming_it() 
         )
     );
     assert!(api.app.notebook.list("user1").is_empty());
+}
+
+#[tokio::test]
+async fn a_token_with_only_notes_write_cannot_list_notes_403_naming_notes_read() {
+    let (issuer, api) = spawn_both().await;
+    let write_only = issuer.token(&api.url, "user1", "notes:write");
+    let response = api.list_notes(&write_only).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        www_authenticate(&response),
+        format!(
+            "{}, error=\"insufficient_scope\", scope=\"notes:read\"",
+            api.challenge()
+        )
+    );
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"], "insufficient_scope");
+}
+
+#[tokio::test]
+async fn another_authorization_scheme_gets_the_bare_challenge_naming_the_metadata() {
+    // RFC 6750 §3.1: a request that "lacks any authentication information" for this scheme
+    // gets the challenge with no error code; the token is not even looked at.
+    let (issuer, api) = spawn_both().await;
+    let token = issuer.token(&api.url, "user1", "notes:read");
+    let response = api
+        .http
+        .get(format!("{}/notes", api.url))
+        .header("authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(www_authenticate(&response), api.challenge());
 }
 
 #[tokio::test]
