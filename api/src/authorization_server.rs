@@ -23,6 +23,8 @@ use crate::config::Settings;
 pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
 /// The most keys kept from one JWK Set.
 pub const MAX_KEYS: usize = 64;
+/// How long an unused connection to the provider stays in the pool.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// How long one call to the provider may take.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -79,6 +81,9 @@ impl AuthorizationServer {
             // SSRF warning): every URL here comes from the settings or the metadata.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(CALL_TIMEOUT)
+            // Below the provider's 5 s keep-alive: an introspection request is never sent
+            // on a connection the provider is closing at that moment.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build()?;
         Ok(Self {
             http,
