@@ -47,26 +47,30 @@ function discover(provider, alg) {
   );
 }
 
-/** One sign-in in a new browser with `config`: code + PKCE + state + nonce, exchanged. */
-async function codeFlow(config) {
+/**
+ * One sign-in in `browser` with `config`: code + PKCE + `state` + `nonce` for `scope`,
+ * exchanged by the library, which validates the ID token. Resolves to `{ tokens, nonce }`.
+ */
+async function codeFlow(config, browser = new Browser(), scope = 'openid') {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const authorizationUrl = client.buildAuthorizationUrl(config, {
     redirect_uri: DEMO.redirectUri,
-    scope: 'openid',
+    scope,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
     nonce,
   });
-  const callback = await new Browser().signIn(authorizationUrl.href, DEMO.redirectUri);
-  return client.authorizationCodeGrant(config, new URL(callback), {
+  const callback = await browser.signIn(authorizationUrl.href, DEMO.redirectUri);
+  const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
     pkceCodeVerifier: verifier,
     expectedState: state,
     expectedNonce: nonce,
     idTokenExpected: true,
   });
+  return { tokens, nonce };
 }
 
 describe('openid-client 6.9.0 against our provider', () => {
@@ -94,26 +98,8 @@ describe('openid-client 6.9.0 against our provider', () => {
   });
 
   test('the code flow with PKCE, state and nonce gives an ID token the library validates', async () => {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const authorizationUrl = client.buildAuthorizationUrl(config, {
-      redirect_uri: DEMO.redirectUri,
-      scope: 'openid profile email',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
     flow.browser = new Browser();
-    const callback = await flow.browser.signIn(authorizationUrl.href, DEMO.redirectUri);
-
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-      idTokenExpected: true,
-    });
+    const { tokens, nonce } = await codeFlow(config, flow.browser, 'openid profile email');
     assert.equal(header(tokens.id_token).alg, 'ES256', 'the algorithm the client registered');
     const claims = tokens.claims();
     assert.equal(claims.iss, provider.issuer);
@@ -193,7 +179,7 @@ describe('openid-client 6.9.0 against our provider, the demo client registered f
   after(() => provider?.stop());
 
   test('the code flow gives an RS256 ID token the library validates', async () => {
-    const tokens = await codeFlow(await discover(provider, 'RS256'));
+    const { tokens } = await codeFlow(await discover(provider, 'RS256'));
     assert.equal(header(tokens.id_token).alg, 'RS256');
     assert.equal(tokens.claims().aud, DEMO.clientId);
   });
