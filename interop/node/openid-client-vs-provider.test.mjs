@@ -14,6 +14,13 @@
 // 6. RP-Initiated Logout 1.0 §2, §3: the logout URL built by the library, followed: back at the
 //    registered `post_logout_redirect_uri` with `state`, and the provider session is over.
 //
+// The ID token's algorithm is the one the client registered (Dynamic Client Registration 1.0
+// §2 `id_token_signed_response_alg`; openid-client refuses any other, Core 1.0 §3.1.3.7 step
+// 7): the demo client registered ES256 (the provider's CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG
+// default), so the client metadata says ES256, as a real Relying Party's would. A second
+// provider, started with CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG=RS256, runs the code flow with
+// RS256, the registration default, which every provider must offer (Discovery 1.0 §3).
+//
 // Plain `http://` on loopback: openid-client 6 refuses it unless told `allowInsecureRequests`,
 // because an ID token and a code travel on that connection and Core 1.0 §16.17 requires TLS.
 // A real Relying Party never passes it.
@@ -24,6 +31,48 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { Browser, DEMO, spawnProvider } from './support/provider.mjs';
 
+/** The JOSE header of a compact JWS. */
+function header(jws) {
+  return JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString());
+}
+
+/** openid-client's configuration for the demo client, registered for `alg` ID tokens. */
+function discover(provider, alg) {
+  return client.discovery(
+    new URL(provider.issuer),
+    DEMO.clientId,
+    { client_secret: DEMO.clientSecret, id_token_signed_response_alg: alg },
+    undefined,
+    { execute: [client.allowInsecureRequests] },
+  );
+}
+
+/**
+ * One sign-in in `browser` with `config`: code + PKCE + `state` + `nonce` for `scope`,
+ * exchanged by the library, which validates the ID token. Resolves to `{ tokens, nonce }`.
+ */
+async function codeFlow(config, browser = new Browser(), scope = 'openid') {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const authorizationUrl = client.buildAuthorizationUrl(config, {
+    redirect_uri: DEMO.redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+  const callback = await browser.signIn(authorizationUrl.href, DEMO.redirectUri);
+  const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  return { tokens, nonce };
+}
+
 describe('openid-client 6.9.0 against our provider', () => {
   let provider;
   let config;
@@ -32,49 +81,26 @@ describe('openid-client 6.9.0 against our provider', () => {
 
   before(async () => {
     provider = await spawnProvider();
-    config = await client.discovery(
-      new URL(provider.issuer),
-      DEMO.clientId,
-      DEMO.clientSecret,
-      undefined,
-      { execute: [client.allowInsecureRequests] },
-    );
+    config = await discover(provider, 'ES256');
   });
 
   after(() => provider?.stop());
 
-  test('discovery finds the issuer, the endpoints and RS256', () => {
+  test('discovery finds the issuer, the endpoints, RS256 and ES256', () => {
     const metadata = config.serverMetadata();
     assert.equal(metadata.issuer, provider.issuer);
     for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri']) {
       assert.ok(metadata[endpoint]?.startsWith(provider.issuer), `${endpoint}: ${metadata[endpoint]}`);
     }
-    assert.ok(metadata.id_token_signing_alg_values_supported.includes('RS256'));
+    assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['RS256', 'ES256']);
     assert.ok(metadata.scopes_supported.includes('openid'));
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
   });
 
   test('the code flow with PKCE, state and nonce gives an ID token the library validates', async () => {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const authorizationUrl = client.buildAuthorizationUrl(config, {
-      redirect_uri: DEMO.redirectUri,
-      scope: 'openid profile email',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
     flow.browser = new Browser();
-    const callback = await flow.browser.signIn(authorizationUrl.href, DEMO.redirectUri);
-
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-      idTokenExpected: true,
-    });
+    const { tokens, nonce } = await codeFlow(config, flow.browser, 'openid profile email');
+    assert.equal(header(tokens.id_token).alg, 'ES256', 'the algorithm the client registered');
     const claims = tokens.claims();
     assert.equal(claims.iss, provider.issuer);
     assert.equal(claims.aud, DEMO.clientId);
@@ -104,6 +130,7 @@ describe('openid-client 6.9.0 against our provider', () => {
     assert.ok(refreshed.id_token, 'a refresh of an openid grant returns an ID token');
     assert.notEqual(refreshed.id_token, flow.tokens.id_token);
     assert.notEqual(refreshed.refresh_token, flow.tokens.refresh_token, 'refresh tokens rotate');
+    assert.equal(header(refreshed.id_token).alg, 'ES256', 'a refresh keeps the registered alg');
     const claims = refreshed.claims();
     assert.equal(claims.sub, flow.claims.sub);
     assert.equal(claims.auth_time, flow.claims.auth_time);
@@ -139,5 +166,29 @@ describe('openid-client 6.9.0 against our provider', () => {
     const response = await flow.browser.fetch(silent.href);
     const answer = new URL(response.headers.get('location'), silent);
     assert.equal(answer.searchParams.get('error'), 'login_required');
+  });
+});
+
+describe('openid-client 6.9.0 against our provider, the demo client registered for RS256', () => {
+  let provider;
+
+  before(async () => {
+    provider = await spawnProvider({ CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG: 'RS256' });
+  });
+
+  after(() => provider?.stop());
+
+  test('the code flow gives an RS256 ID token the library validates', async () => {
+    const { tokens } = await codeFlow(await discover(provider, 'RS256'));
+    assert.equal(header(tokens.id_token).alg, 'RS256');
+    assert.equal(tokens.claims().aud, DEMO.clientId);
+  });
+
+  test('a Relying Party that registered ES256 refuses the RS256 ID token', async () => {
+    await assert.rejects(codeFlow(await discover(provider, 'ES256')), (error) => {
+      // openid-client wraps oauth4webapi's error; the cause names the refused header.
+      assert.match(String(error.cause?.message), /"alg"/);
+      return true;
+    });
   });
 });

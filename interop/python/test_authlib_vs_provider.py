@@ -20,7 +20,9 @@ Run by interop/run.sh, which builds the provider and names it in PROVIDER_BIN:
         interop/python/.venv/bin/python -m unittest discover -s interop/python -v
 """
 
+import base64
 import html
+import json
 import os
 import re
 import socket
@@ -117,6 +119,12 @@ class RelyingParty(OAuth2Mixin, OpenIDMixin, BaseApp):
     client_cls = OAuth2Session
 
 
+def jose_header(jws):
+    """The JOSE header of a compact JWS (RFC 7515 §7.1), decoded, not verified."""
+    part = jws.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
 def hidden_fields(page):
     """The hidden inputs a browser would send back (`csrf_token`, `request_id`)."""
     fields = {}
@@ -211,12 +219,12 @@ class AuthlibAgainstProviderTest(unittest.TestCase):
             self.fail(f"an earlier step did not leave {key!r}")
         return self.flow[key]
 
-    def test_1_discovery_finds_the_issuer_the_endpoints_and_rs256(self):
+    def test_1_discovery_finds_the_issuer_the_endpoints_rs256_and_es256(self):
         metadata = self.rp.load_server_metadata()
         self.assertEqual(metadata["issuer"], self.provider.issuer)
         for endpoint in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
             self.assertTrue(metadata[endpoint].startswith(self.provider.issuer), endpoint)
-        self.assertIn("RS256", metadata["id_token_signing_alg_values_supported"])
+        self.assertEqual(metadata["id_token_signing_alg_values_supported"], ["RS256", "ES256"])
         self.assertIn("openid", metadata["scopes_supported"])
 
     def test_2_the_code_flow_with_pkce_state_and_nonce_gives_an_id_token_authlib_validates(self):
@@ -233,6 +241,8 @@ class AuthlibAgainstProviderTest(unittest.TestCase):
             REDIRECT_URI, code=answer["code"], code_verifier=request["code_verifier"]
         )
         self.assertIn("id_token", token)
+        # The algorithm the demo client registered (CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG).
+        self.assertEqual(jose_header(token["id_token"])["alg"], "ES256")
         claims = self.rp.parse_id_token(token, nonce=request["nonce"])
         self.assertEqual(claims["iss"], self.provider.issuer)
         self.assertEqual(claims["aud"], CLIENT_ID)

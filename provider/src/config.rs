@@ -12,7 +12,7 @@ use shared::env::{EnvSource, SettingError, is_http_url};
 use shared::limits::ConnectionLimits;
 
 use crate::domain::grant::ResourceServers;
-use crate::openid::keys::SigningKey;
+use crate::openid::keys::{Algorithm, SigningKey};
 
 /// The longest an authorization code may live: RFC 6749 §4.1.2 says "a maximum
 /// authorization code lifetime of 10 minutes is RECOMMENDED"; this provider allows
@@ -33,6 +33,12 @@ pub struct Settings {
     pub client_secret: Secret,
     pub redirect_uri: String,
     pub client_name: String,
+    /// `CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG` (`ES256`): the algorithm the confidential
+    /// client registered for its ID tokens (OpenID Connect Dynamic Client Registration 1.0
+    /// §2 `id_token_signed_response_alg`), `RS256` or `ES256`. ES256 signs in about a
+    /// twentieth of RS256's CPU; RS256 is the registration default, which the public
+    /// client keeps, so both are in use (see docs/performance.md, "OpenID Connect").
+    pub client_id_token_signed_response_alg: Algorithm,
     /// The public (browser) client: `PUBLIC_CLIENT_ID` (`spa-client`) and
     /// `PUBLIC_REDIRECT_URI` (default: `REDIRECT_URI`'s origin + `/spa/callback`, so
     /// `http://localhost:3000/spa/callback`; the client derives it the same way).
@@ -117,9 +123,11 @@ pub struct Settings {
     /// [`shared::limits`], where both are read, the same way as by the client).
     pub limits: ConnectionLimits,
     /// `SIGNING_KEY_FILE` (unset): a PKCS#8 PEM private key (RSA 2048–4096 bits, P-256 or
-    /// Ed25519) that signs ID tokens (OpenID Connect Core §2, §10.1), read at start. Unset,
-    /// the provider generates RS256 keys at its first start (Discovery 1.0 §3: every OpenID
-    /// Provider supports RS256). A file that does not load stops start-up naming this key.
+    /// Ed25519) that signs the ID tokens of its algorithm (OpenID Connect Core §2, §10.1),
+    /// read at start, never rotated. The provider always signs with RS256 (Discovery 1.0 §3:
+    /// every OpenID Provider supports it) and ES256: it generates the keys of those the file
+    /// does not hold at its first start, keeps them in the store and rotates them. A file
+    /// that does not load stops start-up naming this key.
     pub signing_key: Option<SigningKey>,
     /// `SIGNING_KEY_ROTATION` (2592000 s = 30 days): how long a generated key signs ID tokens
     /// before the next one (published since the previous rotation) takes over (OpenID
@@ -169,6 +177,17 @@ pub enum AccessTokenFormat {
     Jwt,
     /// 256 random bits, hashed in the store, checked by introspection.
     Opaque,
+}
+
+/// `CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG`: `RS256` or `ES256`, the algorithms the provider
+/// always has keys for ([`crate::openid::signing::ALGORITHMS`]).
+fn parse_id_token_alg(env: &EnvSource) -> Result<Algorithm, SettingError> {
+    const KEY: &str = "CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG";
+    match env.string(KEY, "ES256").as_str() {
+        "RS256" => Ok(Algorithm::RS256),
+        "ES256" => Ok(Algorithm::ES256),
+        _ => Err(env.error(KEY, "RS256 or ES256")),
+    }
 }
 
 /// `API_ACCESS_TOKEN_FORMAT`: `jwt` or `opaque`.
@@ -483,6 +502,7 @@ impl Settings {
             client_secret: Secret::new(env.string("CLIENT_SECRET", "testsecret")),
             redirect_uri,
             client_name: env.string("CLIENT_NAME", "Demo Client App"),
+            client_id_token_signed_response_alg: parse_id_token_alg(env)?,
             public_client_id: env.string("PUBLIC_CLIENT_ID", "spa-client"),
             public_redirect_uri,
             post_logout_redirect_uris,
@@ -550,6 +570,10 @@ mod tests {
         assert!(!settings.allow_bearer_in_query);
         assert_eq!(settings.allowed_origins, vec!["http://localhost:3000"]);
         assert!(settings.signing_key.is_none(), "keys are generated");
+        assert_eq!(
+            settings.client_id_token_signed_response_alg,
+            Algorithm::ES256
+        );
     }
 
     #[test]
@@ -750,5 +774,22 @@ mod tests {
                 .api_access_token_format,
             AccessTokenFormat::Opaque
         );
+    }
+
+    #[test]
+    fn the_confidential_clients_id_token_alg_is_rs256_or_es256_and_anything_else_names_the_key() {
+        let with = |value: &str| {
+            Settings::from_source(&EnvSource::from_pairs([(
+                "CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG",
+                value,
+            )]))
+        };
+        let rs256 = with("RS256").expect("RS256 is valid");
+        assert_eq!(rs256.client_id_token_signed_response_alg, Algorithm::RS256);
+        for refused in ["none", "HS256", "EdDSA", "es256"] {
+            let error = with(refused).expect_err(refused);
+            assert_eq!(error.key, "CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG");
+            assert!(error.to_string().contains("RS256 or ES256"), "{error}");
+        }
     }
 }

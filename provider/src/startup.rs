@@ -31,6 +31,8 @@ use crate::error::{PageError, see_other};
 use crate::middleware::{
     BODY_LIMIT, KnownHosts, answer_only_known_hosts, refuse_large_bodies, security_headers,
 };
+use crate::openid::keys::SigningKey;
+use crate::openid::keyset::KeySet;
 use crate::openid::signing::{KeysSynced, RELOAD_EVERY};
 use crate::rate_limit::{AuthorizeLimit, RateLimits, limit_authorization_requests, limit_logins};
 use crate::state::AppState;
@@ -292,20 +294,29 @@ async fn sync_signing_keys_periodically(app: web::Data<AppState>) {
         match app.sync_signing_keys().await {
             Ok(KeysSynced::Changed {
                 version,
+                added,
                 rotated,
                 pruned,
             }) => {
-                let keys = app.keys.key_set();
+                let ring = app.keys.key_ring();
+                let kids = |pick: fn(&KeySet) -> &SigningKey| {
+                    ring.sets()
+                        .iter()
+                        .map(|set| format!("{}:{}", set.alg(), pick(set).kid()))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
                 tracing::info!(
                     version,
-                    rotated,
+                    added = ?added,
+                    rotated = ?rotated,
                     pruned,
-                    signing_kid = keys.signing_key().kid(),
-                    next_kid = keys.next_key().kid(),
+                    signing_kids = %kids(KeySet::signing_key),
+                    next_kids = %kids(KeySet::next_key),
                     "rotated the ID token signing keys"
                 );
             }
-            Ok(KeysSynced::Loaded { .. } | KeysSynced::KeyFile) => {}
+            Ok(KeysSynced::Loaded { .. }) => {}
             Err(error) => {
                 tracing::warn!(error = %error, "reloading the ID token signing keys failed");
             }

@@ -26,7 +26,8 @@ pub struct AppState {
     /// What time it is, for every expiry decision: the system's clock, or a test's.
     pub clock: Clock,
     /// The keys that sign ID tokens and are published at `jwks_uri` (OpenID Connect Core
-    /// §10.1): `SIGNING_KEY_FILE`'s key, or the set kept in the store, rotated on schedule
+    /// §10.1): an RS256 and an ES256 key set kept in the store, rotated on schedule, with
+    /// `SIGNING_KEY_FILE`'s key in place of its algorithm's
     /// ([`AppState::sync_signing_keys`]).
     pub keys: SigningKeys,
 }
@@ -42,7 +43,8 @@ impl AppState {
                 settings.client_secret.expose(),
                 &settings.redirect_uri,
             )
-            .with_post_logout_redirect_uris(&settings.post_logout_redirect_uris),
+            .with_post_logout_redirect_uris(&settings.post_logout_redirect_uris)
+            .with_id_token_signed_response_alg(settings.client_id_token_signed_response_alg),
             RegisteredClient::public(
                 &settings.public_client_id,
                 "Browser app (public client)",

@@ -57,7 +57,7 @@ use crate::domain::grant::{Audience, AuthorizationCode, Resources, TokenKind, To
 use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
-use crate::openid::keyset::StoredKeySet;
+use crate::openid::keyset::StoredKeyRing;
 
 pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
@@ -232,7 +232,7 @@ pub struct StoreSize {
 pub struct VersionedKeySet {
     /// 1 when first stored, one up at each replacement.
     pub version: u64,
-    pub keys: StoredKeySet,
+    pub keys: StoredKeyRing,
 }
 
 /// What [`GrantStore::replace_signing_keys`] did.
@@ -352,7 +352,7 @@ pub trait GrantStore {
     /// at once against one store both end up with the same keys (whichever came first).
     async fn signing_keys_or_insert(
         &self,
-        candidate: &StoredKeySet,
+        candidate: &StoredKeyRing,
     ) -> Result<VersionedKeySet, StoreError>;
 
     /// Replaces the stored key set with `keys` if it is still at `from_version` (then at
@@ -361,7 +361,7 @@ pub trait GrantStore {
     async fn replace_signing_keys(
         &self,
         from_version: u64,
-        keys: &StoredKeySet,
+        keys: &StoredKeyRing,
     ) -> Result<KeySetSwap, StoreError>;
 }
 
@@ -486,7 +486,7 @@ impl GrantStore for Store {
 
     async fn signing_keys_or_insert(
         &self,
-        candidate: &StoredKeySet,
+        candidate: &StoredKeyRing,
     ) -> Result<VersionedKeySet, StoreError> {
         forward!(self, store => GrantStore::signing_keys_or_insert(store, candidate))
     }
@@ -494,7 +494,7 @@ impl GrantStore for Store {
     async fn replace_signing_keys(
         &self,
         from_version: u64,
-        keys: &StoredKeySet,
+        keys: &StoredKeyRing,
     ) -> Result<KeySetSwap, StoreError> {
         forward!(self, store => GrantStore::replace_signing_keys(store, from_version, keys))
     }

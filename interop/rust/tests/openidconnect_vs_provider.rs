@@ -11,6 +11,11 @@
 //! 4. Core 1.0 §5.3: UserInfo with the expected `sub` (the crate refuses another).
 //! 5. Core 1.0 §12.2: a refresh returns a new ID token with the same `sub` and `auth_time`.
 //!
+//! The verifier allows ES256 only: the algorithm the demo client registered (Dynamic Client
+//! Registration 1.0 §2 `id_token_signed_response_alg`, the provider's
+//! `CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG` default), as a Relying Party that knows its
+//! registration does (Core 1.0 §3.1.3.7 step 7).
+//!
 //! A cargo project of its own (see Cargo.toml). `interop/run.sh` runs it with
 //! `PROVIDER_BIN` naming the provider binary it built.
 
@@ -20,7 +25,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreUserInfoClaims,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
@@ -245,7 +251,14 @@ async fn the_openidconnect_crate_signs_in_verifies_the_id_token_reads_userinfo_a
     let id_token = token
         .id_token()
         .expect("an openid grant returns an ID token");
-    let id_verifier = client.id_token_verifier();
+    let id_verifier = client
+        .id_token_verifier()
+        .set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
+    assert_eq!(
+        id_token.signing_alg().expect("a signing algorithm"),
+        &CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        "the algorithm the demo client registered"
+    );
     let claims = id_token
         .claims(&id_verifier, &nonce)
         .expect("the ID token verifies: signature, iss, aud, azp, exp, iat, nonce");

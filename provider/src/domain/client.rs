@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::scope::ScopeSet;
+use crate::openid::keys::Algorithm;
 
 /// How a client authenticates at the token endpoint (RFC 6749 §2.1, §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,10 @@ pub struct RegisteredClient {
     post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<GrantType>,
     pub allowed_scopes: ScopeSet,
+    /// The algorithm its ID tokens are signed with: OpenID Connect Dynamic Client
+    /// Registration 1.0 §2 `id_token_signed_response_alg`, "The default, if omitted, is
+    /// RS256". A Relying Party may refuse any other (Core §3.1.3.7 step 7).
+    pub id_token_signed_response_alg: Algorithm,
 }
 
 /// A redirect URI that exactly matched a registered one. Only [`RegisteredClient::verify_redirect_uri`]
@@ -89,6 +94,7 @@ impl RegisteredClient {
                 GrantType::ClientCredentials,
             ],
             allowed_scopes: ScopeSet::ALL,
+            id_token_signed_response_alg: Algorithm::RS256,
         }
     }
 
@@ -102,6 +108,7 @@ impl RegisteredClient {
             post_logout_redirect_uris: Vec::new(),
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             allowed_scopes: ScopeSet::ALL,
+            id_token_signed_response_alg: Algorithm::RS256,
         }
     }
 
@@ -125,6 +132,12 @@ impl RegisteredClient {
     /// The client with these post-logout redirect URIs registered.
     pub fn with_post_logout_redirect_uris(mut self, uris: &[String]) -> Self {
         self.post_logout_redirect_uris = uris.to_vec();
+        self
+    }
+
+    /// The client with `alg` registered as its `id_token_signed_response_alg`.
+    pub fn with_id_token_signed_response_alg(mut self, alg: Algorithm) -> Self {
+        self.id_token_signed_response_alg = alg;
         self
     }
 
@@ -227,5 +240,12 @@ mod tests {
             RegisteredClient::public("spa-client", "SPA", "http://localhost:3000/spa/callback");
         assert!(!spa.secret_matches(""));
         assert!(!spa.may_use(GrantType::ClientCredentials));
+    }
+
+    #[test]
+    fn a_client_that_registered_no_id_token_alg_gets_rs256() {
+        assert_eq!(demo().id_token_signed_response_alg, Algorithm::RS256);
+        let es256 = demo().with_id_token_signed_response_alg(Algorithm::ES256);
+        assert_eq!(es256.id_token_signed_response_alg, Algorithm::ES256);
     }
 }

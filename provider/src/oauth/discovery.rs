@@ -38,7 +38,7 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
 /// GET `/.well-known/openid-configuration`: the same document as RFC 8414's (RFC 8414 §1
 /// made them compatible), so both name the same endpoints.
 pub async fn openid_configuration(app: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_set()))
+    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_ring()))
 }
 
 /// GET `jwks_uri`: the public keys only (`kty`, `kid`, `use: sig`, `alg` and the key's

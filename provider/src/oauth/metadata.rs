@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use shared::metadata::AuthorizationServerMetadata;
 use shared::scope::Scope;
 
-use crate::openid::keyset::KeySet;
+use crate::openid::keyset::KeyRing;
 use crate::state::AppState;
 
 use super::discovery::{CLAIMS_SUPPORTED, JWKS_PATH};
@@ -17,12 +17,12 @@ use crate::openid::end_session::END_SESSION_PATH;
 
 /// GET `/.well-known/oauth-authorization-server`.
 pub async fn metadata(app: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_set()))
+    HttpResponse::Ok().json(describe(&app.settings.issuer, &app.keys.key_ring()))
 }
 
 /// This server's metadata, every URL built from the issuer; the ID token algorithms are
 /// those of the published `keys`.
-pub fn describe(issuer: &str, keys: &KeySet) -> AuthorizationServerMetadata {
+pub fn describe(issuer: &str, keys: &KeyRing) -> AuthorizationServerMetadata {
     let strings = |values: &[&str]| {
         values
             .iter()
@@ -70,9 +70,9 @@ pub fn describe(issuer: &str, keys: &KeySet) -> AuthorizationServerMetadata {
     }
 }
 
-/// The algorithms of the published keys, each once, in the JWKS's order (the signing key's
-/// first).
-fn id_token_algorithms(keys: &KeySet) -> Vec<String> {
+/// The algorithms of the published keys, each once, in the JWKS's order (RS256 first): a
+/// client may register any of them as its `id_token_signed_response_alg`.
+fn id_token_algorithms(keys: &KeyRing) -> Vec<String> {
     let mut algorithms: Vec<String> = Vec::new();
     for jwk in keys.jwks().keys {
         if !algorithms.contains(&jwk.alg) {

@@ -23,8 +23,10 @@
 //! - `at_hash`: half of the hash of the access token issued with it (Core §3.1.3.6), so an
 //!   access token swapped into the response is detected.
 //!
-//! The token is a JWS signed with the key set's current key; its header names the `kid`
-//! (Core §10.1), so a verifier picks the key from `jwks_uri`.
+//! The token is a JWS signed with the current key of the algorithm the client registered
+//! (`id_token_signed_response_alg`, OpenID Connect Dynamic Client Registration 1.0 §2: RS256
+//! unless it registered another); its header names the `kid` (Core §10.1), so a verifier
+//! picks the key from `jwks_uri`.
 
 use serde_json::{Map, Value, json};
 
@@ -73,7 +75,7 @@ pub struct IdTokenFor<'a> {
     pub expires_at: u64,
 }
 
-/// Signs the ID token with `key` (the key set's current key).
+/// Signs the ID token with `key` (the current key of the algorithm the client registered).
 pub fn sign_id_token(key: &SigningKey, token: &IdTokenFor<'_>) -> Result<String, JwsError> {
     let mut claims = json!({
         "iss": token.issuer,

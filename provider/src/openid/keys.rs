@@ -35,8 +35,9 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use serde::{Deserialize, Serialize};
 
-/// The JWS algorithms this provider signs with (RFC 7518 §3.1 names, RFC 8037 §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The JWS algorithms this provider signs with (RFC 7518 §3.1 names, RFC 8037 §3.1), ordered
+/// as declared: RS256 first, as lists of them are (Discovery 1.0 §3 requires it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Algorithm {
     /// RSASSA-PKCS1-v1_5 using SHA-256, 2048-bit keys. REQUIRED by Discovery 1.0 §3.
     RS256,
@@ -97,6 +98,8 @@ pub enum KeyError {
     Stored { kid: String, problem: String },
     #[error("could not generate a {alg} signing key: {problem}")]
     Generate { alg: Algorithm, problem: String },
+    #[error("no {alg} signing key is in use")]
+    NoKey { alg: Algorithm },
     #[error("signing with key {kid} failed")]
     Sign { kid: String },
 }

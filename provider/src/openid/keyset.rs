@@ -21,6 +21,11 @@
 //! - **retired**: published until everything it signed has expired, that is until
 //!   `retired_at + max_signed_lifetime` (the longest lifetime of a token it signed, plus any
 //!   clock skew the verifiers allow).
+//!
+//! A [`KeySet`] holds keys of one algorithm. The provider signs with more than one (each
+//! client's ID tokens with the `id_token_signed_response_alg` it registered, OpenID Connect
+//! Dynamic Client Registration 1.0 §2), so it keeps a [`KeyRing`]: one key set per
+//! algorithm, each with its own life cycle, published together in one JWK Set.
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +78,11 @@ impl KeySet {
     /// The key that signs now.
     pub fn signing_key(&self) -> &SigningKey {
         &self.current
+    }
+
+    /// The algorithm of the set's keys (the current key's: a set holds one algorithm).
+    pub fn alg(&self) -> Algorithm {
+        self.current.alg()
     }
 
     /// The key that will sign after the next rotation (already published).
@@ -169,6 +179,120 @@ impl KeySet {
                 })
                 .collect::<Result<_, KeyError>>()?,
         })
+    }
+}
+
+/// The provider's key sets, one per algorithm, in [`Algorithm::ALL`]'s order (RS256 first).
+/// Each set rotates on its own schedule; the JWK Set publishes all of them.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    sets: Vec<KeySet>,
+}
+
+impl KeyRing {
+    /// The ring of these sets, ordered by algorithm; of two sets of one algorithm the first
+    /// is kept.
+    pub fn new(sets: impl IntoIterator<Item = KeySet>) -> KeyRing {
+        let mut ring = KeyRing { sets: Vec::new() };
+        for set in sets {
+            ring.insert(set);
+        }
+        ring
+    }
+
+    /// Adds `set` unless the ring has one of its algorithm already.
+    fn insert(&mut self, set: KeySet) {
+        if self.set_for(set.alg()).is_none() {
+            self.sets.push(set);
+            self.sets.sort_by_key(|set| set.alg());
+        }
+    }
+
+    /// The key sets, one per algorithm, RS256 first.
+    pub fn sets(&self) -> &[KeySet] {
+        &self.sets
+    }
+
+    /// The key sets, to rotate and prune each.
+    pub fn sets_mut(&mut self) -> &mut [KeySet] {
+        &mut self.sets
+    }
+
+    /// The key set of `alg`, if the ring has one.
+    pub fn set_for(&self, alg: Algorithm) -> Option<&KeySet> {
+        self.sets.iter().find(|set| set.alg() == alg)
+    }
+
+    /// The key that signs `alg` tokens now, if the ring has keys of that algorithm.
+    pub fn signing_key(&self, alg: Algorithm) -> Option<&SigningKey> {
+        self.set_for(alg).map(KeySet::signing_key)
+    }
+
+    /// The ring with `set` in place of its algorithm's set (or added).
+    pub fn with_set(mut self, set: KeySet) -> KeyRing {
+        self.sets.retain(|kept| kept.alg() != set.alg());
+        self.insert(set);
+        self
+    }
+
+    /// The ring without the set of `alg`.
+    pub fn without(mut self, alg: Algorithm) -> KeyRing {
+        self.sets.retain(|kept| kept.alg() != alg);
+        self
+    }
+
+    /// The public JWK Set to serve at `jwks_uri`: each algorithm's keys (RS256 first), in
+    /// the order of [`KeySet::jwks`].
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: self.sets.iter().flat_map(|set| set.jwks().keys).collect(),
+        }
+    }
+
+    /// The form the store keeps.
+    pub fn to_stored(&self) -> StoredKeyRing {
+        StoredKeyRing {
+            sets: self.sets.iter().map(KeySet::to_stored).collect(),
+        }
+    }
+
+    /// The ring back from the store; any key that does not load is an error.
+    pub fn from_stored(stored: &StoredKeyRing) -> Result<KeyRing, KeyError> {
+        Ok(KeyRing::new(
+            stored
+                .sets
+                .iter()
+                .map(KeySet::from_stored)
+                .collect::<Result<Vec<_>, KeyError>>()?,
+        ))
+    }
+}
+
+/// [`KeyRing`] as the store keeps it (JSON). Holds private keys: never log it.
+///
+/// It also reads the single [`StoredKeySet`] a store written before the provider signed
+/// with more than one algorithm holds: that set becomes the ring's only one, and the next
+/// sync adds the missing algorithm's keys (see [`super::signing`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredKeysAnyVersion")]
+pub struct StoredKeyRing {
+    pub sets: Vec<StoredKeySet>,
+}
+
+/// What a store may hold: a ring, or one key set (written by an earlier version).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredKeysAnyVersion {
+    Ring { sets: Vec<StoredKeySet> },
+    Single(StoredKeySet),
+}
+
+impl From<StoredKeysAnyVersion> for StoredKeyRing {
+    fn from(stored: StoredKeysAnyVersion) -> StoredKeyRing {
+        match stored {
+            StoredKeysAnyVersion::Ring { sets } => StoredKeyRing { sets },
+            StoredKeysAnyVersion::Single(set) => StoredKeyRing { sets: vec![set] },
+        }
     }
 }
 
@@ -295,5 +419,48 @@ mod tests {
         assert_eq!(back.signing_key().kid(), set.signing_key().kid());
         assert_eq!(back.retired()[0].retired_at, 50);
         assert_eq!(back.current_since(), 50);
+    }
+
+    #[test]
+    fn a_key_ring_holds_one_set_per_algorithm_rs256_first_and_publishes_them_all() {
+        let es256 = KeySet::generate(Algorithm::ES256, 0).unwrap();
+        let rs256 = KeySet::new(
+            crate::openid::keys::tests::rsa_key(),
+            crate::openid::keys::tests::rsa_key(),
+            0,
+        );
+        let ring = KeyRing::new([
+            es256.clone(),
+            rs256.clone(),
+            KeySet::generate(Algorithm::ES256, 0).unwrap(),
+        ]);
+        let algs: Vec<Algorithm> = ring.sets().iter().map(KeySet::alg).collect();
+        assert_eq!(algs, [Algorithm::RS256, Algorithm::ES256]);
+        assert_eq!(
+            ring.signing_key(Algorithm::ES256).unwrap().kid(),
+            es256.signing_key().kid()
+        );
+        assert!(ring.signing_key(Algorithm::EdDSA).is_none());
+        let published: Vec<String> = ring.jwks().keys.into_iter().map(|jwk| jwk.kid).collect();
+        let mut expected = kids(&rs256);
+        expected.extend(kids(&es256));
+        assert_eq!(published, expected);
+    }
+
+    #[test]
+    fn a_stored_key_ring_comes_back_and_a_stored_single_set_reads_as_a_ring_of_one() {
+        let ring = KeyRing::new([
+            KeySet::generate(Algorithm::ES256, 0).unwrap(),
+            KeySet::generate(Algorithm::EdDSA, 0).unwrap(),
+        ]);
+        let json = serde_json::to_string(&ring.to_stored()).unwrap();
+        let back: StoredKeyRing = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ring.to_stored());
+
+        // What a store written by an earlier version holds: one key set, not a ring.
+        let single = KeySet::generate(Algorithm::EdDSA, 0).unwrap();
+        let json = serde_json::to_string(&single.to_stored()).unwrap();
+        let back: StoredKeyRing = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.sets, vec![single.to_stored()]);
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::ids::{ClientId, GrantId, UserId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 
-use crate::openid::keyset::StoredKeySet;
+use crate::openid::keyset::StoredKeyRing;
 
 use super::{
     Commit, Family, FoundCode, GrantStore, GrantSummary, KeySetSwap, Purged, StoreError, StoreSize,
@@ -396,7 +396,7 @@ impl GrantStore for MemoryStore {
 
     async fn signing_keys_or_insert(
         &self,
-        candidate: &StoredKeySet,
+        candidate: &StoredKeyRing,
     ) -> Result<VersionedKeySet, StoreError> {
         let mut stored = self.signing_keys_lock();
         let stored = stored.get_or_insert_with(|| {
@@ -411,7 +411,7 @@ impl GrantStore for MemoryStore {
     async fn replace_signing_keys(
         &self,
         from_version: u64,
-        keys: &StoredKeySet,
+        keys: &StoredKeyRing,
     ) -> Result<KeySetSwap, StoreError> {
         let mut stored = self.signing_keys_lock();
         match stored.as_mut() {

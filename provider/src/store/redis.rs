@@ -10,7 +10,7 @@
 //! | `grant:<id>` | hash | client, user, scopes, resources (RFC 8707), created, the code's hash; once redeemed the refresh family: `generation`, `salt`, `refresh_expires_at` | until its longest-lived token expires |
 //! | `grant:<id>:tokens` | set | the hex hash of every live token of the family (the current pair) | as the grant |
 //! | `user:<id>:grants` | set | the grant ids of one resource owner (for `/account`) | as the longest of its grants |
-//! | `signing_keys` | hash | `version` and `keys`: the key set that signs ID tokens (JSON, private keys as PKCS#8) | for good (no TTL): a few keys, replaced whole at each rotation |
+//! | `signing_keys` | hash | `version` and `keys`: the key ring that signs ID tokens, a key set per algorithm (JSON, private keys as PKCS#8) | for good (no TTL): a few keys, replaced whole at each rotation |
 //!
 //! Every other key is written with a TTL (`PEXPIRE`), so Redis forgets what the memory store
 //! purges; [`RedisStore::purge_expired`] has nothing left to do. Keys hold hashes, never
@@ -60,7 +60,7 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::token::{FamilySalt, TokenHash};
 use crate::openid::id_token::Nonce;
 
-use crate::openid::keyset::StoredKeySet;
+use crate::openid::keyset::StoredKeyRing;
 
 use scripts::Scripts;
 pub use scripts::{
@@ -709,7 +709,7 @@ impl GrantStore for RedisStore {
 
     async fn signing_keys_or_insert(
         &self,
-        candidate: &StoredKeySet,
+        candidate: &StoredKeyRing,
     ) -> Result<VersionedKeySet, StoreError> {
         let candidate = serde_json::to_string(candidate)
             .map_err(|_| malformed("the signing key set does not serialise"))?;
@@ -732,7 +732,7 @@ impl GrantStore for RedisStore {
     async fn replace_signing_keys(
         &self,
         from_version: u64,
-        keys: &StoredKeySet,
+        keys: &StoredKeyRing,
     ) -> Result<KeySetSwap, StoreError> {
         let keys = serde_json::to_string(keys)
             .map_err(|_| malformed("the signing key set does not serialise"))?;

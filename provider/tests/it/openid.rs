@@ -7,7 +7,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use provider::openid::jws::{token_hash, verify};
 use provider::openid::keys::{Algorithm, Jwks, SigningKey};
 use serde_json::{Map, Value};
-use testkit::{AuthorizationRequest, CLIENT_ID, TestProvider, spawn_provider, spawn_provider_with};
+use testkit::{
+    AuthorizationRequest, CLIENT_ID, PUBLIC_CLIENT_ID, TestProvider, spawn_provider,
+    spawn_provider_with,
+};
 
 async fn get_json(provider: &TestProvider, path: &str) -> Value {
     let response = provider
@@ -21,7 +24,7 @@ async fn get_json(provider: &TestProvider, path: &str) -> Value {
 }
 
 #[tokio::test]
-async fn discovery_names_the_jwks_uri_and_rs256_and_the_rfc8414_document_says_the_same() {
+async fn discovery_names_the_jwks_uri_and_rs256_and_es256_and_the_rfc8414_document_says_the_same() {
     let provider = spawn_provider().await;
     let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
     let issuer = &provider.issuer;
@@ -46,12 +49,10 @@ async fn discovery_names_the_jwks_uri_and_rs256_and_the_rfc8414_document_says_th
         discovery["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
-    let algorithms = discovery["id_token_signing_alg_values_supported"]
-        .as_array()
-        .expect("an array");
-    assert!(
-        algorithms.iter().any(|alg| alg == "RS256"),
-        "{algorithms:?}"
+    // RS256 is required (Discovery 3); ES256 is what the demo client registered.
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "ES256"])
     );
     let claims = discovery["claims_supported"].as_array().expect("an array");
     for claim in ["sub", "iss", "auth_time", "nonce", "email"] {
@@ -63,7 +64,7 @@ async fn discovery_names_the_jwks_uri_and_rs256_and_the_rfc8414_document_says_th
 }
 
 #[tokio::test]
-async fn the_jwks_publishes_public_rs256_signing_keys_and_no_private_member() {
+async fn the_jwks_publishes_public_rs256_and_es256_signing_keys_and_no_private_member() {
     let provider = spawn_provider().await;
     let response = provider
         .api
@@ -86,15 +87,17 @@ async fn the_jwks_publishes_public_rs256_signing_keys_and_no_private_member() {
             assert!(key.get(private).is_none(), "{private} published: {key}");
         }
     }
-    assert!(
-        keys.iter()
-            .any(|key| key["alg"] == "RS256" && key["kty"] == "RSA"),
-        "{keys:?}"
-    );
+    for (alg, kty) in [("RS256", "RSA"), ("ES256", "EC")] {
+        assert!(
+            keys.iter()
+                .any(|key| key["alg"] == alg && key["kty"] == kty),
+            "no {alg} key: {keys:?}"
+        );
+    }
 }
 
 #[tokio::test]
-async fn a_signing_key_file_is_the_one_key_published() {
+async fn a_signing_key_file_is_the_one_key_of_its_algorithm_and_rs256_keys_are_still_published() {
     let key = SigningKey::generate(Algorithm::ES256).expect("a key");
     let der = URL_SAFE_NO_PAD
         .decode(key.to_stored().pkcs8)
@@ -110,18 +113,24 @@ async fn a_signing_key_file_is_the_one_key_published() {
     let _ = std::fs::remove_file(&path);
 
     let jwks = get_json(&provider, "/.well-known/jwks.json").await;
-    let kids: Vec<&str> = jwks["keys"]
+    let es256_kids: Vec<&str> = jwks["keys"]
         .as_array()
         .expect("keys")
         .iter()
+        .filter(|jwk| jwk["alg"] == "ES256")
         .filter_map(|jwk| jwk["kid"].as_str())
         .collect();
-    assert_eq!(kids, vec![key.kid()]);
+    assert_eq!(es256_kids, vec![key.kid()]);
     let discovery = get_json(&provider, "/.well-known/openid-configuration").await;
     assert_eq!(
         discovery["id_token_signing_alg_values_supported"],
-        serde_json::json!(["ES256"])
+        serde_json::json!(["RS256", "ES256"]),
+        "Discovery 3: RS256 MUST be included"
     );
+    // The demo client registered ES256: the file's key signs its ID tokens.
+    let tokens = openid_tokens(&provider, "openid", None).await;
+    let (header, _) = verified_id_token(&provider, &tokens).await;
+    assert_eq!(header["kid"], key.kid());
 }
 
 /// An `openid` request with this nonce, through login and consent, exchanged: the token
@@ -174,7 +183,10 @@ async fn an_openid_code_exchange_returns_an_id_token_for_this_user_client_and_re
     let (header, claims) = verified_id_token(&provider, &tokens).await;
 
     assert!(header["kid"].as_str().is_some_and(|kid| !kid.is_empty()));
-    assert_eq!(header["alg"], "RS256", "the generated keys are RS256");
+    assert_eq!(
+        header["alg"], "ES256",
+        "the algorithm the demo client registered"
+    );
     assert_eq!(claims["iss"], provider.issuer.as_str());
     assert_eq!(claims["sub"], "user1");
     assert_eq!(claims["aud"], CLIENT_ID);
@@ -183,7 +195,7 @@ async fn an_openid_code_exchange_returns_an_id_token_for_this_user_client_and_re
     let access_token = tokens["access_token"].as_str().expect("an access token");
     assert_eq!(
         claims["at_hash"],
-        token_hash(Algorithm::RS256, access_token),
+        token_hash(Algorithm::ES256, access_token),
         "at_hash is the left half of the access token's SHA-256 (Core 3.1.3.6)"
     );
     let number = |name: &str| claims[name].as_u64().unwrap_or_else(|| panic!("{name}"));
@@ -236,7 +248,7 @@ async fn a_refresh_of_an_openid_grant_returns_a_new_id_token_with_the_same_sub_a
     assert_eq!(
         after["at_hash"],
         token_hash(
-            Algorithm::RS256,
+            Algorithm::ES256,
             second["access_token"].as_str().expect("an access token")
         ),
         "at_hash of the new access token"
@@ -256,6 +268,96 @@ async fn a_refresh_of_an_openid_grant_returns_a_new_id_token_with_the_same_sub_a
     assert_eq!(narrowed.status(), 200);
     let narrowed: Value = narrowed.json().await.expect("JSON");
     assert!(narrowed.get("id_token").is_none(), "{narrowed}");
+}
+
+/// The `alg` an ID token's header names, after checking that the key it names is published
+/// with that `alg`, `use: sig`, and verifies it, with only `alg` allowed.
+async fn published_alg_of(provider: &TestProvider, tokens: &Value, alg: Algorithm) -> String {
+    let id_token = tokens["id_token"].as_str().expect("an id_token");
+    let jwks: Jwks = serde_json::from_value(get_json(provider, "/.well-known/jwks.json").await)
+        .expect("a JWK Set");
+    let verified = verify(id_token, &jwks, &[alg])
+        .unwrap_or_else(|error| panic!("not an {alg} token from a published key: {error}"));
+    let kid = verified.header["kid"].as_str().expect("a kid");
+    let jwk = jwks.find(kid).expect("the kid is published");
+    assert_eq!(
+        (jwk.alg.as_str(), jwk.key_use.as_str()),
+        (alg.as_str(), "sig")
+    );
+    verified.header["alg"].as_str().expect("an alg").to_owned()
+}
+
+/// The public client's openid tokens (PKCE, no secret).
+async fn public_openid_tokens(provider: &TestProvider) -> Value {
+    let request = AuthorizationRequest {
+        scope: Some("openid".into()),
+        ..AuthorizationRequest::public_client()
+    };
+    let code = provider
+        .authorize(&request)
+        .await
+        .param("code")
+        .expect("a code");
+    let response = provider.public_exchange_code(&code).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
+
+#[tokio::test]
+async fn each_client_gets_id_tokens_in_the_alg_it_registered_es256_for_the_demo_client_rs256_by_default()
+ {
+    let provider = spawn_provider().await;
+    let confidential = openid_tokens(&provider, "openid", None).await;
+    assert_eq!(
+        published_alg_of(&provider, &confidential, Algorithm::ES256).await,
+        "ES256",
+        "CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG's default"
+    );
+
+    let public = public_openid_tokens(&provider).await;
+    assert_eq!(
+        published_alg_of(&provider, &public, Algorithm::RS256).await,
+        "RS256",
+        "the public client registered none: RS256 (Dynamic Client Registration 2)"
+    );
+    let (_, claims) = verified_id_token(&provider, &public).await;
+    assert_eq!(claims["aud"], PUBLIC_CLIENT_ID);
+}
+
+#[tokio::test]
+async fn a_refresh_signs_the_new_id_token_with_the_alg_the_client_registered() {
+    let provider = spawn_provider().await;
+    let first = openid_tokens(&provider, "openid", None).await;
+    let response = provider
+        .refresh(first["refresh_token"].as_str().expect("a refresh token"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let refreshed: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        published_alg_of(&provider, &refreshed, Algorithm::ES256).await,
+        "ES256"
+    );
+
+    let public = public_openid_tokens(&provider).await;
+    let response = provider
+        .public_refresh(public["refresh_token"].as_str().expect("a refresh token"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let refreshed: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        published_alg_of(&provider, &refreshed, Algorithm::RS256).await,
+        "RS256"
+    );
+}
+
+#[tokio::test]
+async fn a_demo_client_registered_for_rs256_gets_rs256_id_tokens() {
+    let provider = spawn_provider_with(&[("CLIENT_ID_TOKEN_SIGNED_RESPONSE_ALG", "RS256")]).await;
+    let tokens = openid_tokens(&provider, "openid", None).await;
+    assert_eq!(
+        published_alg_of(&provider, &tokens, Algorithm::RS256).await,
+        "RS256"
+    );
 }
 
 #[tokio::test]

@@ -38,6 +38,9 @@ use crate::oauth::consent::millis;
 use crate::oauth::params::Params;
 use crate::oauth::token::jwt_access_token::{AccessTokenFor, sign_access_token};
 use crate::openid::id_token::{IdTokenFor, Nonce, sign_id_token};
+use crate::openid::jws::JwsError;
+use crate::openid::keys::Algorithm;
+use crate::openid::signing::ACCESS_TOKEN_ALG;
 use crate::state::AppState;
 
 /// POST `/oauth/token`.
@@ -253,13 +256,18 @@ pub fn mint_access(
         issued_at: record.issued_at / 1000,
         expires_at: record.expires_at / 1000,
     };
-    let jwt = sign_access_token(&app.keys.signing_key(), &claims).map_err(|error| {
-        tracing::error!(error = %error, "signing an access token failed");
-        TokenError::new(
-            TokenErrorCode::TemporarilyUnavailable,
-            "the access token could not be signed; try again shortly",
-        )
-    })?;
+    let jwt = app
+        .keys
+        .signing_key(ACCESS_TOKEN_ALG)
+        .map_err(JwsError::from)
+        .and_then(|key| sign_access_token(&key, &claims))
+        .map_err(|error| {
+            tracing::error!(error = %error, "signing an access token failed");
+            TokenError::new(
+                TokenErrorCode::TemporarilyUnavailable,
+                "the access token could not be signed; try again shortly",
+            )
+        })?;
     Ok(IssuedToken {
         hash: TokenHash::of(&jwt),
         value: shared::Secret::new(jwt),
@@ -317,7 +325,8 @@ impl IssuedPair {
     }
 
     /// The ID token to send with this pair, when its access token's scope has `openid`
-    /// (Core §3.1.3.3, §12.2): signed with the current key, for the pair's user and client,
+    /// (Core §3.1.3.3, §12.2): signed with the current key of the algorithm the client
+    /// registered, for the pair's user and client,
     /// living as long as the access token, with `at_hash` of it (Core §3.1.3.6). Signed
     /// before the pair is committed, so a signing failure changes nothing.
     pub fn id_token(
@@ -343,7 +352,18 @@ impl IssuedPair {
             issued_at: access.issued_at / 1000,
             expires_at: access.expires_at / 1000,
         };
-        sign_id_token(&app.keys.signing_key(), &claims)
+        // The algorithm the client registered (Dynamic Client Registration 1.0 §2:
+        // `id_token_signed_response_alg`, RS256 when it registered none).
+        let alg = app
+            .clients
+            .find(&access.client_id)
+            .map_or(Algorithm::RS256, |client| {
+                client.id_token_signed_response_alg
+            });
+        app.keys
+            .signing_key(alg)
+            .map_err(JwsError::from)
+            .and_then(|key| sign_id_token(&key, &claims))
             .map(Some)
             .map_err(|error| {
                 tracing::error!(error = %error, "signing an ID token failed");
