@@ -8,6 +8,11 @@
 //! an empty buffer: under load a single `write` carries hundreds of lines, a line waits a
 //! few milliseconds at most, and an idle server's writer sleeps.
 //!
+//! Two buffers take turns: the one being written out is swapped for an empty one that kept
+//! its room, so under load no line allocates (a fresh buffer growing by doubling every few
+//! milliseconds meant copies and page faults: 495 faults in 5 s of `/public` under wrk,
+//! against 70 with two buffers).
+//!
 //! None is lost: [`flush`] writes what is left, and both programs call it as they exit (the
 //! graceful stop, or a start-up error). The buffer is bounded: a line that would take it
 //! past [`BUFFER_LIMIT`] (stdout stalled, a reader that stopped reading) writes the buffer
@@ -25,6 +30,9 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(5);
 pub const BUFFER_LIMIT: usize = 1024 * 1024;
 
 static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// The other buffer: empty except while a flush writes it out. Only a flush touches it, and
+/// flushes take the stdout lock first, so this lock is never waited for.
+static SPARE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 static FLUSHER: Once = Once::new();
 /// Wakes the writer thread when a line lands in an empty buffer (an idle server's writer
 /// sleeps until then, instead of waking every few milliseconds for nothing).
@@ -42,11 +50,16 @@ fn buffer() -> MutexGuard<'static, Vec<u8>> {
 /// two flushes from interleaving).
 pub fn flush() {
     let mut stdout = std::io::stdout().lock();
-    let lines = std::mem::take(&mut *buffer());
+    let mut lines = SPARE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // The empty spare, room and all, becomes the buffer; the lines come out here.
+    std::mem::swap(&mut *buffer(), &mut *lines);
     if !lines.is_empty() {
         let _ = stdout.write_all(&lines);
         let _ = stdout.flush();
     }
+    lines.clear();
 }
 
 /// The `tracing_subscriber` writer: one per line.
