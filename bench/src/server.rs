@@ -97,7 +97,28 @@ pub fn release_dir() -> anyhow::Result<PathBuf> {
 pub fn build_release() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
-    let status = Command::new(cargo)
+    let mut build = Command::new(cargo);
+    // `cargo run` gives the bench its package's variables (`CARGO_PKG_NAME`,
+    // `CARGO_MANIFEST_DIR`, ...). Some build scripts (ring's) ask to be rerun when those
+    // change, so a build that inherited them rebuilt ring and all above it (a minute) every
+    // time, and the next `cargo run` rebuilt them back.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+            || key == "CARGO_PRIMARY_PACKAGE"
+            || key == "OUT_DIR"
+        {
+            build.env_remove(&*key);
+        }
+    }
+    let status = build
         .args([
             "build",
             "--release",
