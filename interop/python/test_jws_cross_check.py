@@ -16,40 +16,19 @@ the JWS_SAMPLES environment variable names.
 
 import base64
 import json
-import os
-import pathlib
-import subprocess
 import unittest
 
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
-WORKSPACE = pathlib.Path(__file__).resolve().parents[2]
+from samples import REGISTRY, load_samples, published_keys
+
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 
-def load_samples():
-    path = os.environ.get("JWS_SAMPLES")
-    if path:
-        return json.loads(pathlib.Path(path).read_text())
-    output = subprocess.run(
-        ["cargo", "run", "-q", "-p", "provider", "--example", "jws_samples"],
-        cwd=WORKSPACE,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output)
-
-
-SAMPLES = load_samples()
-KEYS = KeySet.import_key_set(SAMPLES["jwks"])
-# joserfc lists EdDSA as deprecated (RFC 9864 names Ed25519) and leaves it out of its
-# recommended set: allow exactly the algorithm each token says it is.
-REGISTRY = JWSRegistry(algorithms=["RS256", "ES256", "EdDSA"])
+SAMPLES = load_samples("JWS_SAMPLES", "jws_samples")
+KEYS = published_keys(SAMPLES)
 
 
 class JwksTest(unittest.TestCase):

@@ -15,38 +15,15 @@ The samples come from `cargo run -q -p provider --example access_token_samples`,
 the file the ACCESS_TOKEN_SAMPLES environment variable names.
 """
 
-import json
-import os
-import pathlib
-import subprocess
 import unittest
 
 from joserfc import jwt
 from joserfc.errors import InvalidClaimError
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
-WORKSPACE = pathlib.Path(__file__).resolve().parents[2]
+from samples import REGISTRY, load_samples, published_keys
 
-
-def load_samples():
-    path = os.environ.get("ACCESS_TOKEN_SAMPLES")
-    if path:
-        return json.loads(pathlib.Path(path).read_text())
-    output = subprocess.run(
-        ["cargo", "run", "-q", "-p", "provider", "--example", "access_token_samples"],
-        cwd=WORKSPACE,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output)
-
-
-SAMPLES = load_samples()
-KEYS = KeySet.import_key_set(SAMPLES["jwks"])
-# joserfc leaves EdDSA out of its recommended set: allow exactly what each token says.
-REGISTRY = JWSRegistry(algorithms=["RS256", "ES256", "EdDSA"])
+SAMPLES = load_samples("ACCESS_TOKEN_SAMPLES", "access_token_samples")
+KEYS = published_keys(SAMPLES)
 
 
 def rfc9068_claims(audience):
