@@ -35,7 +35,18 @@ use crate::bearer::Caller;
 /// Verified tokens by SHA-256: who they speak for, until when, under which key set.
 pub struct VerifiedTokens {
     capacity: usize,
-    entries: Mutex<HashMap<[u8; 32], Remembered>>,
+    entries: Mutex<Entries>,
+}
+
+/// The map, and the earliest `exp` in it: while that is still ahead, a full map has nothing
+/// to drop and is not scanned (a full map of live tokens would otherwise be walked, lock
+/// held, for every new token).
+#[derive(Default)]
+struct Entries {
+    by_hash: HashMap<[u8; 32], Remembered>,
+    /// At most the smallest `exp` of the entries (removals may leave it lower: that only
+    /// costs one scan, which sets it right).
+    earliest_exp: u64,
 }
 
 struct Remembered {
@@ -51,13 +62,13 @@ impl VerifiedTokens {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
     /// How many tokens are remembered now (for tests and operators).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_hash.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -90,7 +101,7 @@ impl VerifiedTokens {
 
     /// Steps 2 and 3 on the entry for `key`, if there is one. `Ok(None)`: check in full.
     fn recall(&self, key: &[u8; 32], generation: u64, now: u64) -> Result<Option<Caller>, Refused> {
-        let mut entries = self.lock();
+        let entries = &mut self.lock().by_hash;
         let Some(remembered) = entries.get(key) else {
             return Ok(None);
         };
@@ -109,14 +120,31 @@ impl VerifiedTokens {
 
     fn remember(&self, key: [u8; 32], caller: &Caller, exp: u64, generation: u64, now: u64) {
         let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries
+        let Entries {
+            by_hash,
+            earliest_exp,
+        } = &mut *entries;
+        if by_hash.len() >= self.capacity && !by_hash.contains_key(&key) {
+            if access_token::within_lifetime(*earliest_exp, None, now) {
+                return; // Full, and not one entry has expired yet.
+            }
+            by_hash
                 .retain(|_, remembered| access_token::within_lifetime(remembered.exp, None, now));
-            if entries.len() >= self.capacity {
+            *earliest_exp = by_hash
+                .values()
+                .map(|remembered| remembered.exp)
+                .min()
+                .unwrap_or(0);
+            if by_hash.len() >= self.capacity {
                 return;
             }
         }
-        entries.insert(
+        *earliest_exp = if by_hash.is_empty() {
+            exp
+        } else {
+            (*earliest_exp).min(exp)
+        };
+        by_hash.insert(
             key,
             Remembered {
                 caller: caller.clone(),
@@ -126,7 +154,7 @@ impl VerifiedTokens {
         );
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Remembered>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // Each operation is one insert, remove or retain: a panic elsewhere while the lock
         // was held cannot leave the map half-written, so a poisoned lock is still usable.
         self.entries
