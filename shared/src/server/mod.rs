@@ -4,8 +4,9 @@
 //! framework for whoever only needs them.
 //!
 //! Read in this order: [`program`] (start, stop), [`telemetry`] (the log and its request
-//! id, [`log_writer`] where its lines go), [`middleware`] (`HEAD` as `GET`, the body deadline), [`session_store`].
+//! id, [`log_format`] its time and fields, [`log_writer`] where its lines go), [`middleware`] (`HEAD` as `GET`, the body deadline), [`session_store`].
 
+pub mod log_format;
 pub mod log_writer;
 pub mod middleware;
 pub mod program;

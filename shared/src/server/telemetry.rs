@@ -36,10 +36,10 @@ use rand::RngCore;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::log_format::{Fields, write_timestamp};
 use crate::env::{EnvSource, SettingError};
 
 /// Installs the global subscriber. Call once, from `run`, before anything logs. `RUST_LOG`
@@ -163,7 +163,7 @@ where
         if ansi {
             writer.write_str("\x1b[2m")?;
         }
-        if SystemTime.format_time(&mut writer).is_err() {
+        if write_timestamp(&mut writer).is_err() {
             writer.write_str("<unknown time>")?;
         }
         writer.write_str(if ansi { "\x1b[0m " } else { " " })?;
@@ -198,7 +198,9 @@ where
                 writer.write_str(": ")?;
             }
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        let mut fields = Fields::new(&mut writer, ansi);
+        event.record(&mut fields);
+        fields.finish()?;
         writeln!(writer)
     }
 }
