@@ -54,11 +54,14 @@ pub fn hide(secret: &str) -> String {
 /// follow one token across both terminals without the token itself ever being printed.
 pub fn fingerprint(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(token.as_bytes());
-    digest[..4]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    fingerprint_of_digest(&Sha256::digest(token.as_bytes()).into())
+}
+
+/// The [`fingerprint`] of a token whose SHA-256 is all there is (the provider keeps only
+/// that): its first four bytes in hex.
+pub fn fingerprint_of_digest(digest: &[u8; 32]) -> String {
+    let [a, b, c, d, ..] = *digest;
+    format!("{:08x}", u32::from_be_bytes([a, b, c, d]))
 }
 
 #[cfg(test)]
@@ -67,6 +70,10 @@ mod tests {
     fn a_fingerprint_is_eight_hex_digits_of_the_sha256() {
         // SHA-256("abc") = ba7816bf...
         assert_eq!(super::fingerprint("abc"), "ba7816bf");
+        // Leading zeros are kept: always eight digits.
+        let mut digest = [0u8; 32];
+        digest[..4].copy_from_slice(&[0x00, 0x0a, 0xb0, 0x01]);
+        assert_eq!(super::fingerprint_of_digest(&digest), "000ab001");
     }
 
     #[test]

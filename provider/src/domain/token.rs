@@ -36,10 +36,7 @@ impl TokenHash {
     /// First 8 hex digits: the fingerprint logs and the flow inspector show
     /// (the same as [`shared::fingerprint`] of the token itself).
     pub fn fingerprint(&self) -> String {
-        self.0[..4]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        shared::fingerprint_of_digest(&self.0)
     }
 }
 
