@@ -212,13 +212,12 @@ impl Application {
                 .wrap(from_fn(answer_head_as_get))
                 .wrap(from_fn(answer_only_known_hosts))
                 .wrap(security_headers())
-                .wrap(session)
                 .wrap(from_fn(move |req, next| {
                     read_bodies_within_deadline(limits.body_timeout, req, next)
                 }))
                 .wrap(from_fn(refuse_large_bodies))
                 .wrap(from_fn(log_requests))
-                .configure(authorization_server(settings, rate_limit))
+                .configure(authorization_server(settings, rate_limit, session))
                 .configure(resource_server(settings))
                 .configure(assets())
                 .default_service(web::to(not_found))
@@ -376,9 +375,16 @@ fn cors(settings: &Settings) -> Cors {
 
 /// The authorization server's routes (RFC 6749, 7009, 7662, 8414, OpenID Connect Discovery
 /// 1.0) and its pages.
+///
+/// Only the pages a browser signs in through carry the session (`session`): the
+/// authorization endpoint, login, logout and `/account`. The token, revocation and
+/// introspection endpoints, the metadata and the APIs serve programs, which authenticate
+/// on each request (RFC 6749 §2.3, RFC 6750): they never read or set the session cookie,
+/// so no cookie a browser sends along can ever act there.
 fn authorization_server(
     settings: &Settings,
     rate_limit: bool,
+    session: SessionMiddleware<SessionBackend>,
 ) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
     move |cfg| {
         cfg.route(
@@ -394,15 +400,6 @@ fn authorization_server(
             web::get().to(oauth::discovery::jwks),
         )
         .service(
-            web::resource("/oauth/authorize")
-                .wrap(Condition::new(
-                    rate_limit,
-                    from_fn(limit_authorization_requests),
-                ))
-                .route(web::get().to(oauth::authorize::authorize))
-                .route(web::post().to(oauth::consent::decide)),
-        )
-        .service(
             web::resource("/oauth/token")
                 .wrap(cors(settings))
                 .route(web::post().to(oauth::token::token)),
@@ -416,24 +413,43 @@ fn authorization_server(
             "/oauth/introspect",
             web::post().to(oauth::introspect::introspect),
         )
+        // The browser's pages, with the session.
+        .service(
+            web::resource("/oauth/authorize")
+                .wrap(Condition::new(
+                    rate_limit,
+                    from_fn(limit_authorization_requests),
+                ))
+                .wrap(session.clone())
+                .route(web::get().to(oauth::authorize::authorize))
+                .route(web::post().to(oauth::consent::decide)),
+        )
         .service(
             web::resource("/login")
                 .wrap(Condition::new(rate_limit, from_fn(limit_logins)))
+                .wrap(session.clone())
                 .route(web::get().to(pages::login::show_login))
                 .route(web::post().to(pages::login::submit_login)),
         )
-        .route("/logout", web::post().to(pages::logout::logout))
+        .service(
+            web::resource("/logout")
+                .wrap(session.clone())
+                .route(web::post().to(pages::logout::logout)),
+        )
         .service(
             web::resource(crate::openid::end_session::END_SESSION_PATH)
+                .wrap(session.clone())
                 .route(web::get().to(pages::logout::end_session_get))
                 .route(web::post().to(pages::logout::end_session_post)),
         )
-        .route(
-            crate::openid::end_session::CONFIRM_PATH,
-            web::post().to(pages::logout::confirm_end_session),
+        .service(
+            web::resource(crate::openid::end_session::CONFIRM_PATH)
+                .wrap(session.clone())
+                .route(web::post().to(pages::logout::confirm_end_session)),
         )
         .service(
             web::resource("/account")
+                .wrap(session)
                 .route(web::get().to(pages::account::show_account))
                 .route(web::post().to(pages::account::revoke_grant)),
         );
