@@ -11,7 +11,8 @@
 //! than the line itself (a slab entry, a formatted copy of its fields on the heap, and
 //! reference counting at every poll of the request's future). Instead, [`log_requests`]
 //! keeps the request's id in a task-local ([`with_request_id`]): setting it is a swap of
-//! a thread-local at each poll. The formatter, [`Lines`], prints `request{id=…}:` ahead
+//! a thread-local at each poll. The formatter, [`Lines`] (its time and fields written by
+//! [`log_format`](super::log_format)), prints `request{id=…}:` ahead
 //! of every line written while a request is being answered, so a handler's own line ("client
 //! token issued", "login succeeded") carries the same id as the request line and as the
 //! `X-Request-Id` the response announced. The lines read exactly as the span's did:
