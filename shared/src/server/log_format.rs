@@ -80,7 +80,7 @@ fn second_prefix(seconds: u64) -> Result<SecondPrefix, fmt::Error> {
 ///
 /// `DefaultFields` prints the same, but styles every name through a styling type even when
 /// there is no style to print, which cost more than the value itself. Like it, the message
-/// (and an error's text) has its terminal control characters escaped ([`NoControls`]).
+/// (and an error's text) has its terminal control characters escaped (`NoControls`).
 /// Errors print their own text, without `DefaultFields`' list of their sources: the apps
 /// log errors as text (`%error`), never as `&dyn Error`.
 pub struct Fields<'a, W: Write> {
