@@ -41,14 +41,7 @@ pub fn write_timestamp(writer: &mut impl Write) -> fmt::Result {
     };
     // The prefix is ASCII: it was written from numbers and separators.
     writer.write_str(std::str::from_utf8(&prefix).map_err(|_| fmt::Error)?)?;
-    let mut micros = since_epoch.subsec_micros();
-    let mut digits = [b'0'; 6];
-    for digit in digits.iter_mut().rev() {
-        *digit = b'0' + (micros % 10) as u8;
-        micros /= 10;
-    }
-    writer.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)?;
-    writer.write_char('Z')
+    write!(writer, "{:06}Z", since_epoch.subsec_micros())
 }
 
 /// The calendar date and time of `seconds` since 1970, up to the second's dot.
@@ -190,6 +183,7 @@ impl Write for EscapeControls<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt::FormatFields;
     use tracing_subscriber::fmt::format::{DefaultFields, Writer};
     use tracing_subscriber::fmt::time::{FormatTime, SystemTime as TracingTime};
@@ -198,41 +192,36 @@ mod tests {
     /// same shape, same date and time to the second (allowing for a second ticking over
     /// between the two).
     #[test]
-    fn the_timestamp_reads_as_tracing_subscribers_own() {
+    fn the_timestamp_reads_as_tracing_subscribers_own() -> fmt::Result {
         for _ in 0..3 {
             let mut ours = String::new();
-            write_timestamp(&mut ours).unwrap();
+            write_timestamp(&mut ours)?;
             let mut theirs = String::new();
-            TracingTime
-                .format_time(&mut Writer::new(&mut theirs))
-                .unwrap();
+            TracingTime.format_time(&mut Writer::new(&mut theirs))?;
             assert_eq!(ours.len(), theirs.len(), "{ours} against {theirs}");
             assert_eq!(&ours[19..20], ".");
             assert!(ours.ends_with('Z'));
             if ours[..19] == theirs[..19] {
-                return;
+                return Ok(());
             }
         }
         panic!("the timestamps never agreed to the second");
     }
 
     #[test]
-    fn a_second_boundary_and_the_calendar_are_written_right() {
+    fn a_second_boundary_and_the_calendar_are_written_right() -> fmt::Result {
         // 2024-02-29T23:59:59 UTC, a leap day's last second, then the next day's first.
-        assert_eq!(
-            &second_prefix(1_709_251_199).unwrap(),
-            b"2024-02-29T23:59:59."
-        );
-        assert_eq!(
-            &second_prefix(1_709_251_200).unwrap(),
-            b"2024-03-01T00:00:00."
-        );
-        assert_eq!(&second_prefix(0).unwrap(), b"1970-01-01T00:00:00.");
+        assert_eq!(&second_prefix(1_709_251_199)?, b"2024-02-29T23:59:59.");
+        assert_eq!(&second_prefix(1_709_251_200)?, b"2024-03-01T00:00:00.");
+        assert_eq!(&second_prefix(0)?, b"1970-01-01T00:00:00.");
+        Ok(())
     }
 
-    /// Captures what a subscriber writes, for comparing two formats of one event.
-    #[derive(Clone, Default)]
-    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+    /// A subscriber that writes each event's fields with `format` and keeps the text.
+    struct Captured {
+        format: fn(&tracing::Event<'_>) -> Vec<String>,
+        lines: Arc<Mutex<Vec<String>>>,
+    }
 
     impl tracing::Subscriber for Captured {
         fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
@@ -244,38 +233,62 @@ mod tests {
         fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
         fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
         fn event(&self, event: &tracing::Event<'_>) {
-            let mut ours = String::new();
-            let mut fields = Fields::new(&mut ours, false);
-            event.record(&mut fields);
-            fields.finish().unwrap();
-            let mut theirs = String::new();
-            DefaultFields::new()
-                .format_fields(Writer::new(&mut theirs), event)
-                .unwrap();
-            let mut lines = self.0.lock().unwrap();
-            lines.push(ours);
-            lines.push(theirs);
+            let written = (self.format)(event);
+            self.lines
+                .lock()
+                .expect("no test panics while holding the lines")
+                .extend(written);
         }
         fn enter(&self, _: &tracing::span::Id) {}
         fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// The text `format` writes for each event that `log` logs.
+    fn capture(format: fn(&tracing::Event<'_>) -> Vec<String>, log: impl FnOnce()) -> Vec<String> {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = Captured {
+            format,
+            lines: lines.clone(),
+        };
+        tracing::subscriber::with_default(subscriber, log);
+        let lines = lines
+            .lock()
+            .expect("no test panics while holding the lines");
+        lines.clone()
+    }
+
+    /// An event's fields as [`Fields`] writes them.
+    fn ours(event: &tracing::Event<'_>, ansi: bool) -> String {
+        let mut line = String::new();
+        let mut fields = Fields::new(&mut line, ansi);
+        event.record(&mut fields);
+        fields.finish().expect("writing to a String cannot fail");
+        line
     }
 
     /// Every kind of field the apps log, and a message carrying terminal controls, written
     /// by [`Fields`] and by `DefaultFields`: the same text.
     #[test]
     fn fields_are_written_as_tracing_subscriber_writes_them() {
-        let captured = Captured::default();
-        tracing::subscriber::with_default(captured.clone(), || {
-            let id = "demo-client";
-            tracing::info!(client_id = %id, access_token = %"1f2e3d4c", scope = "profile:read", "client token issued");
-            tracing::info!(method = %"POST", path = %"/oauth/token", status = 200u16, micros = 41u64, "request");
-            tracing::warn!(r#type = ?Some(3), ok = true, "raw name and debug value");
-            tracing::info!("a message alone, with {} in it", "an argument");
-            tracing::info!(only = -1i64);
-            let hostile = "\x1b[2J\u{9b}31m\x07 cleared";
-            tracing::warn!(value = %hostile, "message {hostile}");
-        });
-        let lines = captured.0.lock().unwrap();
+        let lines = capture(
+            |event| {
+                let mut theirs = String::new();
+                DefaultFields::new()
+                    .format_fields(Writer::new(&mut theirs), event)
+                    .expect("writing to a String cannot fail");
+                vec![ours(event, false), theirs]
+            },
+            || {
+                let id = "demo-client";
+                tracing::info!(client_id = %id, access_token = %"1f2e3d4c", scope = "profile:read", "client token issued");
+                tracing::info!(method = %"POST", path = %"/oauth/token", status = 200u16, micros = 41u64, "request");
+                tracing::warn!(r#type = ?Some(3), ok = true, "raw name and debug value");
+                tracing::info!("a message alone, with {} in it", "an argument");
+                tracing::info!(only = -1i64);
+                let hostile = "\x1b[2J\u{9b}31m\x07 cleared";
+                tracing::warn!(value = %hostile, "message {hostile}");
+            },
+        );
         assert_eq!(lines.len(), 12);
         for pair in lines.chunks(2) {
             assert_eq!(pair[0], pair[1]);
@@ -294,32 +307,10 @@ mod tests {
     /// With colours, names are in italics and the `=` dim, as `DefaultFields` writes them.
     #[test]
     fn field_names_are_styled_for_a_terminal() {
-        let captured = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        struct Styled(std::sync::Arc<std::sync::Mutex<String>>);
-        impl tracing::Subscriber for Styled {
-            fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-                true
-            }
-            fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-                tracing::span::Id::from_u64(1)
-            }
-            fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-            fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-            fn event(&self, event: &tracing::Event<'_>) {
-                let mut line = self.0.lock().unwrap();
-                let mut fields = Fields::new(&mut *line, true);
-                event.record(&mut fields);
-                fields.finish().unwrap();
-            }
-            fn enter(&self, _: &tracing::span::Id) {}
-            fn exit(&self, _: &tracing::span::Id) {}
-        }
-        tracing::subscriber::with_default(Styled(captured.clone()), || {
-            tracing::info!(status = 200u16, "request");
-        });
-        assert_eq!(
-            *captured.lock().unwrap(),
-            "request \x1b[3mstatus\x1b[0m\x1b[2m=\x1b[0m200"
+        let lines = capture(
+            |event| vec![ours(event, true)],
+            || tracing::info!(status = 200u16, "request"),
         );
+        assert_eq!(lines, ["request \x1b[3mstatus\x1b[0m\x1b[2m=\x1b[0m200"]);
     }
 }
